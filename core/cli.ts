@@ -1,0 +1,364 @@
+/**
+ * The command line: `clients`, `status`, `diff`, `sync`, `watch`, `history`, `restore`,
+ * `conflicts`, `resolve`, `projects`. Exit codes: 0 in sync, 1 error, 2 conflicts pending.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createTwoFilesPatch } from "diff";
+import { type App, openApp } from "./app.ts";
+import type { SyncReport } from "./engine.ts";
+import { atomicWrite, hashText, readCurrent } from "./files.ts";
+import { watchPaths } from "./watcher.ts";
+import { parseItemKey } from "./schema.ts";
+
+/** Usage text. */
+export const USAGE = `aisync — keeps AI coding clients' MCP servers and instructions in step
+
+Usage: aisync <command> [options]
+
+  serve [--host H] [--port N]     watcher + engine + web UI (default 127.0.0.1:7777)
+  clients                         the client plugins, installed or not, and the paths they read
+  status [--json]                 what a sync would do now, and open conflicts
+  diff                            the planned writes as unified diffs
+  sync [--dry-run] [--json] [--prefer <client>]
+  watch                           watcher and engine in the foreground, no web
+  history <item>                  the values an item had (item: kind:scope:name)
+  restore <backup-id>             put a file back as it was before a write
+  conflicts [--json]              open conflicts
+  resolve <conflict-id> --take <client>
+  projects add|list|remove [path]
+
+Exit codes: 0 in sync, 1 error, 2 conflicts pending.`;
+
+type Out = { log(s: string): void; error(s: string): void };
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(args: string[], out: Out = console): Promise<number> {
+  const [cmd, ...rest] = args;
+  if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
+    out.log(USAGE);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        prefer: { type: "string" },
+        take: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+      },
+    });
+  } catch (e) {
+    out.error(`aisync ${cmd}: ${(e as Error).message}`);
+    return 1;
+  }
+  const { values: o, positionals: pos } = parsed;
+  if (cmd === "serve") {
+    const { serve } = await import("../routes/serve.ts");
+    return await serve({ host: o.host, port: o.port ? Number(o.port) : undefined });
+  }
+  const app = await openApp();
+  try {
+    switch (cmd) {
+      case "clients":
+        return await clients(app, out, !!o.json);
+      case "status":
+      case "sync":
+      case "diff": {
+        if (o.prefer && !app.host.plugins.some((p) => p.id === o.prefer)) {
+          out.error(`aisync ${cmd}: unknown client "${o.prefer}"`);
+          return 1;
+        }
+        const dry = cmd !== "sync" || !!o["dry-run"];
+        const report = await app.engine.sync({ dryRun: dry, prefer: o.prefer, trigger: "cli" });
+        if (cmd === "diff") printDiff(report, out);
+        else if (o.json) out.log(JSON.stringify(redactReport(report), null, 2));
+        else printReport(report, out, dry);
+        return exitCode(report);
+      }
+      case "watch":
+        return await watch(app, out);
+      case "history":
+        return await history(app, out, pos[0]);
+      case "restore":
+        return await restore(app, out, pos[0]);
+      case "conflicts": {
+        const open = [...(await app.state.openConflicts()).values()];
+        if (o.json) out.log(JSON.stringify(open, null, 2));
+        else if (!open.length) out.log("No open conflicts.");
+        else {for (const c of open) {
+            out.log(`#${c.id} ${c.key} — ${Object.keys(c.sides).join(" vs ")}`);
+          }}
+        return open.length ? 2 : 0;
+      }
+      case "resolve":
+        return await resolve(app, out, pos[0], o.take);
+      case "projects":
+        return await projects(app, out, pos[0], pos[1]);
+      default:
+        out.error(`aisync: unknown command "${cmd}"\n\n${USAGE}`);
+        return 1;
+    }
+  } catch (e) {
+    out.error(`aisync ${cmd}: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    app.close();
+  }
+}
+
+function exitCode(r: SyncReport): number {
+  if (r.errors.length || Object.values(r.clients).some((c) => c.state === "error")) return 1;
+  return r.conflicts.length ? 2 : 0;
+}
+
+/** Masks values of env and headers in a report's before/after texts is not possible (files are
+ * the user's own); JSON output carries paths and keys, not contents. */
+function redactReport(r: SyncReport) {
+  const strip = (w: SyncReport["writes"][number]) => ({
+    path: w.path,
+    clients: w.clients,
+    backupId: w.backupId,
+    remove: w.after === null,
+  });
+  return { ...r, writes: r.writes.map(strip), pending: r.pending.map(strip) };
+}
+
+function printReport(r: SyncReport, out: Out, dry: boolean) {
+  for (const [id, c] of Object.entries(r.clients)) {
+    out.log(`${id.padEnd(14)} ${c.state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
+    for (const e of c.errors) out.log(`  error: ${e}`);
+    for (const n of c.notes) {
+      out.log(`  lossy: ${n.item}${n.field ? ` ${n.field}` : ""}: ${n.message}`);
+    }
+  }
+  for (const c of r.changes) {
+    out.log(`${c.action.padEnd(7)} ${c.key} (from ${c.clients.join(", ")})`);
+  }
+  for (const c of r.conflicts) {
+    out.log(
+      `conflict ${c.id ? `#${c.id} ` : ""}${c.key}: ${c.clients.join(" vs ")}${
+        c.fields.length ? ` on ${c.fields.join(", ")}` : ""
+      }`,
+    );
+  }
+  for (const e of r.errors) out.log(`error: ${e}`);
+  const verb = dry ? "would write" : "wrote";
+  for (const w of r.writes) {
+    out.log(`${verb} ${w.path}${w.backupId ? ` (backup ${w.backupId})` : ""}`);
+  }
+  for (const w of r.pending) out.log(`pending (ask-first) ${w.path}`);
+  if (!r.writes.length && !r.changes.length && !r.conflicts.length && !r.errors.length) {
+    out.log("Everything is in sync.");
+  }
+}
+
+function printDiff(r: SyncReport, out: Out) {
+  for (const w of [...r.writes, ...r.pending]) {
+    out.log(
+      createTwoFilesPatch(w.path, w.path, w.before ?? "", w.after ?? "", "current", "planned"),
+    );
+  }
+  if (!r.writes.length && !r.pending.length) out.log("No changes.");
+}
+
+async function clients(app: App, out: Out, json: boolean): Promise<number> {
+  const rows = [];
+  for (const p of app.host.plugins) {
+    let installed = false, version: string | undefined, error: string | undefined;
+    try {
+      ({ installed, version } = await app.host.detect(p.id));
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    rows.push({
+      id: p.id,
+      name: p.manifest.name,
+      installed,
+      version,
+      error,
+      kinds: p.manifest.kinds,
+      paths: app.host.allowed(p.id),
+    });
+  }
+  if (json) out.log(JSON.stringify({ clients: rows, problems: app.problems }, null, 2));
+  else {
+    for (const r of rows) {
+      out.log(
+        `${r.id.padEnd(14)} ${r.name.padEnd(16)} ${
+          r.error ? "error" : r.installed ? "installed" : "not found"
+        }${r.version ? ` ${r.version}` : ""}`,
+      );
+      if (r.error) out.log(`  ${r.error}`);
+      for (const p of r.paths) out.log(`  reads ${p}`);
+    }
+    for (const p of app.problems) out.log(`problem: ${p.message}`);
+  }
+  return rows.some((r) => r.error) || app.problems.length ? 1 : 0;
+}
+
+async function watch(app: App, out: Out): Promise<number> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await runWatch(app, (s) => out.log(s), ac.signal);
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    if (Deno.build.os !== "windows") Deno.removeSignalListener("SIGTERM", stop);
+  }
+  return 0;
+}
+
+/** Syncs once, then on every change to a client's files until the signal aborts. */
+export async function runWatch(
+  app: App,
+  log: (s: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const summary = (r: SyncReport) =>
+    `${r.changes.length} changes, ${r.writes.length} writes, ${r.conflicts.length} conflicts, ${r.errors.length} errors`;
+  log(`sync: ${summary(await app.engine.sync({ trigger: "watch" }))}`);
+  while (!signal.aborted) {
+    const hashes = await app.state.hashes();
+    const paths = [...new Set(app.host.plugins.flatMap((p) => app.host.allowed(p.id)))];
+    const projectsBefore = app.host.projects.join("\n");
+    const inner = new AbortController();
+    const onAbort = () => inner.abort();
+    signal.addEventListener("abort", onAbort);
+    await watchPaths(paths, async (changed) => {
+      try {
+        const r = await app.engine.sync({ trigger: "watch" });
+        log(`change in ${changed.join(", ")}: ${summary(r)}`);
+        for (const w of r.writes) hashes.set(w.path, await hashText(w.after ?? undefined));
+      } catch (e) {
+        log(`sync failed: ${(e as Error).message}`);
+      }
+      // New projects mean new paths to watch: restart the watcher.
+      if (app.host.projects.join("\n") !== projectsBefore) inner.abort();
+    }, { ownHash: (p) => hashes.get(p), signal: inner.signal });
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+async function history(app: App, out: Out, key?: string): Promise<number> {
+  if (!key) {
+    out.error("aisync history: name an item, e.g. mcp:user:github");
+    return 1;
+  }
+  parseItemKey(key);
+  const rows = await app.state.history(key);
+  if (!rows.length) {
+    out.error(`aisync history: no history for "${key}"`);
+    return 1;
+  }
+  for (const r of rows) {
+    out.log(
+      `${new Date(r.at).toISOString()} ${r.source.padEnd(20)} ${
+        r.value === null ? "(deleted)" : maskJson(r.value)
+      }`,
+    );
+  }
+  return 0;
+}
+
+/** Masks env and header values (secrets) in a JSON item value. */
+export function maskJson(json: string): string {
+  const v = JSON.parse(json);
+  for (const k of ["env", "headers"]) {
+    if (v && typeof v[k] === "object") {
+      for (const name of Object.keys(v[k])) v[k][name] = mask(v[k][name]);
+    }
+  }
+  return JSON.stringify(v);
+}
+
+function mask(s: string): string {
+  // References are not secrets; literal values are.
+  return /^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$/.test(s) ? s : "****";
+}
+
+async function restore(app: App, out: Out, id?: string): Promise<number> {
+  const n = Number(id);
+  if (!id || !Number.isInteger(n)) {
+    out.error("aisync restore: name a backup id (shown by sync and history)");
+    return 1;
+  }
+  const b = await app.state.getBackup(n);
+  if (!b) {
+    out.error(`aisync restore: no backup ${n}`);
+    return 1;
+  }
+  const cur = await readCurrent(b.path);
+  // The restore itself is backed up, so it can be undone too.
+  const undo = await app.state.backup({
+    path: b.path,
+    content: cur.text,
+    mode: cur.mode,
+    client: b.client,
+    reason: `restore ${n}`,
+  });
+  if (b.content === null) await Deno.remove(b.path).catch(() => {});
+  else await atomicWrite(b.path, b.content, b.mode ?? cur.mode);
+  await app.state.setHash(b.path, await hashText(b.content ?? undefined));
+  out.log(`Restored ${b.path} from backup ${n} (the replaced content is backup ${undo}).`);
+  return 0;
+}
+
+async function resolve(app: App, out: Out, id?: string, take?: string): Promise<number> {
+  const open = [...(await app.state.openConflicts()).values()].find((c) => String(c.id) === id);
+  if (!open) {
+    out.error(`aisync resolve: no open conflict "${id ?? ""}"`);
+    return 1;
+  }
+  if (!take || !(take in open.sides)) {
+    out.error(`aisync resolve: --take one of ${Object.keys(open.sides).join(", ")}`);
+    return 1;
+  }
+  await app.engine.resolve(open.id, { take });
+  const r = await app.engine.sync({ trigger: "resolve" });
+  printReport(r, out, false);
+  return exitCode(r);
+}
+
+async function projects(app: App, out: Out, sub?: string, path?: string): Promise<number> {
+  if (sub === "list" || !sub) {
+    for (const p of await app.state.projects()) {
+      out.log(`${p.active ? "   " : "(removed) "}${p.path}  [${p.source}]`);
+    }
+    return 0;
+  }
+  if (!path) {
+    out.error(`aisync projects ${sub}: name a folder`);
+    return 1;
+  }
+  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  if (sub === "add") {
+    try {
+      if (!(await Deno.stat(abs)).isDirectory) throw new Error();
+    } catch {
+      out.error(`aisync projects add: "${abs}" is not a folder`);
+      return 1;
+    }
+    await app.state.addProject(await Deno.realPath(abs), "registered");
+    out.log(`Added ${abs}`);
+    return 0;
+  }
+  if (sub === "remove") {
+    if (!(await app.state.removeProject(abs))) {
+      out.error(`aisync projects remove: "${abs}" is not a project`);
+      return 1;
+    }
+    out.log(`Removed ${abs} (its files are left as they are)`);
+    return 0;
+  }
+  out.error(`aisync projects: unknown subcommand "${sub}"`);
+  return 1;
+}

@@ -1,0 +1,651 @@
+/**
+ * The sync engine: read every client → find what each changed since its last view → three-way
+ * merge into the base (conflicts recorded, never resolved silently) → plan per client → check
+ * shared files → back up, compare-and-swap, write atomically → record the new base and views.
+ *
+ * @module
+ */
+import type { Bus } from "./bus.ts";
+import { fileHash, guardedWrite, hashText, readCurrent, StaleFileError } from "./files.ts";
+import type { Host } from "./host.ts";
+import { apply, clashes, type Delta, diff, isEmpty, leafName } from "./merge.ts";
+import {
+  type Item,
+  itemKey,
+  McpServer,
+  type Note,
+  parseItemKey,
+  stableStringify,
+} from "./schema.ts";
+import type { BaseItem, State } from "./state.ts";
+import type { ReadError } from "../plugins/_contract.ts";
+
+/** Options of one sync. */
+export interface SyncOptions {
+  /** Plan and report, write nothing. */
+  dryRun?: boolean;
+  /** On a conflict, take this client's value. */
+  prefer?: string;
+  /** What started the sync (for events): `cli`, `watch`, `web` … */
+  trigger?: string;
+}
+
+/** One planned or done file write. */
+export interface WriteReport {
+  path: string;
+  clients: string[];
+  before?: string;
+  after: string | null;
+  backupId?: number;
+}
+
+/** What a sync found and did. */
+export interface SyncReport {
+  clients: Record<string, {
+    state: "ok" | "error" | "conflict" | "lossy" | "disabled" | "pending";
+    errors: string[];
+    notes: Note[];
+    writes: string[];
+  }>;
+  changes: { key: string; clients: string[]; action: "add" | "change" | "delete" }[];
+  conflicts: { key: string; clients: string[]; id?: number; fields: string[] }[];
+  writes: WriteReport[];
+  errors: string[];
+  /** Writes held back for clients in ask-first mode. */
+  pending: WriteReport[];
+}
+
+interface Change {
+  client: string;
+  action: "add" | "change" | "delete";
+  delta: Delta;
+  now?: Item;
+}
+
+type ClientRead = {
+  items: Map<string, Item>;
+  frozen: (item: Pick<Item, "kind" | "scope">) => boolean;
+  errors: ReadError[];
+  hashes: Map<string, string>;
+};
+
+const MAX_ATTEMPTS = 3;
+
+/** Runs syncs over a host's plugins and a state store. */
+export class Engine {
+  readonly host: Host;
+  readonly state: State;
+  readonly bus?: Bus;
+  #running: Promise<SyncReport> | undefined;
+
+  constructor(host: Host, state: State, bus?: Bus) {
+    this.host = host;
+    this.state = state;
+    this.bus = bus;
+  }
+
+  /** Runs one sync (syncs never overlap: a second caller waits for the running one, then runs). */
+  async sync(options: SyncOptions = {}): Promise<SyncReport> {
+    while (this.#running) await this.#running.catch(() => {});
+    this.#running = this.#syncWithRetry(options);
+    try {
+      return await this.#running;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async #syncWithRetry(options: SyncOptions): Promise<SyncReport> {
+    const started = performance.now();
+    this.bus?.publish({ type: "sync.started", trigger: options.trigger ?? "cli" });
+    let report: SyncReport | undefined;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        report = await this.#syncOnce(options);
+        break;
+      } catch (e) {
+        // A client wrote one of its files between our read and our write: read again, plan again.
+        if (!(e instanceof StaleFileError) || attempt === MAX_ATTEMPTS) throw e;
+      }
+    }
+    this.bus?.publish({
+      type: "sync.finished",
+      changes: report!.changes.length,
+      writes: report!.writes.length,
+      conflicts: report!.conflicts.length,
+      errors: report!.errors.length,
+      ms: Math.round(performance.now() - started),
+    });
+    return report!;
+  }
+
+  /** The projects to sync: registered ones plus those clients name, less removed ones. */
+  async #refreshProjects(discovered: Map<string, string>): Promise<boolean> {
+    for (const [path, client] of discovered) await this.state.addProject(path, client);
+    const active = (await this.state.projects()).filter((p) => p.active).map((p) => p.path);
+    const before = this.host.projects.join("\n");
+    this.host.setProjects(active);
+    return this.host.projects.join("\n") !== before;
+  }
+
+  async #readAll(clients: string[], report: SyncReport): Promise<Map<string, ClientRead>> {
+    const out = new Map<string, ClientRead>();
+    await Promise.all(clients.map(async (id) => {
+      try {
+        const hashes = new Map<string, string>();
+        for (const p of this.host.allowed(id)) hashes.set(p, await fileHash(p));
+        const r = await this.host.read(id);
+        const frozenSets = (r.errors ?? []).map((e) => new Set(e.scopes ?? ["*"]));
+        const frozen = (it: Pick<Item, "kind" | "scope">) =>
+          frozenSets.some((s) => s.has("*") || s.has(it.scope));
+        out.set(id, {
+          items: new Map(r.items.map((i) => [itemKey(i), i])),
+          frozen,
+          errors: r.errors ?? [],
+          hashes,
+        });
+        for (const e of r.errors ?? []) {
+          const where = e.line ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
+          report.clients[id].errors.push(`Cannot read "${where}": ${e.message}`);
+        }
+        (out.get(id) as ClientRead & { projects?: string[] }).projects = r.projects;
+      } catch (e) {
+        report.clients[id].errors.push((e as Error).message);
+        report.clients[id].state = "error";
+      }
+    }));
+    return out;
+  }
+
+  async #syncOnce(options: SyncOptions): Promise<SyncReport> {
+    const ids = this.host.plugins.map((p) => p.id);
+    const policies = await this.state.policies(ids);
+    const active = ids.filter((id) => policies.get(id)!.enabled);
+    const report: SyncReport = {
+      clients: {},
+      changes: [],
+      conflicts: [],
+      writes: [],
+      errors: [],
+      pending: [],
+    };
+    for (const id of ids) {
+      report.clients[id] = {
+        state: active.includes(id) ? "ok" : "disabled",
+        errors: [],
+        notes: [],
+        writes: [],
+      };
+    }
+
+    await this.#refreshProjects(new Map());
+    let reads = await this.#readAll(active, report);
+    const discovered = new Map<string, string>();
+    for (const [id, r] of reads) {
+      for (const p of (r as ClientRead & { projects?: string[] }).projects ?? []) {
+        if (!discovered.has(p)) discovered.set(p, id);
+      }
+    }
+    if (await this.#refreshProjects(discovered)) {
+      for (const id of active) {
+        report.clients[id] = { state: "ok", errors: [], notes: [], writes: [] };
+      }
+      reads = await this.#readAll(active, report);
+    }
+    const scopes = new Set(["user", ...this.host.projects.map((p) => `project:${p}`)]);
+
+    const base = await this.state.base();
+    for (const key of [...base.keys()]) {
+      if (!scopes.has(base.get(key)!.item.scope)) base.delete(key);
+    }
+    const views = await this.state.views();
+    const open = await this.state.openConflicts();
+    const deletes = (await this.#setting("propagateDeletes")) !== false;
+
+    const syncs = (id: string, it: Pick<Item, "kind" | "scope">) => {
+      const pol = policies.get(id)!;
+      if (!pol.kinds.includes(it.kind)) return false;
+      if (pol.scopes === "user" && it.scope !== "user") return false;
+      if (pol.scopes === "project" && it.scope === "user") return false;
+      return true;
+    };
+    const watched = (id: string, it: Pick<Item, "kind" | "scope">) =>
+      reads.has(id) && syncs(id, it) && !reads.get(id)!.frozen(it) && scopes.has(it.scope);
+
+    // 1. What did each client change since its last view?
+    const changes = new Map<string, Change[]>();
+    const unseen: { client: string; key: string }[] = [];
+    for (const [id, r] of reads) {
+      if (policies.get(id)!.direction === "receive") continue;
+      const view = views.get(id) ?? new Map<string, string>();
+      const keys = new Set([...r.items.keys(), ...view.keys()]);
+      for (const key of keys) {
+        const now = r.items.get(key);
+        const it = now ?? keyParts(key, base);
+        if (!it || !watched(id, it)) continue;
+        const last = view.get(key);
+        if (last === undefined) {
+          if (base.has(key)) unseen.push({ client: id, key });
+          else {add(changes, key, {
+              client: id,
+              action: "add",
+              delta: diff(undefined, now!.value),
+              now,
+            });}
+        } else if (!now) {
+          add(changes, key, {
+            client: id,
+            action: "delete",
+            delta: diff(JSON.parse(last), undefined),
+          });
+        } else if (stableStringify(now.value) !== last) {
+          add(changes, key, {
+            client: id,
+            action: "change",
+            delta: diff(JSON.parse(last), now.value),
+            now,
+          });
+        }
+      }
+    }
+    // A client showing an item it never showed before, that the base has: compare it with the
+    // base as that client would express it, so what it cannot express is not a change.
+    if (unseen.length) {
+      const byClient = Map.groupBy(unseen, (u) => u.client);
+      for (const [id, list] of byClient) {
+        const projected = await this.#project(id, desiredFor(id, base, reads, syncs));
+        for (const { key } of list) {
+          const now = reads.get(id)!.items.get(key)!;
+          const proj = projected?.get(key);
+          if (proj && stableStringify(proj.value) === stableStringify(now.value)) continue;
+          add(changes, key, {
+            client: id,
+            action: proj ? "change" : "add",
+            delta: diff(proj?.value ?? base.get(key)!.item.value, now.value),
+            now,
+          });
+        }
+      }
+    }
+
+    // 2. Merge each changed item into the base.
+    const upsert: BaseItem[] = [],
+      remove: string[] = [],
+      history: { key: string; value: unknown; source: string }[] = [];
+    const held = new Set(open.keys());
+    for (const [key, list] of changes) {
+      const prev = base.get(key);
+      const clients = list.map((c) => c.client);
+      const dels = list.filter((c) => c.action === "delete");
+      if (dels.length === list.length) {
+        if (!prev) continue;
+        if (deletes) {
+          base.delete(key);
+          remove.push(key);
+          history.push({ key, value: undefined, source: clients.join(",") });
+        } else {
+          prev.omit = [...new Set([...prev.omit, ...clients])];
+          upsert.push(prev);
+        }
+        report.changes.push({ key, clients, action: "delete" });
+        continue;
+      }
+      const result = await this.#merge(key, prev, list, reads, base, syncs, options.prefer);
+      if ("conflict" in result) {
+        const sides: Record<string, unknown> = {};
+        for (const c of list) sides[c.client] = c.now?.value ?? null;
+        const id = options.dryRun
+          ? undefined
+          : await this.state.openConflict(key, prev?.item.value, sides);
+        held.add(key);
+        report.conflicts.push({ key, clients, id, fields: result.conflict });
+        if (id !== undefined) {
+          this.bus?.publish({ type: "conflict.opened", key, clients, conflictId: id });
+        }
+        continue;
+      }
+      if (open.has(key) && !options.dryRun) {
+        // Every side agrees again (or one side took the other's value): the conflict is over.
+        await this.state.closeConflict(open.get(key)!.id, "converged");
+        held.delete(key);
+      }
+      const item = { ...list.find((c) => c.now)!.now!, value: result.value } as Item;
+      if (
+        prev && stableStringify(prev.item.value) === stableStringify(item.value) &&
+        !prev.omit.some((o) => clients.includes(o))
+      ) {
+        continue;
+      }
+      const entry = { item, omit: (prev?.omit ?? []).filter((o) => !clients.includes(o)) };
+      base.set(key, entry);
+      upsert.push(entry);
+      history.push({ key, value: item.value, source: clients.join(",") });
+      report.changes.push({ key, clients, action: prev ? "change" : "add" });
+    }
+    for (const key of open.keys()) {
+      if (!report.conflicts.some((c) => c.key === key) && held.has(key)) {
+        report.conflicts.push({
+          key,
+          clients: Object.keys(open.get(key)!.sides),
+          id: open.get(key)!.id,
+          fields: [],
+        });
+      }
+    }
+
+    // 3. Plan every client against the new base; items in conflict stay as each client has them.
+    const planned = new Map<string, { client: string; content: string | null }[]>();
+    for (const id of active) {
+      const r = reads.get(id);
+      if (!r || policies.get(id)!.direction === "send") continue;
+      const desired = desiredFor(id, base, reads, syncs, held);
+      try {
+        const plan = await this.host.plan(id, desired);
+        report.clients[id].notes = plan.notes;
+        const broken = new Set(r.errors.map((e) => e.file));
+        for (const w of plan.writes) {
+          if (broken.has(w.path)) continue; // never write over a file that failed to parse
+          const cur = r.hashes.get(w.path);
+          if (cur !== undefined && cur === (await hashText(w.content ?? undefined))) continue;
+          if (!planned.has(w.path)) planned.set(w.path, []);
+          planned.get(w.path)!.push({ client: id, content: w.content });
+        }
+      } catch (e) {
+        report.clients[id].errors.push((e as Error).message);
+        report.clients[id].state = "error";
+      }
+    }
+
+    // 4. Shared files have one owner: two plugins planning different bytes for one path is an
+    // error shown before anything is written.
+    const writes: WriteReport[] = [];
+    for (const [path, list] of planned) {
+      const contents = new Set(list.map((l) => l.content));
+      if (contents.size > 1) {
+        report.errors.push(
+          `Cannot write "${path}": ${
+            list.map((l) => l.client).join(" and ")
+          } planned different contents for it`,
+        );
+        continue;
+      }
+      writes.push({ path, clients: list.map((l) => l.client), after: list[0].content });
+    }
+    if (report.errors.length) writes.length = 0;
+
+    for (const w of writes) w.before = (await readCurrent(w.path)).text;
+    const askFirst = (w: WriteReport) => w.clients.some((c) => policies.get(c)!.mode === "ask");
+    report.pending = writes.filter(askFirst);
+    const toWrite = options.dryRun ? [] : writes.filter((w) => !askFirst(w));
+    report.writes = options.dryRun ? writes.filter((w) => !askFirst(w)) : toWrite;
+
+    if (options.dryRun) {
+      this.#finishReport(report, reads);
+      return report;
+    }
+
+    // 5. Record the new base first: a crash after it leaves clients that re-converge next time.
+    await this.state.commit({ upsert, remove, history, views: [] });
+    for (const c of report.changes) {
+      this.bus?.publish({ type: "item.changed", key: c.key, clients: c.clients, action: c.action });
+    }
+
+    // 6. Write: compare-and-swap against the bytes we read, back up, atomic rename.
+    const written = new Set<string>();
+    for (const w of toWrite) {
+      const owner = w.clients[0];
+      const expect = reads.get(owner)!.hashes.get(w.path) ?? "absent";
+      await guardedWrite(w.path, w.after, {
+        expectHash: expect,
+        backup: async (old) => {
+          w.backupId = await this.state.backup({
+            path: w.path,
+            content: old.text,
+            mode: old.mode,
+            client: w.clients.join(","),
+            reason: `sync (${options.trigger ?? "cli"})`,
+          });
+        },
+      });
+      await this.state.setHash(w.path, await hashText(w.after ?? undefined));
+      for (const c of w.clients) {
+        written.add(c);
+        report.clients[c].writes.push(w.path);
+      }
+      this.bus?.publish({
+        type: "file.written",
+        client: w.clients.join(","),
+        path: w.path,
+        backupId: w.backupId!,
+      });
+    }
+
+    // 7. New views: what each client shows now (re-read after our writes).
+    const viewUpdates: { client: string; set: Map<string, string>; remove: string[] }[] = [];
+    for (const [id, r0] of reads) {
+      let r = r0;
+      if (written.has(id)) {
+        try {
+          const again = await this.host.read(id);
+          r = { ...r0, items: new Map(again.items.map((i) => [itemKey(i), i])) };
+        } catch (e) {
+          report.clients[id].errors.push((e as Error).message);
+          continue;
+        }
+      }
+      const view = views.get(id) ?? new Map<string, string>();
+      const set = new Map<string, string>(), rm: string[] = [];
+      for (const [key, item] of r.items) {
+        if (!watched(id, item)) continue;
+        const v = stableStringify(item.value);
+        if (view.get(key) !== v) set.set(key, v);
+      }
+      for (const key of view.keys()) {
+        const it = r.items.get(key) ?? keyParts(key, base);
+        if (r.items.has(key)) continue;
+        if (it && !watched(id, it)) continue;
+        rm.push(key);
+      }
+      viewUpdates.push({ client: id, set, remove: rm });
+    }
+    await this.state.commit({ upsert: [], remove: [], history: [], views: viewUpdates });
+    this.#finishReport(report, reads);
+    for (const id of ids) {
+      const c = report.clients[id];
+      await this.state.setStatus(id, {
+        state: c.state,
+        notes: c.notes,
+        errors: c.errors,
+        changed: c.writes.length > 0 || report.changes.some((ch) => ch.clients.includes(id)),
+      });
+      this.bus?.publish({
+        type: "client.state",
+        client: id,
+        state: c.state,
+        notes: c.notes.length,
+        errors: c.errors,
+      });
+    }
+    return report;
+  }
+
+  /**
+   * Resolves a conflict by taking one client's value (or a value the user edited). The next
+   * sync writes it everywhere: the losing sides are acknowledged, so they count as behind, not
+   * as changed.
+   */
+  async resolve(conflictId: number, choice: { take: string } | { value: unknown }): Promise<void> {
+    const c = [...(await this.state.openConflicts()).values()].find((x) => x.id === conflictId);
+    if (!c) throw new Error(`Cannot resolve conflict ${conflictId}: it is not open`);
+    const parts = parseItemKey(c.key);
+    const value = "take" in choice ? c.sides[choice.take] : choice.value;
+    if ("take" in choice && !(choice.take in c.sides)) {
+      throw new Error(
+        `Cannot resolve conflict ${conflictId}: "${choice.take}" is not one of its sides`,
+      );
+    }
+    const base = await this.state.base();
+    const views: { client: string; set: Map<string, string>; remove: string[] }[] = [];
+    for (const [client, side] of Object.entries(c.sides)) {
+      views.push(
+        side === null
+          ? { client, set: new Map(), remove: [c.key] }
+          : { client, set: new Map([[c.key, stableStringify(side)]]), remove: [] },
+      );
+    }
+    const by = "take" in choice ? choice.take : "edit";
+    if (value === null || value === undefined) {
+      await this.state.commit({
+        upsert: [],
+        remove: [c.key],
+        history: [{ key: c.key, value: undefined, source: `resolve:${by}` }],
+        views,
+      });
+    } else {
+      if (parts.kind === "mcp") McpServer.parse(value);
+      const item = { ...parts, value } as Item;
+      await this.state.commit({
+        upsert: [{ item, omit: base.get(c.key)?.omit ?? [] }],
+        remove: [],
+        history: [{ key: c.key, value, source: `resolve:${by}` }],
+        views,
+      });
+    }
+    await this.state.closeConflict(c.id, by);
+    this.bus?.publish({ type: "conflict.resolved", key: c.key, conflictId: c.id, by });
+  }
+
+  #finishReport(report: SyncReport, reads: Map<string, ClientRead>) {
+    for (const [id, c] of Object.entries(report.clients)) {
+      if (c.state === "disabled") continue;
+      if (c.errors.length || !reads.has(id)) c.state = "error";
+      else if (report.conflicts.some((k) => k.clients.includes(id))) c.state = "conflict";
+      else if (report.pending.some((w) => w.clients.includes(id))) c.state = "pending";
+      else if (c.notes.length) c.state = "lossy";
+      else c.state = "ok";
+    }
+  }
+
+  async #setting(key: string): Promise<unknown> {
+    const { settings } = (await import("../db/mod.ts")).schema;
+    const { eq } = await import("drizzle-orm");
+    const rows = await this.state.store.db.select().from(settings).where(eq(settings.key, key));
+    return rows[0] ? JSON.parse(rows[0].value) : undefined;
+  }
+
+  async #project(id: string, items: Item[]): Promise<Map<string, Item> | undefined> {
+    try {
+      const r = await this.host.project(id, items);
+      return new Map(r.items.map((i) => [itemKey(i), i]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Merges concurrent changes of one item. Disjoint fields merge; clashing fields are a conflict
+   * unless one side's value, seen through each other client, is exactly what that client shows
+   * (it only said less, e.g. Codex shows an SSE server as HTTP), or `prefer` names a side.
+   */
+  async #merge(
+    key: string,
+    prev: BaseItem | undefined,
+    list: Change[],
+    reads: Map<string, ClientRead>,
+    base: Map<string, BaseItem>,
+    syncs: (id: string, it: Pick<Item, "kind" | "scope">) => boolean,
+    prefer?: string,
+  ): Promise<{ value: unknown } | { conflict: string[] }> {
+    const edits = list.filter((c) => c.action !== "delete");
+    const clash = new Set<string>();
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        if (list[i].action === "delete" || list[j].action === "delete") {
+          if (list[i].action !== list[j].action) clash.add("(deleted)");
+          continue;
+        }
+        for (const f of clashes(list[i].delta, list[j].delta)) clash.add(leafName(f));
+      }
+    }
+    const valid = (v: unknown) => key.startsWith("mcp:") ? McpServer.safeParse(v).success : true;
+    if (!clash.size) {
+      const value = apply(prev?.item.value, edits.map((c) => c.delta));
+      if (valid(value)) return { value };
+      clash.add("(shape)");
+    }
+    if (clash.has("(deleted)")) {
+      if (prefer && list.some((c) => c.client === prefer)) {
+        const p = list.find((c) => c.client === prefer)!;
+        if (p.action !== "delete") return { value: p.now!.value };
+      }
+      return { conflict: [...clash] };
+    }
+    // Try each side as the winner.
+    for (const w of edits) {
+      const value = apply(prev?.item.value, [
+        ...edits.filter((c) => c !== w).map((c) => c.delta),
+        w.delta,
+      ]);
+      if (!valid(value)) continue;
+      let entailed = true;
+      for (const o of edits) {
+        if (o === w) continue;
+        const trial = new Map(base);
+        trial.set(key, { item: { ...o.now!, value } as Item, omit: [] });
+        const seen = await this.#project(o.client, desiredFor(o.client, trial, reads, syncs));
+        if (!seen || stableStringify(seen.get(key)?.value) !== stableStringify(o.now!.value)) {
+          entailed = false;
+          break;
+        }
+      }
+      if (entailed) return { value };
+    }
+    if (prefer) {
+      const p = edits.find((c) => c.client === prefer);
+      if (p) {
+        const value = apply(prev?.item.value, [
+          ...edits.filter((c) => c !== p).map((c) => c.delta),
+          p.delta,
+        ]);
+        if (valid(value)) return { value };
+        return { value: p.now!.value };
+      }
+    }
+    return { conflict: [...clash] };
+  }
+}
+
+function add(map: Map<string, Change[]>, key: string, change: Change) {
+  if (isEmpty(change.delta)) return;
+  if (!map.has(key)) map.set(key, []);
+  map.get(key)!.push(change);
+}
+
+function keyParts(
+  key: string,
+  base: Map<string, BaseItem>,
+): Pick<Item, "kind" | "scope"> | undefined {
+  return base.get(key)?.item;
+}
+
+/** The desired set for one client: the base (less omitted and held items) plus what it keeps alone. */
+function desiredFor(
+  id: string,
+  base: Map<string, BaseItem>,
+  reads: Map<string, ClientRead>,
+  syncs: (id: string, it: Pick<Item, "kind" | "scope">) => boolean,
+  held: Set<string> = new Set(),
+): Item[] {
+  const r = reads.get(id);
+  const out = new Map<string, Item>();
+  for (const [key, b] of base) {
+    if (held.has(key) || b.omit.includes(id)) continue;
+    if (!syncs(id, b.item) || r?.frozen(b.item)) continue;
+    out.set(key, b.item);
+  }
+  // What the client has that is not synced to it, frozen, or held in a conflict stays as it is.
+  for (const [key, item] of r?.items ?? []) {
+    if (held.has(key) || !syncs(id, item) || r!.frozen(item)) out.set(key, item);
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,422 @@
+/**
+ * The plugin host: discovers plugin folders, checks each plugin's module graph, runs every
+ * plugin in a Deno Worker that may read only the plugin's declared paths, calls it over RPC with
+ * timeouts, validates everything it returns and isolates a plugin that throws, hangs or lies.
+ *
+ * @module
+ */
+import {
+  type Context,
+  DetectResult,
+  Manifest,
+  PlanResult,
+  ReadResult,
+} from "../plugins/_contract.ts";
+import type { Item } from "./schema.ts";
+import { allowedPaths, isInside, type PathEnv, resolvePaths } from "./paths.ts";
+
+/** An error of one plugin, with the operation that failed (the others carry on). */
+export class PluginError extends Error {
+  plugin: string;
+  op: string;
+  constructor(plugin: string, op: string, message: string, options?: { cause?: unknown }) {
+    super(`Plugin "${plugin}" ${op}: ${message}`, options);
+    this.name = "PluginError";
+    this.plugin = plugin;
+    this.op = op;
+  }
+}
+
+/** A discovered plugin folder. */
+export interface PluginInfo {
+  id: string;
+  dir: string;
+  manifest: Manifest;
+  builtin: boolean;
+}
+
+/** A plugin folder that could not be loaded, and why. */
+export interface PluginProblem {
+  dir: string;
+  message: string;
+}
+
+/** Reads every `<dir>/<id>/manifest.json` (folders starting with `_` are not plugins). */
+export async function discoverPlugins(
+  roots: { dir: string; builtin: boolean }[],
+): Promise<{ plugins: PluginInfo[]; problems: PluginProblem[] }> {
+  const plugins: PluginInfo[] = [], problems: PluginProblem[] = [];
+  for (const root of roots) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(root.dir)];
+    } catch {
+      continue;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!e.isDirectory || e.name.startsWith("_") || e.name.startsWith(".")) continue;
+      const dir = `${root.dir}/${e.name}`;
+      try {
+        const raw = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+        const parsed = Manifest.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new TypeError(`field "${issue.path.join(".")}": ${issue.message}`);
+        }
+        if (parsed.data.id !== e.name) {
+          throw new TypeError(`id "${parsed.data.id}" must equal the folder name "${e.name}"`);
+        }
+        if (plugins.some((p) => p.id === parsed.data.id)) {
+          throw new TypeError(`id "${parsed.data.id}" is already taken by another plugin`);
+        }
+        plugins.push({ id: e.name, dir, manifest: parsed.data, builtin: root.builtin });
+      } catch (err) {
+        problems.push({
+          dir,
+          message: `Cannot load plugin "${e.name}": ${(err as Error).message}`,
+        });
+      }
+    }
+  }
+  return { plugins, problems };
+}
+
+const contractFile = new URL("../plugins/_contract.ts", import.meta.url).href;
+
+async function denoInfo(file: string): Promise<{ modules: { specifier: string; kind: string }[] }> {
+  // In a compiled binary Deno.execPath() is aisync itself: use a `deno` on PATH, if any.
+  const exe = Deno.execPath().endsWith("deno") ? Deno.execPath() : "deno";
+  const out = await new Deno.Command(exe, {
+    args: ["info", "--json", file],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(new TextDecoder().decode(out.stderr).trim().split("\n")[0]);
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+let contractGraph: Promise<Set<string>> | undefined;
+
+/**
+ * Refuses a plugin whose module graph reaches local files outside its folder and the contract,
+ * or that imports with a computed specifier: local imports are not gated by the Worker's read
+ * permission, so a plugin could otherwise load `~/.ssh/…` as a module.
+ */
+export async function checkGraph(plugin: PluginInfo): Promise<void> {
+  contractGraph ??= denoInfo(new URL(contractFile).pathname).then((g) =>
+    new Set(g.modules.map((m) => m.specifier))
+  );
+  const allowed = await contractGraph;
+  const graph = await denoInfo(`${plugin.dir}/mod.ts`);
+  const own = new URL(`file://${plugin.dir}/`).href;
+  for (const m of graph.modules) {
+    if (m.kind === "npm" || m.specifier.startsWith(own) || allowed.has(m.specifier)) continue;
+    if (m.specifier.startsWith("node:")) continue;
+    throw new PluginError(
+      plugin.id,
+      "load",
+      `imports "${m.specifier}", outside its folder and the contract`,
+    );
+  }
+  for await (const e of Deno.readDir(plugin.dir)) {
+    if (!/\.(ts|js|mts|mjs|tsx|jsx)$/.test(e.name) || /_test\.ts$/.test(e.name)) continue;
+    const src = await Deno.readTextFile(`${plugin.dir}/${e.name}`);
+    const dyn = /\bimport\s*\(\s*(?!["'][^"'`$]*["']\s*[,)])/.exec(src);
+    if (dyn) {
+      throw new PluginError(
+        plugin.id,
+        "load",
+        `${e.name} imports a computed specifier (import(…)); only literal imports are allowed`,
+      );
+    }
+  }
+}
+
+let wasmModule: Promise<WebAssembly.Module> | undefined;
+
+function tomlWasm(): Promise<WebAssembly.Module> {
+  wasmModule ??= (async () => {
+    await import("@rainbowatcher/toml-edit-js");
+    const url = new URL("index_bg.wasm", import.meta.resolve("@rainbowatcher/toml-edit-js"));
+    return await WebAssembly.compile(await Deno.readFile(url));
+  })();
+  return wasmModule;
+}
+
+/** Options of a {@linkcode Host}. */
+export interface HostOptions {
+  penv: PathEnv;
+  /** Milliseconds one call may take before the Worker is stopped. */
+  timeoutMs?: number;
+  /** Skip the module-graph check (tests of the host itself). */
+  trustGraph?: boolean;
+}
+
+interface Running {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, { resolve(v: unknown): void; reject(e: Error): void }>;
+}
+
+const MAX_CONTENT = 16 * 1024 * 1024;
+
+/** Runs plugins in sandboxed Workers. */
+export class Host {
+  #plugins = new Map<string, PluginInfo>();
+  #running = new Map<string, Running>();
+  #checked = new Map<string, Promise<void>>();
+  #projects: string[] = [];
+  #opts: HostOptions;
+  #seq = 0;
+
+  constructor(plugins: PluginInfo[], opts: HostOptions) {
+    for (const p of plugins) this.#plugins.set(p.id, p);
+    this.#opts = opts;
+  }
+
+  /** The plugins this host runs. */
+  get plugins(): PluginInfo[] {
+    return [...this.#plugins.values()];
+  }
+
+  /** The project roots every plugin is asked about. */
+  get projects(): string[] {
+    return this.#projects;
+  }
+
+  /** Changes the projects; Workers restart with read access to the new paths. */
+  setProjects(projects: string[]): void {
+    const next = [...new Set(projects)].sort();
+    if (next.join("\n") === this.#projects.join("\n")) return;
+    this.#projects = next;
+    for (const id of [...this.#running.keys()]) this.#stop(id);
+  }
+
+  /** The resolved context (without files) a plugin gets. */
+  context(id: string): Omit<Context, "files"> {
+    const p = this.#get(id);
+    return {
+      os: this.#opts.penv.os,
+      home: this.#opts.penv.home,
+      ...resolvePaths(p.manifest, this.#opts.penv, this.#projects),
+    };
+  }
+
+  /** Every absolute path the plugin may read and plan writes to. */
+  allowed(id: string): string[] {
+    return allowedPaths(this.context(id));
+  }
+
+  /** Runs `detect`. */
+  async detect(id: string): Promise<DetectResult> {
+    return this.#validate(id, "detect", DetectResult, await this.#call(id, "detect", []));
+  }
+
+  /** Runs `read`; every item and error is validated. */
+  async read(id: string): Promise<ReadResult> {
+    const result = this.#validate(id, "read", ReadResult, await this.#call(id, "read", []));
+    const scopes = new Set(["user", ...this.#projects.map((p) => `project:${p}`)]);
+    const kinds = new Set(this.#get(id).manifest.kinds);
+    for (const item of result.items) {
+      if (!kinds.has(item.kind)) {
+        throw new PluginError(id, "read", `returned an item of undeclared kind "${item.kind}"`);
+      }
+      if (!scopes.has(item.scope)) {
+        throw new PluginError(id, "read", `returned an item of unknown scope "${item.scope}"`);
+      }
+    }
+    return result;
+  }
+
+  /** Runs `plan`; refuses writes outside the plugin's declared paths. */
+  async plan(id: string, items: Item[]): Promise<PlanResult> {
+    const result = this.#validate(
+      id,
+      "plan",
+      PlanResult,
+      await this.#call(id, "plan", [{ items }]),
+    );
+    const allowed = this.allowed(id);
+    for (const w of result.writes) {
+      if (
+        !w.path.startsWith("/") || w.path.split("/").includes("..") || !isInside(w.path, allowed)
+      ) {
+        throw new PluginError(
+          id,
+          "plan",
+          `planned a write to "${w.path}", outside its declared paths`,
+        );
+      }
+      if (w.content !== null && w.content.length > MAX_CONTENT) {
+        throw new PluginError(
+          id,
+          "plan",
+          `planned ${w.content.length} bytes for "${w.path}", over the limit`,
+        );
+      }
+    }
+    return result;
+  }
+
+  /** What the client would read back if `items` were planned (nothing is written). */
+  async project(id: string, items: Item[]): Promise<ReadResult> {
+    return this.#validate(id, "project", ReadResult, await this.#call(id, "project", [{ items }]));
+  }
+
+  /** Stops every Worker. */
+  close(): void {
+    for (const id of [...this.#running.keys()]) this.#stop(id);
+  }
+
+  #get(id: string): PluginInfo {
+    const p = this.#plugins.get(id);
+    if (!p) throw new Error(`Cannot find plugin "${id}"`);
+    return p;
+  }
+
+  #validate<T>(
+    id: string,
+    op: string,
+    schema: {
+      safeParse(
+        v: unknown,
+      ): {
+        success: boolean;
+        data?: T;
+        error?: { issues: { path: PropertyKey[]; message: string }[] };
+      };
+    },
+    value: unknown,
+  ): T {
+    const r = schema.safeParse(value);
+    if (!r.success) {
+      const issue = r.error!.issues[0];
+      throw new PluginError(
+        id,
+        op,
+        `returned invalid data at "${issue.path.join(".")}": ${issue.message}`,
+      );
+    }
+    return r.data!;
+  }
+
+  async #call(
+    id: string,
+    method: "detect" | "read" | "plan" | "project",
+    args: unknown[],
+  ): Promise<unknown> {
+    const p = this.#get(id);
+    if (!this.#opts.trustGraph) {
+      if (!this.#checked.has(id)) this.#checked.set(id, checkGraph(p));
+      await this.#checked.get(id);
+    }
+    const run = this.#start(p);
+    await this.#withTimeout(id, "load", run.ready);
+    const ctx = this.context(id);
+    return await this.#withTimeout(
+      id,
+      method,
+      this.#send(run, { type: "call", method, args, ctx }),
+    );
+  }
+
+  #start(p: PluginInfo): Running {
+    const existing = this.#running.get(p.id);
+    if (existing) return existing;
+    // The plugin's own folder too: loading its mod.ts is a dynamic import, checked like a read.
+    const read = [...this.allowed(p.id), p.dir];
+    const worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
+      type: "module",
+      name: `plugin:${p.id}`,
+      deno: {
+        permissions: {
+          read: read.length ? read : false,
+          write: false,
+          net: false,
+          env: false,
+          run: false,
+          ffi: false,
+          sys: false,
+          import: false,
+        },
+      },
+    } as WorkerOptions);
+    const run: Running = { worker, ready: Promise.resolve(), pending: new Map() };
+    worker.onmessage = (e: MessageEvent) => {
+      const msg = e.data as {
+        id: number;
+        ok: boolean;
+        result?: unknown;
+        error?: { name: string; message: string };
+      };
+      const waiter = run.pending.get(msg.id);
+      if (!waiter) return;
+      run.pending.delete(msg.id);
+      if (msg.ok) waiter.resolve(msg.result);
+      else waiter.reject(describeError(p.id, msg.error!));
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#fail(p.id, new PluginError(p.id, "crash", e.message));
+    };
+    this.#running.set(p.id, run);
+    run.ready = tomlWasm().then((wasm) =>
+      this.#send(run, { type: "init", module: new URL(`file://${p.dir}/mod.ts`).href, wasm })
+    ).then(() => {});
+    return run;
+  }
+
+  #send(run: Running, msg: Record<string, unknown>): Promise<unknown> {
+    const id = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      run.pending.set(id, { resolve, reject });
+      run.worker.postMessage({ ...msg, id });
+    });
+  }
+
+  async #withTimeout<T>(id: string, op: string, p: Promise<T>): Promise<T> {
+    const ms = this.#opts.timeoutMs ?? 20_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new PluginError(id, op, `did not answer within ${ms} ms and was stopped`);
+        this.#fail(id, err);
+        reject(err);
+      }, ms);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (e) {
+      if (e instanceof PluginError) throw e;
+      throw new PluginError(id, op, (e as Error).message, { cause: e });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fail(id: string, err: Error) {
+    const run = this.#running.get(id);
+    if (!run) return;
+    for (const w of run.pending.values()) w.reject(err);
+    this.#stop(id);
+  }
+
+  #stop(id: string) {
+    this.#running.get(id)?.worker.terminate();
+    this.#running.delete(id);
+  }
+}
+
+function describeError(id: string, e: { name: string; message: string }): PluginError {
+  if (e.name === "NotCapable" || /Requires \w+ access/.test(e.message)) {
+    const what = /Requires (\w+) access(?: to "([^"]*)")?/.exec(e.message);
+    const msg = what
+      ? `was refused ${what[1]} access${what[2] ? ` to "${what[2]}"` : ""} by its sandbox`
+      : `was refused by its sandbox: ${e.message}`;
+    return new PluginError(id, "sandbox", msg);
+  }
+  return new PluginError(id, "call", `${e.name}: ${e.message}`);
+}

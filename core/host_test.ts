@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { discoverPlugins, Host, PluginError } from "./host.ts";
+
+const dir = new URL("./testdata/plugins", import.meta.url).pathname;
+
+async function setup(options: { trustGraph?: boolean; timeoutMs?: number } = {}) {
+  const home = await Deno.makeTempDir({ prefix: "aisync-host-" });
+  await Deno.mkdir(`${home}/.ssh`);
+  await Deno.writeTextFile(`${home}/.ssh/id_rsa`, "PRIVATE KEY");
+  await Deno.mkdir(`${home}/.good`);
+  await Deno.writeTextFile(`${home}/.good/NOTES.md`, "good notes\n");
+  const { plugins, problems } = await discoverPlugins([{ dir, builtin: false }]);
+  assert.deepEqual(problems, []);
+  const host = new Host(plugins, {
+    penv: { home, os: "linux", env: {} },
+    timeoutMs: options.timeoutMs ?? 5000,
+    trustGraph: options.trustGraph ?? true,
+  });
+  return { home, host };
+}
+
+async function refusal(host: Host, id: string): Promise<PluginError> {
+  try {
+    await host.read(id);
+  } catch (e) {
+    assert.ok(e instanceof PluginError, `expected a PluginError, got ${e}`);
+    assert.equal(e.plugin, id);
+    return e;
+  }
+  throw new Error(`plugin "${id}" was not stopped`);
+}
+
+Deno.test("Host runs a well-behaved plugin in its sandbox", async () => {
+  const { home, host } = await setup();
+  try {
+    const r = await host.read("good");
+    assert.deepEqual(r.items.map((i) => i.value), [{ text: "good notes\n" }]);
+    assert.deepEqual(await host.detect("good"), { installed: true });
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("Host sandbox refuses reads outside the plugin's paths, writes, net, env and run", async () => {
+  const { home, host } = await setup();
+  try {
+    const cases: [string, RegExp][] = [
+      ["evil_ssh", /refused read access to ".*\/\.ssh\/id_rsa"/],
+      ["evil_other", /refused read access to ".*\/\.good\/NOTES\.md"/],
+      ["evil_write", /refused write access/],
+      ["evil_net", /refused net access/],
+      ["evil_env", /refused env access/],
+      ["evil_run", /refused run access/],
+    ];
+    for (const [id, re] of cases) {
+      const e = await refusal(host, id);
+      assert.match(e.message, re, `${id}: ${e.message}`);
+      assert.match(e.message, new RegExp(`^Plugin "${id}"`));
+    }
+    assert.equal(await Deno.readTextFile(`${home}/.good/NOTES.md`), "good notes\n");
+    // The others carry on.
+    assert.equal((await host.read("good")).items.length, 1);
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("Host stops a plugin that hangs, throws or lies", async () => {
+  const { home, host } = await setup({ timeoutMs: 1500 });
+  try {
+    assert.match((await refusal(host, "evil_hang")).message, /did not answer within 1500 ms/);
+    assert.match((await refusal(host, "evil_throw")).message, /TypeError: plugin bug/);
+    assert.match((await refusal(host, "evil_lie")).message, /returned invalid data/);
+    await assert.rejects(() => host.plan("evil_lie", []), /outside its declared paths/);
+    assert.equal((await host.read("good")).items.length, 1);
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("Host refuses a plugin whose module graph reaches files outside its folder", async () => {
+  const { home, host } = await setup({ trustGraph: false });
+  try {
+    const e = await refusal(host, "evil_import");
+    assert.match(
+      e.message,
+      /imports "file:\/\/.*secret\.json", outside its folder and the contract/,
+    );
+    const d = await refusal(host, "evil_dynamic");
+    assert.match(d.message, /computed specifier/);
+    assert.equal((await host.read("good")).items.length, 1);
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -1,0 +1,131 @@
+/**
+ * The canonical model every plugin reads into and plans from.
+ *
+ * Items are identified by `(kind, scope, name)`. Values are plain JSON so they can be stored in
+ * libSQL, compared field by field and merged three ways. Environment references inside strings
+ * are kept in one canonical form, `${VAR}` or `${VAR:-default}`; each plugin translates them
+ * to and from its client's own syntax.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** `user`, or `project:<absolute path>`. */
+export const Scope = z.string().regex(/^(user|project:\/.*|project:[A-Za-z]:\\.*)$/, {
+  message: 'scope must be "user" or "project:<absolute path>"',
+});
+export type Scope = z.infer<typeof Scope>;
+
+/** Per-client keys a plugin cannot map, kept so a round trip never drops them. */
+export const Extras = z.record(z.string(), z.record(z.string(), z.unknown()));
+export type Extras = z.infer<typeof Extras>;
+
+/** OAuth client settings (never secrets a client keeps elsewhere). */
+export const OAuth = z.object({
+  clientId: z.string().optional(),
+  callbackPort: z.number().int().optional(),
+  scopes: z.array(z.string()).optional(),
+  authServerMetadataUrl: z.string().optional(),
+  resource: z.string().optional(),
+}).strict();
+export type OAuth = z.infer<typeof OAuth>;
+
+/** One MCP server, as every client can understand it. */
+export const McpServer = z.object({
+  transport: z.enum(["stdio", "http", "sse"]),
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
+  url: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  enabled: z.boolean().optional(),
+  startupTimeoutMs: z.number().nonnegative().optional(),
+  toolTimeoutMs: z.number().nonnegative().optional(),
+  tools: z.object({
+    allow: z.array(z.string()).optional(),
+    deny: z.array(z.string()).optional(),
+  }).strict().optional(),
+  oauth: OAuth.optional(),
+  extras: Extras.optional(),
+}).strict().superRefine((s, ctx) => {
+  if (s.transport === "stdio" && !s.command) {
+    ctx.addIssue({ code: "custom", message: "a stdio server needs a command", path: ["command"] });
+  }
+  if (s.transport !== "stdio" && !s.url) {
+    ctx.addIssue({
+      code: "custom",
+      message: `an ${s.transport} server needs a url`,
+      path: ["url"],
+    });
+  }
+});
+export type McpServer = z.infer<typeof McpServer>;
+
+/** The body of a memory file (CLAUDE.md, AGENTS.md, QWEN.md …) for one scope. */
+export const Instructions = z.object({
+  text: z.string(),
+  extras: Extras.optional(),
+}).strict();
+export type Instructions = z.infer<typeof Instructions>;
+
+/** The kinds of item aisync keeps in step. */
+export const Kind = z.enum(["mcp", "instructions"]);
+export type Kind = z.infer<typeof Kind>;
+
+const NAME = z.string().min(1).max(200).refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 32), {
+  message: "name must not contain control characters",
+});
+
+/** One item as a plugin reads it or is asked to plan it. */
+export const Item = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("mcp"), scope: Scope, name: NAME, value: McpServer }).strict(),
+  z.object({ kind: z.literal("instructions"), scope: Scope, name: NAME, value: Instructions })
+    .strict(),
+]);
+export type Item = z.infer<typeof Item>;
+
+/** A note that a client cannot express part of an item; the item is never dropped elsewhere. */
+export const Note = z.object({
+  item: z.string(),
+  field: z.string().optional(),
+  message: z.string(),
+}).strict();
+export type Note = z.infer<typeof Note>;
+
+/** The stable identity of an item: `kind:scope:name`. */
+export function itemKey(item: Pick<Item, "kind" | "scope" | "name">): string {
+  return `${item.kind}:${item.scope}:${item.name}`;
+}
+
+/** Splits an item key back into its parts. */
+export function parseItemKey(key: string): { kind: Kind; scope: string; name: string } {
+  const kind = key.slice(0, key.indexOf(":")) as Kind;
+  const rest = key.slice(kind.length + 1);
+  // The scope may itself contain ":" (Windows drive letters), the name may not start a scope.
+  const cut = rest.startsWith("user:") ? 4 : rest.lastIndexOf(":");
+  return { kind, scope: rest.slice(0, cut), name: rest.slice(cut + 1) };
+}
+
+/** Serialises a value with sorted keys so equal values compare equal as strings. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** True when two JSON values are equal, ignoring key order and `undefined` members. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  return stableStringify(a) === stableStringify(b);
+}

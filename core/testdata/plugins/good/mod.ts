@@ -1,0 +1,24 @@
+import { definePlugin } from "../../../../plugins/_contract.ts";
+
+export default definePlugin({
+  async detect(ctx) {
+    return { installed: (await ctx.files.read(ctx.paths.main)) !== undefined };
+  },
+  async read(ctx) {
+    const text = await ctx.files.read(ctx.paths.main);
+    return {
+      items: text === undefined
+        ? []
+        : [{ kind: "instructions", scope: "user", name: "main", value: { text } }],
+    };
+  },
+  async plan(desired, ctx) {
+    const item = desired.items.find((i) => i.kind === "instructions" && i.scope === "user");
+    const text = item?.kind === "instructions" ? item.value.text : null;
+    const cur = await ctx.files.read(ctx.paths.main);
+    return {
+      writes: text === (cur ?? null) ? [] : [{ path: ctx.paths.main, content: text }],
+      notes: [],
+    };
+  },
+});

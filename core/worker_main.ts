@@ -1,0 +1,76 @@
+/**
+ * Runs inside each plugin's sandboxed Worker: loads the plugin's `mod.ts` and answers
+ * `{ id, method, args }` messages. The Worker's permissions, not this code, confine it.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { initToml } from "./editors.ts";
+import { diskFiles } from "./paths.ts";
+import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
+// Loaded statically so the plugin's own import of the contract is served from the module cache:
+// the plugin's dynamic import is checked against the Worker's read permission.
+import "../plugins/_contract.ts";
+
+function overlay(files: Files, writes: PlannedWrite[]): Files {
+  const over = new Map(writes.map((w) => [w.path, w.content]));
+  return {
+    read: (path) =>
+      over.has(path) ? Promise.resolve(over.get(path) ?? undefined) : files.read(path),
+    async list(dir) {
+      const names = new Set(await files.list(dir));
+      for (const [path, content] of over) {
+        if (path.slice(0, path.lastIndexOf("/")) !== dir) continue;
+        const name = path.slice(dir.length + 1);
+        if (content === null) names.delete(name);
+        else names.add(name);
+      }
+      return [...names].sort();
+    },
+  };
+}
+
+let plugin: Plugin | undefined;
+
+self.onmessage = async (e: MessageEvent) => {
+  const msg = e.data as {
+    id: number;
+    type: "init" | "call";
+    module?: string;
+    wasm?: WebAssembly.Module;
+    method?: "detect" | "read" | "plan" | "project";
+    args?: unknown[];
+    ctx?: Record<string, unknown>;
+  };
+  try {
+    if (msg.type === "init") {
+      await initToml(msg.wasm);
+      plugin = (await import(msg.module!)).default as Plugin;
+      if (!plugin || typeof plugin.read !== "function") {
+        throw new TypeError("mod.ts has no default export made with definePlugin()");
+      }
+      self.postMessage({ id: msg.id, ok: true });
+      return;
+    }
+    const files = diskFiles();
+    const ctx = { ...msg.ctx, files } as Context;
+    let result: unknown;
+    if (msg.method === "project") {
+      // What the client would read back if the desired items were planned: plan, then read
+      // through an overlay of the planned contents. Nothing touches the disk.
+      const plan = await plugin!.plan(msg.args![0] as Desired, ctx);
+      result = await plugin!.read({ ...ctx, files: overlay(files, plan.writes) });
+    } else {
+      const fn = plugin![msg.method!] as (...a: unknown[]) => Promise<unknown>;
+      result = await fn.call(plugin, ...(msg.args ?? []), ctx);
+    }
+    self.postMessage({ id: msg.id, ok: true, result });
+  } catch (err) {
+    const name = (err as Error)?.name ?? "Error";
+    self.postMessage({
+      id: msg.id,
+      ok: false,
+      error: { name, message: String((err as Error)?.message ?? err) },
+    });
+  }
+};

@@ -1,0 +1,128 @@
+/**
+ * libSQL tables (drizzle). Every row that describes local files carries a `machine` id so that
+ * several machines can share one libSQL server.
+ *
+ * @module
+ */
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** The base: the last agreed canonical value of every item. */
+export const items = sqliteTable("items", {
+  machine: text("machine").notNull(),
+  key: text("key").notNull(),
+  kind: text("kind").notNull(),
+  scope: text("scope").notNull(),
+  name: text("name").notNull(),
+  value: text("value").notNull(),
+  /** Clients that dropped this item while deletions do not propagate (JSON array). */
+  omit: text("omit").notNull().default("[]"),
+  updatedAt: integer("updated_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.key] })]);
+
+/** What each client showed for each item after the last sync (to tell who changed what). */
+export const clientViews = sqliteTable("client_views", {
+  machine: text("machine").notNull(),
+  client: text("client").notNull(),
+  key: text("key").notNull(),
+  value: text("value").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.client, t.key] })]);
+
+/** Every value an item has had, for `history` and restore. */
+export const itemHistory = sqliteTable("item_history", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  machine: text("machine").notNull(),
+  key: text("key").notNull(),
+  /** JSON, or null when the item was deleted. */
+  value: text("value"),
+  source: text("source").notNull(),
+  at: integer("at").notNull(),
+}, (t) => [index("item_history_key").on(t.machine, t.key, t.id)]);
+
+/** Two clients changed one item differently; nothing is written until it is resolved. */
+export const conflicts = sqliteTable("conflicts", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  machine: text("machine").notNull(),
+  key: text("key").notNull(),
+  base: text("base"),
+  /** JSON object: client id → its value (null when that client deleted the item). */
+  sides: text("sides").notNull(),
+  status: text("status").notNull().default("open"),
+  resolution: text("resolution"),
+  createdAt: integer("created_at").notNull(),
+  resolvedAt: integer("resolved_at"),
+}, (t) => [index("conflicts_open").on(t.machine, t.status, t.key)]);
+
+/** The bytes of a file right before aisync wrote it. */
+export const backups = sqliteTable("backups", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  machine: text("machine").notNull(),
+  path: text("path").notNull(),
+  /** Null when the file did not exist before the write. */
+  content: text("content"),
+  mode: integer("mode"),
+  client: text("client").notNull(),
+  reason: text("reason").notNull(),
+  at: integer("at").notNull(),
+}, (t) => [index("backups_path").on(t.machine, t.path, t.id)]);
+
+/** The hash of what aisync last wrote to a path (echo suppression). */
+export const fileHashes = sqliteTable("file_hashes", {
+  machine: text("machine").notNull(),
+  path: text("path").notNull(),
+  hash: text("hash").notNull(),
+  at: integer("at").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.path] })]);
+
+/** Projects whose project-scope files are kept in step. */
+export const projects = sqliteTable("projects", {
+  machine: text("machine").notNull(),
+  path: text("path").notNull(),
+  /** `registered` by the user, or the id of the client that named it. */
+  source: text("source").notNull(),
+  /** 0 when the user removed a discovered project (it stays out). */
+  active: integer("active").notNull().default(1),
+  addedAt: integer("added_at").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.path] })]);
+
+/** Per-client sync policy (JSON). */
+export const policies = sqliteTable("policies", {
+  machine: text("machine").notNull(),
+  client: text("client").notNull(),
+  value: text("value").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.client] })]);
+
+/** Small key-value settings (JSON values). */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+/** Lossy notes and errors of the last sync, per client. */
+export const clientStatus = sqliteTable("client_status", {
+  machine: text("machine").notNull(),
+  client: text("client").notNull(),
+  state: text("state").notNull(),
+  notes: text("notes").notNull().default("[]"),
+  errors: text("errors").notNull().default("[]"),
+  lastChange: integer("last_change"),
+  at: integer("at").notNull(),
+}, (t) => [primaryKey({ columns: [t.machine, t.client] })]);
+
+/** Structured log. */
+export const logs = sqliteTable("logs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  level: text("level").notNull(),
+  source: text("source").notNull(),
+  client: text("client"),
+  item: text("item"),
+  action: text("action"),
+  message: text("message").notNull(),
+  fields: text("fields").notNull().default("{}"),
+  eventId: integer("event_id"),
+}, (t) => [
+  index("logs_at").on(t.at),
+  index("logs_level").on(t.level, t.at),
+  index("logs_client").on(t.client, t.at),
+  index("logs_item").on(t.item, t.at),
+]);

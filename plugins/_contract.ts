@@ -1,0 +1,186 @@
+/**
+ * The plugin contract: the only host file a plugin imports.
+ *
+ * A plugin is a folder `plugins/<id>/` with `manifest.json` (parsed before any plugin code runs)
+ * and `mod.ts`, whose default export is `definePlugin({ detect, read, plan })`. Plugins never
+ * write: `plan` returns whole-file contents and the host backs up, guards and writes them. The
+ * same module runs in-process in tests and in a sandboxed Worker in production; the only door to
+ * the disk is `ctx.files`.
+ *
+ * @example A plugin that keeps one instructions file
+ * ```ts
+ * import { definePlugin } from "../_contract.ts";
+ * export default definePlugin({
+ *   async detect(ctx) {
+ *     return { installed: (await ctx.files.read(ctx.paths.instructions)) !== undefined };
+ *   },
+ *   async read(ctx) {
+ *     const text = await ctx.files.read(ctx.paths.instructions);
+ *     return { items: text === undefined ? [] : [{ kind: "instructions", scope: "user", name: "main", value: { text } }] };
+ *   },
+ *   async plan(desired, ctx) {
+ *     const item = desired.items.find((i) => i.kind === "instructions" && i.scope === "user");
+ *     return { writes: item ? [{ path: ctx.paths.instructions, content: (item.value as { text: string }).text }] : [], notes: [] };
+ *   },
+ * });
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { Item, Kind, Note } from "../core/schema.ts";
+export { Item, Kind, Note };
+export type { Instructions, McpServer } from "../core/schema.ts";
+export { itemKey, sameValue, stableStringify } from "../core/schema.ts";
+export {
+  ConfigParseError,
+  editJson,
+  editToml,
+  editYaml,
+  jsonFormat,
+  parseJsonc,
+  parseToml,
+  parseYaml,
+} from "../core/editors.ts";
+
+/** The version of this contract; the host refuses plugins that declare another. */
+export const CONTRACT_VERSION = 1;
+
+const PathSpec = z.union([
+  z.string(),
+  z.object({
+    default: z.string().optional(),
+    linux: z.string().optional(),
+    darwin: z.string().optional(),
+    windows: z.string().optional(),
+  }).strict(),
+]);
+
+/** `plugins/<id>/manifest.json`. */
+export const Manifest = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "id must be snake_case" }),
+  name: z.string().min(1),
+  contract: z.literal(CONTRACT_VERSION),
+  description: z.string().optional(),
+  homepage: z.string().optional(),
+  kinds: z.array(Kind).min(1),
+  /**
+   * Named paths the plugin may read, per scope. `~` is the home folder, `${VAR:-fallback}` an
+   * environment variable the host resolves (plugins cannot read the environment), and in project
+   * paths `{project}` is the project's root. A path may be a file or a folder.
+   */
+  paths: z.object({
+    user: z.record(z.string(), PathSpec),
+    project: z.record(z.string(), PathSpec).optional(),
+  }).strict(),
+  /** Environment variables named in `paths` (shown to the user with the paths). */
+  env: z.array(z.string()).optional(),
+}).strict();
+export type Manifest = z.infer<typeof Manifest>;
+
+/** Read-only access to the declared paths; anything else is refused by the sandbox. */
+export interface Files {
+  /** The file's text, or `undefined` when it does not exist. */
+  read(path: string): Promise<string | undefined>;
+  /** Names of the entries of a folder (empty when it does not exist). */
+  list(path: string): Promise<string[]>;
+}
+
+/** One project the plugin is asked to read, with its paths resolved. */
+export interface ProjectPaths {
+  /** Absolute path of the project's root; the scope is `project:<root>`. */
+  root: string;
+  /** The manifest's project paths with `{project}` filled in. */
+  paths: Record<string, string>;
+}
+
+/** What the host hands a plugin on every call. */
+export interface Context {
+  os: "linux" | "darwin" | "windows";
+  home: string;
+  /** The manifest's user paths, resolved to absolute paths. */
+  paths: Record<string, string>;
+  projects: ProjectPaths[];
+  files: Files;
+}
+
+/** A file that could not be read; its scope is left alone until it is fixed. */
+export const ReadError = z.object({
+  file: z.string(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+  message: z.string(),
+  /** The scopes this file holds; omitted means every scope of the plugin. */
+  scopes: z.array(z.string()).optional(),
+}).strict();
+export type ReadError = z.infer<typeof ReadError>;
+
+/** What `read` returns. */
+export const ReadResult = z.object({
+  items: z.array(Item),
+  /** Project roots the client itself knows about (Claude's `projects`, Codex's trust tables). */
+  projects: z.array(z.string()).optional(),
+  errors: z.array(ReadError).optional(),
+}).strict();
+export type ReadResult = z.infer<typeof ReadResult>;
+
+/** The desired set for one client: every item of every kind and scope it keeps. */
+export interface Desired {
+  items: Item[];
+}
+
+/** One whole file the host should write (`content: null` removes the file). */
+export const PlannedWrite = z.object({
+  path: z.string(),
+  content: z.string().nullable(),
+}).strict();
+export type PlannedWrite = z.infer<typeof PlannedWrite>;
+
+/** What `plan` returns. */
+export const PlanResult = z.object({
+  writes: z.array(PlannedWrite),
+  notes: z.array(Note),
+}).strict();
+export type PlanResult = z.infer<typeof PlanResult>;
+
+/** What `detect` returns. */
+export const DetectResult = z.object({
+  installed: z.boolean(),
+  version: z.string().optional(),
+}).strict();
+export type DetectResult = z.infer<typeof DetectResult>;
+
+/** A client plugin. */
+export interface Plugin {
+  /** Cheap presence check; must not throw when the client is absent. */
+  detect(ctx: Context): Promise<DetectResult>;
+  /** Native files to canonical items. Keys it does not map go to `value.extras[<id>]`. */
+  read(ctx: Context): Promise<ReadResult>;
+  /**
+   * Canonical items to whole-file contents. Reads the current files to keep everything it does
+   * not manage byte for byte; writes only files whose content changes.
+   */
+  plan(desired: Desired, ctx: Context): Promise<PlanResult>;
+}
+
+/** Identity helper so a plugin's default export is type-checked against the contract. */
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/**
+ * Canonical env references: `${VAR}` and `${VAR:-default}`. Anything else in a string is
+ * literal text.
+ */
+export const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** True when the string is exactly one reference `${VAR}` with no default. */
+export function soleEnvRef(value: string): string | undefined {
+  const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
+  return m?.[1];
+}
+
+/** The names of every reference in a string. */
+export function envRefs(value: string): string[] {
+  return [...value.matchAll(ENV_REF)].map((m) => m[1]);
+}
