@@ -128,6 +128,14 @@ function getAt(root: unknown, path: JsonPath): unknown {
   return v;
 }
 
+function dropAt(root: unknown, path: string[]): unknown {
+  const copy = structuredClone(root) as Record<string, unknown>;
+  let node = copy;
+  for (const p of path.slice(0, -1)) node = node[p] as Record<string, unknown>;
+  delete node[path[path.length - 1]];
+  return copy;
+}
+
 function isPlain(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -182,7 +190,24 @@ function tomlKey(k: string): string {
 export function editToml(text: string, path: string[], value: unknown): string {
   ensureToml();
   const current = getAt(tomlParseRaw(text), path);
-  return patchToml(text, path, current, value);
+  let out = patchToml(text, path, current, value);
+  for (let i = path.length - 1; i > 0; i--) {
+    const parent = path.slice(0, i);
+    const dotted = parent.map(tomlKey).join(".").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    // A header the user wrote stays; one toml_edit added (`[mcp_servers]` above the first
+    // `[mcp_servers.x]`, which Codex never writes) or left empty after a removal goes.
+    if (new RegExp(`^[ \\t]*\\[[ \\t]*${dotted}[ \\t]*\\]`, "m").test(text)) continue;
+    const parsed = tomlParseRaw(out);
+    const v = getAt(parsed, parent);
+    if (!isPlain(v)) continue;
+    const line = new RegExp(`^[ \\t]*\\[[ \\t]*${dotted}[ \\t]*\\][ \\t]*\\r?\\n(\\r?\\n)?`, "m");
+    const empty = Object.keys(v).length === 0;
+    let next = out.replace(line, "");
+    if (empty) next = next.replace(/\n\n$/, "\n");
+    const want = empty ? dropAt(parsed, parent) : parsed;
+    if (next !== out && JSON.stringify(tomlParseRaw(next)) === JSON.stringify(want)) out = next;
+  }
+  return out;
 }
 
 function patchToml(text: string, path: string[], current: unknown, value: unknown): string {
