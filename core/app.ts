@@ -22,17 +22,34 @@ export interface App {
   close(): void;
 }
 
-/** Opens aisync's state and plugins from the environment (`HOME`, `AISYNC_HOME`, `AISYNC_DB_URL`). */
-export async function openApp(options: { timeoutMs?: number } = {}): Promise<App> {
-  const dir = dataDir();
+/** Options of {@linkcode openApp}; each defaults to the environment. */
+export interface AppOptions {
+  /** Milliseconds one plugin call may take. */
+  timeoutMs?: number;
+  /** The home folder clients' files are found under (default `HOME`). */
+  home?: string;
+  /** aisync's data folder (default `AISYNC_HOME` or the platform data folder). */
+  dataDir?: string;
+  /** libSQL URL (default `AISYNC_DB_URL` or the data folder's `aisync.db`). */
+  dbUrl?: string;
+  /** Environment variables plugins' paths name (default: the process's). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Opens aisync's state and plugins (`HOME`, `AISYNC_HOME`, `AISYNC_DB_URL` by default). */
+export async function openApp(options: AppOptions = {}): Promise<App> {
+  const dir = options.dataDir ?? dataDir();
   await Deno.mkdir(dir, { recursive: true });
-  const store = await openDb(dbUrl(dir), Deno.env.get("AISYNC_DB_TOKEN"));
+  const store = await openDb(options.dbUrl ?? dbUrl(dir), Deno.env.get("AISYNC_DB_TOKEN"));
   const state = new State(store, await machineId(dir));
   const { plugins, problems } = await discoverPlugins([
     { dir: new URL("../plugins", import.meta.url).pathname, builtin: true },
   ]);
   const env = [...new Set(plugins.flatMap((p) => p.manifest.env ?? []))];
-  const host = new Host(plugins, { penv: currentPathEnv(env), timeoutMs: options.timeoutMs });
+  const penv = currentPathEnv(env);
+  if (options.home) penv.home = options.home;
+  if (options.env) penv.env = { ...options.env };
+  const host = new Host(plugins, { penv, timeoutMs: options.timeoutMs });
   const bus = new Bus();
   const engine = new Engine(host, state, bus);
   return {

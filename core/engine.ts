@@ -28,6 +28,8 @@ export interface SyncOptions {
   prefer?: string;
   /** What started the sync (for events): `cli`, `watch`, `web` … */
   trigger?: string;
+  /** Clients in ask-first mode whose pending writes the user approved for this run. */
+  approve?: string[];
 }
 
 /** One planned or done file write. */
@@ -374,7 +376,8 @@ export class Engine {
     if (report.errors.length) writes.length = 0;
 
     for (const w of writes) w.before = (await readCurrent(w.path)).text;
-    const askFirst = (w: WriteReport) => w.clients.some((c) => policies.get(c)!.mode === "ask");
+    const askFirst = (w: WriteReport) =>
+      w.clients.some((c) => policies.get(c)!.mode === "ask" && !options.approve?.includes(c));
     report.pending = writes.filter(askFirst);
     const toWrite = options.dryRun ? [] : writes.filter((w) => !askFirst(w));
     report.writes = options.dryRun ? writes.filter((w) => !askFirst(w)) : toWrite;
