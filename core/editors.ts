@@ -8,14 +8,19 @@
  */
 import {
   applyEdits,
+  findNodeAtLocation,
   type FormattingOptions,
   modify,
+  type Node as JsonNode,
   parse as parseJsoncRaw,
   type ParseError,
+  parseTree,
   printParseErrorCode,
 } from "jsonc-parser";
 import { edit as tomlEditRaw, initSync, parse as tomlParseRaw } from "@rainbowatcher/toml-edit-js";
 import YAML from "yaml";
+import { spliceYaml } from "./yaml_edit.ts";
+import { stableStringify } from "./schema.ts";
 
 /** A config file that cannot be parsed; it is never written. */
 export class ConfigParseError extends SyntaxError {
@@ -54,10 +59,16 @@ export function parseJsonc(
   options: { comments?: boolean } = {},
 ): unknown {
   const errors: ParseError[] = [];
-  const value = parseJsoncRaw(text, errors, {
-    allowTrailingComma: options.comments ?? false,
-    disallowComments: !(options.comments ?? false),
-  });
+  let value: unknown;
+  try {
+    value = parseJsoncRaw(text, errors, {
+      allowTrailingComma: options.comments ?? false,
+      disallowComments: !(options.comments ?? false),
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw new ConfigParseError(file, "it is nested too deeply");
+    throw e;
+  }
   if (errors.length) {
     const [line, col] = lineCol(text, errors[0].offset);
     throw new ConfigParseError(
@@ -88,35 +99,134 @@ export function jsonFormat(text: string): FormattingOptions {
 type JsonPath = (string | number)[];
 
 /**
- * Sets (or, with `undefined`, removes) the value at `path`, recursing into objects that exist on
- * both sides so that unchanged members keep their formatting and comments.
+ * Sets (or, with `undefined`, removes) the value at `path`. Objects present on both sides are
+ * edited member by member; a new member goes after the last one at its indentation and a
+ * removed one takes only its own text and comma, so neighbouring lines stay byte for byte
+ * (jsonc-parser's formatter would reflow the lines around an insertion). The result is parsed
+ * back and checked; if it is not exactly the wanted data the formatter's edit is used instead.
  */
 export function editJson(text: string, path: JsonPath, value: unknown): string {
-  const current = getAt(parseJsoncRaw(text, [], { allowTrailingComma: true }), path);
-  return patchJson(text, path, current, value, jsonFormat(text));
+  const out = spliceJson(text, path, value);
+  // Key order is the file's business: compare the data with sorted keys.
+  const want = stableStringify(withMember(parseLoose(text), path, value));
+  if (stableStringify(parseLoose(out)) === want) return out;
+  return applyEdits(text, modify(text, path, value, { formattingOptions: jsonFormat(text) }));
 }
 
-function patchJson(
-  text: string,
-  path: JsonPath,
-  current: unknown,
-  value: unknown,
-  fmt: FormattingOptions,
-): string {
-  if (isPlain(current) && isPlain(value)) {
-    for (const k of Object.keys(current)) {
-      if (!(k in value) || value[k] === undefined) {
-        text = applyEdits(text, modify(text, [...path, k], undefined, { formattingOptions: fmt }));
-      }
+function parseLoose(text: string): unknown {
+  return parseJsoncRaw(text, [], { allowTrailingComma: true });
+}
+
+function spliceJson(text: string, path: JsonPath, value: unknown): string {
+  const fmt = jsonFormat(text);
+  const unit = fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t";
+  const eol = fmt.eol ?? "\n";
+  const root = parseTree(text);
+  if (!root) return text;
+  const node = findNodeAtLocation(root, path);
+  const prop = node?.parent;
+  if (value === undefined) {
+    if (!node || prop?.type !== "property" || !prop.parent) return text;
+    const members = prop.parent.children!;
+    const i = members.indexOf(prop);
+    if (members.length === 1) {
+      const obj = prop.parent;
+      return text.slice(0, obj.offset + 1) + text.slice(obj.offset + obj.length - 1);
     }
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      text = patchJson(text, [...path, k], current[k], v, fmt);
-    }
-    return text;
+    if (i > 0) return text.slice(0, nodeEnd(members[i - 1])) + text.slice(nodeEnd(prop));
+    return text.slice(0, prop.offset) + text.slice(members[1].offset);
   }
-  if (JSON.stringify(current) === JSON.stringify(value)) return text;
-  return applyEdits(text, modify(text, path, value, { formattingOptions: fmt }));
+  if (node) {
+    const current = parseLoose(text.slice(node.offset, nodeEnd(node)));
+    if (isPlain(current) && isPlain(value) && Object.keys(current).length) {
+      for (const [k, v] of Object.entries(value)) {
+        if (v !== undefined) text = spliceJson(text, [...path, k], v);
+      }
+      for (const k of Object.keys(current)) {
+        if (value[k] === undefined) text = spliceJson(text, [...path, k], undefined);
+      }
+      return text;
+    }
+    if (JSON.stringify(current) === JSON.stringify(value)) return text;
+    return text.slice(0, node.offset) +
+      renderJson(value, lineIndent(text, node.offset), unit, eol) + text.slice(nodeEnd(node));
+  }
+  // Create missing parents one level at a time.
+  let depth = path.length - 1;
+  while (depth > 0 && findNodeAtLocation(root, path.slice(0, depth))?.type !== "object") depth--;
+  const parent = depth === 0 ? root : findNodeAtLocation(root, path.slice(0, depth));
+  if (parent?.type !== "object") return text;
+  let member: unknown = value;
+  for (let j = path.length - 1; j > depth; j--) member = { [path[j]]: member };
+  const key = JSON.stringify(path[depth]);
+  const members = parent.children ?? [];
+  if (members.length === 0) {
+    const indent = lineIndent(text, parent.offset);
+    const inner = indent + unit;
+    return text.slice(0, parent.offset) + "{" + eol + inner + key + ": " +
+      renderJson(member, inner, unit, eol) + eol + indent + "}" + text.slice(nodeEnd(parent));
+  }
+  const last = members[members.length - 1];
+  const first = members[0];
+  const firstIndent = text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset);
+  if (!/^[ \t]*$/.test(firstIndent)) {
+    // Members written on one line: stay on that line.
+    return text.slice(0, nodeEnd(last)) + ", " + key + ": " + oneLine(member) +
+      text.slice(nodeEnd(last));
+  }
+  return text.slice(0, nodeEnd(last)) + "," + eol + firstIndent + key + ": " +
+    renderJson(member, firstIndent, unit, eol) + text.slice(nodeEnd(last));
+}
+
+/** JSON one member a line, lists of scalars inline (as `claude mcp add` and people write it). */
+function renderJson(value: unknown, indent: string, unit: string, eol: string): string {
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== "object")) {
+      return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+    }
+    if (!value.length) return "[]";
+    const inner = indent + unit;
+    return "[" + eol + value.map((v) => inner + renderJson(v, inner, unit, eol)).join("," + eol) +
+      eol + indent + "]";
+  }
+  if (isPlain(value)) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (!entries.length) return "{}";
+    const inner = indent + unit;
+    return "{" + eol + entries.map(([k, v]) =>
+      `${inner}${JSON.stringify(k)}: ${renderJson(v, inner, unit, eol)}`
+    ).join("," + eol) + eol + indent + "}";
+  }
+  return JSON.stringify(value);
+}
+
+function oneLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(oneLine).join(", ")}]`;
+  if (isPlain(value)) {
+    return `{${
+      Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`).join(", ")
+    }}`;
+  }
+  return JSON.stringify(value);
+}
+
+function withMember(root: unknown, path: JsonPath, value: unknown): unknown {
+  if (!path.length) return value;
+  const copy: Record<string | number, unknown> = isPlain(root) ? { ...root } : {};
+  const [head, ...rest] = path;
+  const next = withMember(copy[head], rest, value);
+  if (next === undefined) delete copy[head];
+  else copy[head] = next;
+  return copy;
+}
+
+function nodeEnd(node: JsonNode): number {
+  return node.offset + node.length;
+}
+
+function lineIndent(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))![0];
 }
 
 function getAt(root: unknown, path: JsonPath): unknown {
@@ -188,6 +298,14 @@ function tomlKey(k: string): string {
  * the way Codex writes them.
  */
 export function editToml(text: string, path: string[], value: unknown): string {
+  // toml_edit re-renders with "\n"; keep a CRLF file CRLF.
+  if (text.includes("\r\n") && !/(^|[^\r])\n/.test(text)) {
+    return editTomlLf(text.replaceAll("\r\n", "\n"), path, value).replaceAll("\n", "\r\n");
+  }
+  return editTomlLf(text, path, value);
+}
+
+function editTomlLf(text: string, path: string[], value: unknown): string {
   ensureToml();
   const current = getAt(tomlParseRaw(text), path);
   let out = patchToml(text, path, current, value);
@@ -240,27 +358,11 @@ export function parseYaml(text: string, file: string): YAML.Document {
   return doc;
 }
 
-/** Sets (or removes, with `undefined`) the value at `path` in a YAML text, keeping comments. */
+/**
+ * Sets (or removes, with `undefined`) the value at `path` in a YAML text by splicing the parser's
+ * text ranges, so every byte outside the edited node stays; throws {@linkcode ConfigParseError}
+ * where that cannot be done safely.
+ */
 export function editYaml(text: string, path: string[], value: unknown, file = "YAML file"): string {
-  const doc = parseYaml(text, file);
-  const indent = /\n( +)\S/.exec(text)?.[1].length ?? 2;
-  const opts = { lineWidth: 0, flowCollectionPadding: false, indent };
-  // The yaml library re-prints the whole document; refuse to edit a file it would reformat
-  // outside the edited key rather than change bytes the user wrote.
-  if (text.trim() !== "" && doc.toString(opts) !== text) {
-    throw new ConfigParseError(
-      file,
-      "its layout cannot be kept by the YAML editor; edit it by hand",
-    );
-  }
-  if (value === undefined) {
-    if (!doc.hasIn(path)) return text;
-    doc.deleteIn(path);
-  } else {
-    const cur = doc.getIn(path, true);
-    const plain = YAML.isNode(cur) ? cur.toJSON() : cur;
-    if (JSON.stringify(plain) === JSON.stringify(value)) return text;
-    doc.setIn(path, value);
-  }
-  return doc.toString(opts);
+  return spliceYaml(text, path, value, file);
 }

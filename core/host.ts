@@ -314,7 +314,8 @@ export class Host {
       await this.#checked.get(id);
     }
     const run = this.#start(p);
-    await this.#withTimeout(id, "load", run.ready);
+    // Loading (module graph, WASM) is slow on a busy machine and is not the plugin's doing.
+    await this.#withTimeout(id, "load", run.ready, Math.max(this.#opts.timeoutMs ?? 0, 60_000));
     const ctx = this.context(id);
     return await this.#withTimeout(
       id,
@@ -377,8 +378,8 @@ export class Host {
     });
   }
 
-  async #withTimeout<T>(id: string, op: string, p: Promise<T>): Promise<T> {
-    const ms = this.#opts.timeoutMs ?? 20_000;
+  async #withTimeout<T>(id: string, op: string, p: Promise<T>, limit?: number): Promise<T> {
+    const ms = limit ?? this.#opts.timeoutMs ?? 20_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

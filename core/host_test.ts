@@ -13,7 +13,7 @@ async function setup(options: { trustGraph?: boolean; timeoutMs?: number } = {})
   assert.deepEqual(problems, []);
   const host = new Host(plugins, {
     penv: { home, os: "linux", env: {} },
-    timeoutMs: options.timeoutMs ?? 5000,
+    timeoutMs: options.timeoutMs ?? 20_000,
     trustGraph: options.trustGraph ?? true,
   });
   return { home, host };

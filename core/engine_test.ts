@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import { itemKey } from "./schema.ts";
+import { sandbox } from "./testing.ts";
+import type { Sandbox } from "./testing.ts";
+
+const CLAUDE = `{
+  "numStartups": 3,
+  "mcpServers": {
+    "fs": {
+      "type": "stdio",
+      "command": "npx",
+      "args": ["-y", "srv"],
+      "env": {
+        "FOO": "bar"
+      }
+    }
+  },
+  "projects": {
+    "{project}": {
+      "allowedTools": [],
+      "hasTrustDialogAccepted": true
+    }
+  }
+}
+`;
+
+const CODEX = `# my codex config
+model = "o3" # keep me
+
+[mcp_servers.remote]
+url = "http://127.0.0.1:59999/mcp"
+bearer_token_env_var = "MY_TOKEN"
+`;
+
+async function servers(s: Sandbox, client: string): Promise<Record<string, unknown>> {
+  const r = await s.app.host.read(client);
+  const out: Record<string, unknown> = {};
+  for (const i of r.items) if (i.kind === "mcp" && i.scope === "user") out[i.name] = i.value;
+  return out;
+}
+
+function plain(v: unknown) {
+  const { extras: _, ...rest } = v as Record<string, unknown>;
+  return rest;
+}
+
+Deno.test("Engine: first sync unions every client; a second sync is a no-op", async () => {
+  const s = await sandbox({
+    "~/.claude.json": CLAUDE,
+    "~/.codex/config.toml": CODEX,
+    "~/.claude/CLAUDE.md": "# Be kind\n",
+  });
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.conflicts, []);
+    for (const c of ["claude_code", "codex", "qwen_code", "rovo_dev"]) {
+      assert.deepEqual(r.clients[c].errors, [], c);
+      const got = await servers(s, c);
+      assert.deepEqual(Object.keys(got).sort(), ["fs", "remote"], c);
+      assert.equal((got.fs as { command: string }).command, "npx");
+    }
+    // The bearer token reference became Claude's ${VAR} and Qwen's, never a literal.
+    const claude = JSON.parse((await s.read("~/.claude.json"))!);
+    assert.deepEqual(claude.mcpServers.remote, {
+      type: "http",
+      url: "http://127.0.0.1:59999/mcp",
+      headers: { Authorization: "Bearer ${MY_TOKEN}" },
+    });
+    assert.equal(claude.numStartups, 3);
+    assert.deepEqual(claude.projects[s.project], {
+      allowedTools: [],
+      hasTrustDialogAccepted: true,
+    });
+    const codex = (await s.read("~/.codex/config.toml"))!;
+    assert.ok(codex.startsWith('# my codex config\nmodel = "o3" # keep me\n'), codex);
+    assert.match(codex, /\[mcp_servers\.fs\]\ncommand = "npx"/);
+    // Instructions reach every client's own file.
+    assert.equal(await s.read("~/.codex/AGENTS.md"), "# Be kind\n");
+    assert.equal(await s.read("~/.qwen/QWEN.md"), "# Be kind\n");
+    assert.equal(await s.read("~/.rovodev/AGENTS.md"), "# Be kind\n");
+    // Every write has a backup.
+    assert.ok(r.writes.length > 0 && r.writes.every((w) => typeof w.backupId === "number"));
+
+    const again = await s.app.engine.sync();
+    assert.deepEqual(again.writes, [], "second sync must write nothing");
+    assert.deepEqual(again.changes, []);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: a one-sided change propagates, a deletion propagates", async () => {
+  const s = await sandbox({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    const codex = (await s.read("~/.codex/config.toml"))!;
+    await s.write(
+      "~/.codex/config.toml",
+      codex.replace('args = ["-y", "srv"]', 'args = ["-y", "srv", "--ro"]'),
+    );
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.changes.map((c) => c.key), ["mcp:user:fs"]);
+    assert.deepEqual((await servers(s, "claude_code")).fs, (await servers(s, "qwen_code")).fs);
+    assert.deepEqual(plain((await servers(s, "claude_code")).fs).args, ["-y", "srv", "--ro"]);
+
+    const claude = JSON.parse((await s.read("~/.claude.json"))!);
+    delete claude.mcpServers.remote;
+    await s.write("~/.claude.json", JSON.stringify(claude, null, 2));
+    const d = await s.app.engine.sync();
+    assert.deepEqual(d.changes, [{
+      key: "mcp:user:remote",
+      clients: ["claude_code"],
+      action: "delete",
+    }]);
+    for (const c of ["codex", "qwen_code", "rovo_dev"]) {
+      assert.deepEqual(Object.keys(await servers(s, c)), ["fs"], c);
+    }
+    assert.ok(!(await s.read("~/.codex/config.toml"))!.includes("mcp_servers.remote"));
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: two clients changing one field differently make a conflict; nothing is overwritten", async () => {
+  const s = await sandbox({ "~/.claude.json": CLAUDE });
+  try {
+    await s.app.engine.sync();
+    const claude = JSON.parse((await s.read("~/.claude.json"))!);
+    claude.mcpServers.fs.command = "bunx";
+    await s.write("~/.claude.json", JSON.stringify(claude, null, 2) + "\n");
+    const qwen = JSON.parse((await s.read("~/.qwen/settings.json"))!);
+    qwen.mcpServers.fs.command = "pnpx";
+    await s.write("~/.qwen/settings.json", JSON.stringify(qwen, null, 2) + "\n");
+    const claudeBytes = await s.read("~/.claude.json");
+    const qwenBytes = await s.read("~/.qwen/settings.json");
+    const codexBytes = await s.read("~/.codex/config.toml");
+
+    const r = await s.app.engine.sync();
+    assert.equal(r.conflicts.length, 1);
+    assert.equal(r.conflicts[0].key, "mcp:user:fs");
+    assert.deepEqual(r.conflicts[0].fields, ["command"]);
+    assert.deepEqual(r.conflicts[0].clients.sort(), ["claude_code", "qwen_code"]);
+    assert.equal(await s.read("~/.claude.json"), claudeBytes);
+    assert.equal(await s.read("~/.qwen/settings.json"), qwenBytes);
+    assert.equal(await s.read("~/.codex/config.toml"), codexBytes, "the base stays where it was");
+    assert.equal(r.clients.claude_code.state, "conflict");
+
+    // Still held on the next sync.
+    const r2 = await s.app.engine.sync();
+    assert.equal(r2.conflicts.length, 1);
+    assert.equal(await s.read("~/.codex/config.toml"), codexBytes);
+
+    await s.app.engine.resolve(r.conflicts[0].id!, { take: "qwen_code" });
+    const r3 = await s.app.engine.sync();
+    assert.deepEqual(r3.conflicts, []);
+    for (const c of ["claude_code", "codex", "qwen_code", "rovo_dev"]) {
+      assert.equal((plain((await servers(s, c)).fs) as { command: string }).command, "pnpx", c);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: first-run same name with different values is a conflict unless --prefer", async () => {
+  const files = {
+    "~/.claude.json": CLAUDE,
+    "~/.qwen/settings.json":
+      `{"mcpServers": {"fs": {"command": "uvx", "args": ["srv"]}}, "$version": 4}\n`,
+  };
+  const s = await sandbox(files);
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts.map((c) => c.key), ["mcp:user:fs"]);
+  } finally {
+    await s.close();
+  }
+  const p = await sandbox(files);
+  try {
+    const r = await p.app.engine.sync({ prefer: "qwen_code" });
+    assert.deepEqual(r.conflicts, []);
+    assert.equal(
+      (plain((await servers(p, "claude_code")).fs) as { command: string }).command,
+      "uvx",
+    );
+  } finally {
+    await p.close();
+  }
+});
+
+Deno.test("Engine: an SSE server does not conflict with Codex, which can only say HTTP", async () => {
+  const s = await sandbox({
+    "~/.claude.json":
+      `{"mcpServers": {"events": {"type": "sse", "url": "http://127.0.0.1:59999/sse"}}}\n`,
+    "~/.codex/config.toml": `[mcp_servers.events]\nurl = "http://127.0.0.1:59999/sse"\n`,
+  });
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts, []);
+    assert.ok(
+      r.clients.codex.notes.some((n) => n.item === "mcp:user:events"),
+      "codex gets a lossy note",
+    );
+    assert.equal(r.clients.codex.state, "lossy");
+    assert.equal(
+      (await servers(s, "qwen_code")).events &&
+        (plain((await servers(s, "qwen_code")).events) as { transport: string }).transport,
+      "sse",
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: a file that fails to parse is never written; the others still sync", async () => {
+  const s = await sandbox({ "~/.codex/config.toml": CODEX });
+  try {
+    const broken = '{\n  "mcpServers": {\n    "x": {"command": "a"\n';
+    await s.write("~/.claude.json", broken);
+    const r = await s.app.engine.sync();
+    assert.equal(r.clients.claude_code.state, "error");
+    assert.match(r.clients.claude_code.errors.join("\n"), /\.claude\.json:\d+:\d+/);
+    assert.equal(await s.read("~/.claude.json"), broken);
+    assert.deepEqual(Object.keys(await servers(s, "qwen_code")), ["remote"]);
+    // Nothing of Claude's was read, so nothing was deleted elsewhere.
+    const again = await s.app.engine.sync();
+    assert.deepEqual(again.changes, []);
+    assert.equal(await s.read("~/.claude.json"), broken);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: a project's AGENTS.md shared by Codex and Rovo Dev is one item and one write", async () => {
+  const s = await sandbox({ "{project}/CLAUDE.md": "Use tabs.\n" });
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    const agents = r.writes.filter((w) => w.path === `${s.project}/AGENTS.md`);
+    assert.equal(agents.length, 1);
+    assert.deepEqual(agents[0].clients.sort(), ["codex", "rovo_dev"]);
+    assert.equal(await s.read("{project}/AGENTS.md"), "Use tabs.\n");
+    assert.equal(await s.read("{project}/QWEN.md"), "Use tabs.\n");
+    const keys = (await s.app.state.base()).keys();
+    assert.deepEqual([...keys], [
+      itemKey({ kind: "instructions", scope: `project:${s.project}`, name: "main" }),
+    ]);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: dry run writes nothing; backups restore the old bytes", async () => {
+  const s = await sandbox({
+    "~/.claude.json": CLAUDE,
+    "~/.qwen/settings.json": '{\n  // mine\n  "$version": 4\n}\n',
+  });
+  try {
+    const dry = await s.app.engine.sync({ dryRun: true });
+    assert.ok(dry.writes.some((w) => w.path.endsWith("/.qwen/settings.json")));
+    assert.equal(await s.read("~/.qwen/settings.json"), '{\n  // mine\n  "$version": 4\n}\n');
+    const r = await s.app.engine.sync();
+    const w = r.writes.find((w) => w.path.endsWith("/.qwen/settings.json"))!;
+    const b = await s.app.state.getBackup(w.backupId!);
+    assert.equal(b.content, '{\n  // mine\n  "$version": 4\n}\n');
+    assert.ok((await s.read("~/.qwen/settings.json"))!.includes("// mine"));
+  } finally {
+    await s.close();
+  }
+});

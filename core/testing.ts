@@ -1,0 +1,56 @@
+/**
+ * Test helpers: a temporary home folder with clients' files, and an aisync opened on it.
+ *
+ * @module
+ */
+import { type App, openApp } from "./app.ts";
+
+/** A temp home + data dir with an opened app. */
+export interface Sandbox {
+  root: string;
+  home: string;
+  project: string;
+  app: App;
+  /** Writes a file relative to the home folder (`~/…`) or absolute. */
+  write(path: string, text: string): Promise<void>;
+  /** Reads a file relative to the home folder or absolute (`undefined` when absent). */
+  read(path: string): Promise<string | undefined>;
+  /** Closes the app and removes the folders. */
+  close(): Promise<void>;
+}
+
+/** Opens aisync over a fresh temporary home with one registered project. */
+export async function sandbox(files: Record<string, string> = {}): Promise<Sandbox> {
+  const root = await Deno.makeTempDir({ prefix: "aisync-test-" });
+  const home = `${root}/home`, project = `${root}/project`;
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.mkdir(project, { recursive: true });
+  const abs = (p: string) =>
+    p.startsWith("~/") ? `${home}/${p.slice(2)}` : p.replaceAll("{project}", project);
+  const write = async (p: string, text: string) => {
+    const f = abs(p);
+    await Deno.mkdir(f.slice(0, f.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(f, text.replaceAll("{project}", project));
+  };
+  for (const [p, t] of Object.entries(files)) await write(p, t);
+  const app = await openApp({ home, dataDir: `${root}/data`, env: {}, timeoutMs: 30_000 });
+  await app.state.addProject(project, "registered");
+  return {
+    root,
+    home,
+    project,
+    app,
+    write,
+    async read(p) {
+      try {
+        return await Deno.readTextFile(abs(p));
+      } catch {
+        return undefined;
+      }
+    },
+    async close() {
+      app.close();
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}

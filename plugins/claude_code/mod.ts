@@ -1,0 +1,607 @@
+/**
+ * The Claude Code plugin: MCP servers and `CLAUDE.md`.
+ *
+ * Where Claude Code keeps them (checked against Claude Code 2.1.332):
+ *
+ * - user MCP servers: `~/.claude.json` (`$CLAUDE_CONFIG_DIR/.claude.json`), top-level `mcpServers`;
+ * - project MCP servers, two places that are both the project scope here:
+ *   `<project>/.mcp.json` `mcpServers` (shared, committed) and `~/.claude.json`
+ *   `projects["<abs project path>"].mcpServers` (Claude's private "local" scope). When a name is
+ *   in both, Claude uses the local entry, so `read` reports that one and `plan` updates the entry
+ *   where it lives; new project servers go to `.mcp.json`;
+ * - instructions: `~/.claude/CLAUDE.md` and `<project>/CLAUDE.md`, whole files.
+ *
+ * `~/.claude.json` is Claude's runtime state (sign-in, per-project history and trust), rewritten
+ * by Claude itself: only `mcpServers` objects are edited, through {@linkcode editJson}, so every
+ * other byte stays as it was. Claude's env-reference syntax (`${VAR}`, `${VAR:-default}`) is the
+ * canonical one, so strings are copied both ways unchanged; a bare `$VAR` is literal text in both.
+ *
+ * @module
+ */
+import {
+  ConfigParseError,
+  type Context,
+  definePlugin,
+  editJson,
+  Item,
+  itemKey,
+  jsonFormat,
+  type McpServer,
+  type Note,
+  parseJsonc,
+  type PlannedWrite,
+  type ReadError,
+  type ReadResult,
+  sameValue,
+} from "../_contract.ts";
+import { findNodeAtLocation, type Node, parseTree } from "jsonc-parser";
+
+const ID = "claude_code";
+
+type Json = Record<string, unknown>;
+type Transport = McpServer["transport"];
+type OAuth = NonNullable<McpServer["oauth"]>;
+
+/** A JSON file of Claude's, parsed once per call; `next` collects the planned edits. */
+interface JsonFile {
+  path: string;
+  /** The file's text; `undefined` when it does not exist. */
+  text?: string;
+  data?: Json;
+  error?: ReadError;
+  next?: string;
+}
+
+/** One `mcpServers` object inside a file. */
+interface Table {
+  file: JsonFile;
+  path: string[];
+  servers: Json;
+}
+
+/** The MCP servers of one scope: their tables in Claude's precedence order (first wins). */
+interface ScopeLayout {
+  scope: string;
+  tables: Table[];
+  /** Where new servers of this scope are written. */
+  target: JsonFile;
+  /** A file holding this scope failed to parse or has the wrong shape: never edit the scope. */
+  broken: boolean;
+}
+
+interface Layout {
+  files: JsonFile[];
+  scopes: ScopeLayout[];
+  /** Every project Claude itself knows (`projects` keys of `~/.claude.json`). */
+  projects: string[];
+  errors: ReadError[];
+}
+
+/** A named server of a scope, as Claude resolves it. */
+interface Entry {
+  name: string;
+  table: Table;
+  raw: unknown;
+  /** `undefined` when the entry cannot be mapped (`"type": "ws"`, no command, not an object). */
+  value?: McpServer;
+  /** Same-named entries of lower-precedence tables, which Claude ignores. */
+  shadowed: Table[];
+}
+
+/** The Claude Code plugin: `detect`, `read` and `plan` over the files above. */
+export default definePlugin({
+  async detect(ctx) {
+    for (const path of [ctx.paths.state, ctx.paths.instructions]) {
+      if ((await ctx.files.read(path)) !== undefined) return { installed: true };
+    }
+    return { installed: false };
+  },
+
+  async read(ctx) {
+    const layout = await load(ctx);
+    const items: Item[] = [];
+    for (const s of layout.scopes) {
+      for (const e of entries(s).values()) {
+        if (e.value) items.push({ kind: "mcp", scope: s.scope, name: e.name, value: e.value });
+      }
+    }
+    for (const [scope, path] of instructionPaths(ctx)) {
+      const text = await ctx.files.read(path);
+      if (text !== undefined) {
+        items.push({ kind: "instructions", scope, name: "main", value: { text } });
+      }
+    }
+    const result: ReadResult = { items, projects: layout.projects };
+    if (layout.errors.length) result.errors = layout.errors;
+    return result;
+  },
+
+  async plan(desired, ctx) {
+    const layout = await load(ctx);
+    const notes: Note[] = [];
+    const wanted = new Map(layout.scopes.map((s) => [s.scope, new Map<string, McpServer>()]));
+    for (const item of desired.items) {
+      if (item.kind !== "mcp" || !wanted.has(item.scope)) continue;
+      wanted.get(item.scope)!.set(item.name, item.value);
+      notes.push(...lossyNotes(item.value, itemKey(item)));
+    }
+    for (const s of layout.scopes) {
+      if (!s.broken) planScope(s, wanted.get(s.scope)!, notes);
+    }
+    const writes: PlannedWrite[] = [];
+    for (const f of layout.files) {
+      if (f.next !== undefined && f.next !== f.text) writes.push({ path: f.path, content: f.next });
+    }
+    for (const [scope, path] of instructionPaths(ctx)) {
+      const item = desired.items.find((i) =>
+        i.kind === "instructions" && i.scope === scope && i.name === "main"
+      );
+      const current = await ctx.files.read(path);
+      if (item?.kind === "instructions") {
+        if (current !== item.value.text) writes.push({ path, content: item.value.text });
+      } else if (current !== undefined) {
+        writes.push({ path, content: null });
+      }
+    }
+    return { writes, notes };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Files and layout
+
+async function load(ctx: Context): Promise<Layout> {
+  const errors: ReadError[] = [];
+  const projectScopes = ctx.projects.map((p) => `project:${p.root}`);
+  // ~/.claude.json holds the user scope and every project's local scope.
+  const state = await loadJson(ctx, ctx.paths.state, ["user", ...projectScopes]);
+  const files = [state];
+  if (state.error) errors.push(state.error);
+  const user: ScopeLayout = { scope: "user", tables: [], target: state, broken: !!state.error };
+  addTable(user, state, ["mcpServers"], errors);
+  const scopes = [user];
+  const known = isPlain(state.data?.projects) ? state.data.projects : {};
+  for (const p of ctx.projects) {
+    const scope = `project:${p.root}`;
+    const mcp = await loadJson(ctx, p.paths.mcp, [scope]);
+    files.push(mcp);
+    if (mcp.error) errors.push(mcp.error);
+    const s: ScopeLayout = { scope, tables: [], target: mcp, broken: !!state.error || !!mcp.error };
+    const key = projectKey(known, p.root, ctx.os);
+    if (key !== undefined && isPlain(known[key])) {
+      addTable(s, state, ["projects", key, "mcpServers"], errors);
+    }
+    addTable(s, mcp, ["mcpServers"], errors);
+    scopes.push(s);
+  }
+  return { files, scopes, projects: projectRoots(Object.keys(known), ctx.os), errors };
+}
+
+async function loadJson(ctx: Context, path: string, scopes: string[]): Promise<JsonFile> {
+  const text = await ctx.files.read(path);
+  if (text === undefined) return { path };
+  try {
+    // Claude reads these files with JSON.parse: no comments, no trailing commas.
+    const data = parseJsonc(text, path, { comments: false });
+    if (isPlain(data)) return { path, text, data, next: text };
+    return {
+      path,
+      text,
+      error: { file: path, message: `Cannot read "${path}": it is not a JSON object`, scopes },
+    };
+  } catch (e) {
+    if (e instanceof ConfigParseError) {
+      const error: ReadError = { file: path, message: e.message, scopes };
+      if (e.line !== undefined) error.line = e.line;
+      if (e.column !== undefined) error.column = e.column;
+      return { path, text, error };
+    }
+    // The parser recurses: thousands of nested brackets overflow the stack (RangeError).
+    if (!(e instanceof RangeError)) throw e;
+    const message = `Cannot parse "${path}": it is nested too deeply`;
+    return { path, text, error: { file: path, message, scopes } };
+  }
+}
+
+function addTable(s: ScopeLayout, file: JsonFile, path: string[], errors: ReadError[]) {
+  if (!file.data) return;
+  let v: unknown = file.data;
+  for (const p of path) v = isPlain(v) && Object.hasOwn(v, p) ? v[p] : undefined;
+  if (v === undefined) return;
+  if (isPlain(v)) {
+    s.tables.push({ file, path, servers: v });
+    return;
+  }
+  const error: ReadError = {
+    file: file.path,
+    message: `Cannot read "${file.path}": ${jsonPath(path)} is not an object`,
+    scopes: [s.scope],
+  };
+  const tree = parseTree(file.text!);
+  const node = tree && findNodeAtLocation(tree, path);
+  if (node) [error.line, error.column] = lineCol(file.text!, node.offset);
+  errors.push(error);
+  s.broken = true;
+}
+
+/** The key of `projects` that names `root` (Claude may spell it with a trailing slash). */
+function projectKey(projects: Json, root: string, os: Context["os"]): string | undefined {
+  if (Object.hasOwn(projects, root)) return root;
+  const norm = (p: string) => {
+    const q = p.replace(/[\\/]+$/, "");
+    return os === "windows" ? q.replaceAll("\\", "/").toLowerCase() : q;
+  };
+  return Object.keys(projects).find((k) => norm(k) === norm(root));
+}
+
+/** Claude's project keys as project roots of this OS: absolute, no trailing separator. */
+function projectRoots(keys: string[], os: Context["os"]): string[] {
+  const roots = new Set<string>();
+  for (const key of keys) {
+    if (os === "windows") {
+      // Claude writes `C:/x/y`; scopes spell Windows paths with backslashes.
+      if (/^[A-Za-z]:[\\/]/.test(key)) {
+        roots.add(key.replaceAll("/", "\\").replace(/([^:\\])\\+$/, "$1"));
+      }
+    } else if (key.startsWith("/")) roots.add(key.replace(/(.)\/+$/, "$1"));
+  }
+  return [...roots];
+}
+
+function instructionPaths(ctx: Context): [string, string][] {
+  return [
+    ["user", ctx.paths.instructions],
+    ...ctx.projects.map((p): [string, string] => [`project:${p.root}`, p.paths.instructions]),
+  ];
+}
+
+/** The servers of a scope by name, resolved the way Claude does (local over `.mcp.json`). */
+function entries(s: ScopeLayout): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  for (const table of s.tables) {
+    for (const [name, raw] of Object.entries(table.servers)) {
+      const seen = out.get(name);
+      if (seen) {
+        seen.shadowed.push(table);
+        continue;
+      }
+      const value = toCanonical(raw, s.scope, name);
+      out.set(name, { name, table, raw, value, shadowed: [] });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+function planScope(s: ScopeLayout, wanted: Map<string, McpServer>, notes: Note[]) {
+  const have = entries(s);
+  for (const e of have.values()) {
+    const want = wanted.get(e.name);
+    if (!e.value) {
+      // Never read, so never reported: leave it exactly as it is.
+      if (want) {
+        notes.push({
+          item: itemKey({ kind: "mcp", scope: s.scope, name: e.name }),
+          message: "Claude Code already has an entry of this name that aisync cannot map " +
+            '(for example "type": "ws"); it was left unchanged',
+        });
+      }
+      continue;
+    }
+    if (want === undefined) {
+      remove(e.table.file, [...e.table.path, e.name]);
+      // A shadowed copy would come back once the winner is gone; unmappable ones stay.
+      for (const t of e.shadowed) {
+        if (toCanonical(t.servers[e.name], s.scope, e.name)) remove(t.file, [...t.path, e.name]);
+      }
+    } else if (!sameValue(own(e.value), own(want))) {
+      // Field by field inside the entry: untouched members keep their bytes.
+      const file = e.table.file;
+      file.next = editJson(file.next!, [...e.table.path, e.name], toNative(want, e.raw));
+    }
+  }
+  for (const [name, want] of wanted) {
+    if (have.has(name)) continue;
+    const file = s.target;
+    if (file.next === undefined) {
+      file.next = JSON.stringify({ mcpServers: { [name]: toNative(want) } }, null, 2) + "\n";
+    } else {
+      file.next = addMember(file.next, ["mcpServers"], name, toNative(want));
+    }
+  }
+}
+
+function remove(file: JsonFile, path: string[]) {
+  file.next = removeMember(file.next!, path);
+}
+
+/**
+ * What of a value decides Claude's entry: other clients' extras, `enabled: true` and empty
+ * `args`/`env`/`headers` do not, so a difference there alone rewrites nothing.
+ */
+function own(v: McpServer): McpServer {
+  const { extras, ...rest } = v;
+  const out: McpServer = extras?.[ID] ? { ...rest, extras: { [ID]: extras[ID] } } : rest;
+  if (out.enabled === true) delete out.enabled;
+  if (out.args?.length === 0) delete out.args;
+  if (out.env && !Object.keys(out.env).length) delete out.env;
+  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
+  return out;
+}
+
+/** What Claude Code cannot express of a server, as lossy notes. */
+function lossyNotes(v: McpServer, item: string): Note[] {
+  const notes: Note[] = [];
+  const note = (field: string, message: string) => notes.push({ item, field, message });
+  if (v.enabled === false) {
+    note(
+      "enabled",
+      "Claude Code keeps no disabled flag in a server entry (it disables servers per project " +
+        "with /mcp); the server is written enabled",
+    );
+  }
+  if (v.cwd !== undefined) {
+    note("cwd", "Claude Code has no working folder setting for MCP servers; cwd is not written");
+  }
+  if (v.startupTimeoutMs !== undefined) {
+    note(
+      "startupTimeoutMs",
+      "Claude Code has only a global startup timeout (the MCP_TIMEOUT environment variable); " +
+        "startupTimeoutMs is not written",
+    );
+  }
+  if (v.tools?.allow !== undefined || v.tools?.deny !== undefined) {
+    note(
+      "tools",
+      "Claude Code keeps tool rules in settings permissions (mcp__<server>__<tool>), not in the " +
+        "server entry; tools is not written",
+    );
+  }
+  const unused = v.transport === "stdio"
+    ? (["url", "headers", "oauth"] as const)
+    : (["command", "args", "env"] as const);
+  for (const field of unused) {
+    if (v[field] !== undefined) {
+      note(field, `Claude Code has no ${field} for ${v.transport} servers; it is not written`);
+    }
+  }
+  if (v.transport !== "stdio" && v.oauth?.resource !== undefined) {
+    note("oauth.resource", "Claude Code has no OAuth resource setting; it is not written");
+  }
+  if (v.transport !== "stdio" && v.oauth?.scopes?.length === 0) {
+    note("oauth.scopes", "Claude Code cannot write an empty OAuth scope list; it is not written");
+  }
+  return notes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry mapping
+
+/** Claude's transport of an entry: no `type` is stdio, or http when there is only a url. */
+function transportOf(raw: Json): Transport | undefined {
+  const t = raw.type;
+  if (t === undefined) {
+    if (typeof raw.command === "string") return "stdio";
+    // Claude skips a url without type; it is read as http and kept as it is until it changes.
+    return typeof raw.url === "string" ? "http" : undefined;
+  }
+  if (t === "stdio") return "stdio";
+  if (t === "http" || t === "streamable-http") return "http";
+  return t === "sse" ? "sse" : undefined;
+}
+
+/** A native entry to a canonical server, or `undefined` when it cannot be mapped. */
+function toCanonical(raw: unknown, scope: string, name: string): McpServer | undefined {
+  if (!isPlain(raw)) return undefined;
+  const transport = transportOf(raw);
+  if (!transport) return undefined;
+  const stdio = transport === "stdio";
+  const v: McpServer = { transport };
+  const extra: Json = {};
+  for (const [k, x] of Object.entries(raw)) {
+    if (k === "type") continue;
+    if (stdio && k === "command" && typeof x === "string" && x !== "") v.command = x;
+    else if (stdio && k === "args" && isStrings(x)) {
+      if (x.length) v.args = x;
+    } else if (stdio && k === "env" && isStringRecord(x)) {
+      if (Object.keys(x).length) v.env = x;
+    } else if (!stdio && k === "url" && typeof x === "string" && x !== "") v.url = x;
+    else if (!stdio && k === "headers" && isStringRecord(x)) {
+      if (Object.keys(x).length) v.headers = x;
+    } else if (k === "timeout" && typeof x === "number" && Number.isFinite(x) && x >= 0) {
+      v.toolTimeoutMs = x;
+    } else if (!stdio && k === "oauth" && isPlain(x)) {
+      const [oauth, rest] = oauthToCanonical(x);
+      if (oauth) v.oauth = oauth;
+      if (rest) extra.oauth = rest;
+    } else {
+      // headersHelper, alwaysLoad, cwd, tools, anything Claude adds later: kept verbatim.
+      extra[k] = x;
+    }
+  }
+  if (Object.keys(extra).length) v.extras = { [ID]: extra };
+  const item = { kind: "mcp" as const, scope, name, value: v };
+  return Item.safeParse(item).success ? v : undefined;
+}
+
+function oauthToCanonical(x: Json): [OAuth | undefined, Json | undefined] {
+  const oauth: OAuth = {};
+  const rest: Json = {};
+  for (const [k, y] of Object.entries(x)) {
+    if (k === "clientId" && typeof y === "string") oauth.clientId = y;
+    else if (k === "callbackPort" && Number.isInteger(y)) oauth.callbackPort = y as number;
+    else if (k === "authServerMetadataUrl" && typeof y === "string") {
+      oauth.authServerMetadataUrl = y;
+    } else if (k === "scopes" && typeof y === "string" && splitScopes(y).length) {
+      oauth.scopes = splitScopes(y);
+    } else rest[k] = y;
+  }
+  // An oauth object with nothing canonical in it (even `{}`) is kept whole in the extras.
+  if (!Object.keys(oauth).length) return [undefined, x];
+  return [oauth, Object.keys(rest).length ? rest : undefined];
+}
+
+/**
+ * A canonical server to a native entry, the way `claude mcp add` writes one. With `current`
+ * (the entry it replaces) the file's own spellings of equal values are kept: no `type` on a
+ * stdio entry, `"streamable-http"`, empty `args`/`env`, the scope string's spacing.
+ */
+function toNative(v: McpServer, current?: unknown): Json {
+  const cur = isPlain(current) && transportOf(current) === v.transport ? current : undefined;
+  const extra = v.extras?.[ID] ?? {};
+  const out: Json = {};
+  if (!cur) out.type = v.transport;
+  else if (cur.type !== undefined) out.type = cur.type;
+  // A url without type is skipped by Claude: fix it now that the entry is rewritten anyway.
+  else if (v.transport !== "stdio") out.type = v.transport;
+  // `claude mcp add` writes `"args": []` and `"env": {}` for a bare command, no `headers: {}`.
+  const keepEmpty = (key: string, isShape: (x: unknown) => boolean, fresh: boolean) =>
+    !Object.hasOwn(extra, key) && (cur ? isShape(cur[key]) : fresh);
+  if (v.transport === "stdio") {
+    out.command = v.command;
+    if (v.args?.length) out.args = v.args;
+    else if (keepEmpty("args", Array.isArray, true)) out.args = [];
+    if (v.env && Object.keys(v.env).length) out.env = v.env;
+    else if (keepEmpty("env", isPlain, true)) out.env = {};
+  } else {
+    out.url = v.url;
+    if (v.headers && Object.keys(v.headers).length) out.headers = v.headers;
+    else if (keepEmpty("headers", isPlain, false)) out.headers = {};
+  }
+  if (v.toolTimeoutMs !== undefined) out.timeout = v.toolTimeoutMs;
+  if (v.transport !== "stdio" && v.oauth) {
+    const oauth = oauthToNative(v.oauth, cur?.oauth);
+    if (Object.keys(oauth).length) out.oauth = oauth;
+  }
+  for (const [k, x] of Object.entries(extra)) {
+    if (!Object.hasOwn(out, k)) out[k] = x;
+    else if (k === "oauth" && isPlain(out.oauth) && isPlain(x)) {
+      for (const [ok, ox] of Object.entries(x)) {
+        if (!Object.hasOwn(out.oauth, ok)) out.oauth[ok] = ox;
+      }
+    }
+  }
+  return out;
+}
+
+function oauthToNative(o: OAuth, current: unknown): Json {
+  const out: Json = {};
+  if (o.clientId !== undefined) out.clientId = o.clientId;
+  if (o.callbackPort !== undefined) out.callbackPort = o.callbackPort;
+  if (o.authServerMetadataUrl !== undefined) out.authServerMetadataUrl = o.authServerMetadataUrl;
+  if (o.scopes?.length) {
+    // Claude keeps scopes as one space-separated string.
+    const was = isPlain(current) ? current.scopes : undefined;
+    out.scopes = typeof was === "string" && sameValue(splitScopes(was), o.scopes)
+      ? was
+      : o.scopes.join(" ");
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON members
+//
+// editJson formats the lines an edit touches, so adding or removing a server after a sibling
+// written on one line would reflow that sibling too. Whole members are therefore added and
+// removed here by splicing text, in the file's own indentation and line ends.
+
+/** Adds `key: value` to the object at `path`, creating missing objects on the way. */
+function addMember(text: string, path: string[], key: string, value: unknown): string {
+  const root = parseTree(text)!;
+  let obj = root;
+  let i = 0;
+  for (; i < path.length; i++) {
+    const next = findNodeAtLocation(obj, [path[i]]);
+    if (next?.type !== "object") break;
+    obj = next;
+  }
+  for (let j = path.length - 1; j >= i; j--) {
+    value = { [j === path.length - 1 ? key : path[j + 1]]: value };
+  }
+  if (i < path.length) key = path[i];
+  const { eol, unit } = style(text);
+  const props = obj.children ?? [];
+  const member = (indent: string) =>
+    `${JSON.stringify(key)}: ${JSON.stringify(value, null, unit).replaceAll("\n", eol + indent)}`;
+  if (!props.length) {
+    const indent = lineIndent(text, obj.offset);
+    const body = `{${eol}${indent}${unit}${member(indent + unit)}${eol}${indent}}`;
+    return text.slice(0, obj.offset) + body + text.slice(obj.offset + obj.length);
+  }
+  const last = props[props.length - 1];
+  const end = last.offset + last.length;
+  const first = props[0];
+  const ownLine =
+    text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset).trim() === "";
+  const added = ownLine
+    ? `,${eol}${lineIndent(text, first.offset)}${member(lineIndent(text, first.offset))}`
+    : `, ${JSON.stringify(key)}: ${oneLine(value)}`;
+  return text.slice(0, end) + added + text.slice(end);
+}
+
+/** Removes the member at `path` (and its comma); an object left empty becomes `{}`. */
+function removeMember(text: string, path: string[]): string {
+  const prop = findNodeAtLocation(parseTree(text)!, path)?.parent;
+  const obj = prop?.parent;
+  if (!prop || !obj?.children) return text;
+  const at = obj.children.indexOf(prop);
+  const siblings: Node[] = obj.children;
+  if (siblings.length === 1) {
+    return text.slice(0, obj.offset) + "{}" + text.slice(obj.offset + obj.length);
+  }
+  const [from, to] = at === siblings.length - 1
+    ? [siblings[at - 1].offset + siblings[at - 1].length, prop.offset + prop.length]
+    : [prop.offset, siblings[at + 1].offset];
+  return text.slice(0, from) + text.slice(to);
+}
+
+function style(text: string): { eol: string; unit: string } {
+  const fmt = jsonFormat(text);
+  return { eol: fmt.eol ?? "\n", unit: fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t" };
+}
+
+/** The leading whitespace of the line `offset` is on. */
+function lineIndent(text: string, offset: number): string {
+  const start = text.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))![0];
+}
+
+/** JSON on one line, spaced the way people write it by hand: `{"a": 1, "b": [2, 3]}`. */
+function oneLine(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(/([[{])\n\s*/g, "$1")
+    .replace(/\n\s*(?=[\]}])/g, "").replace(/\n\s*/g, " ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function splitScopes(s: string): string[] {
+  return s.split(/\s+/).filter((x) => x !== "");
+}
+
+function isPlain(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isPlain(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function jsonPath(path: string[]): string {
+  return path.map((p, i) =>
+    /^[A-Za-z_$][\w$]*$/.test(p) ? (i ? "." : "") + p : `[${JSON.stringify(p)}]`
+  ).join("");
+}
+
+function lineCol(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return [line, offset - before.lastIndexOf("\n")];
+}
