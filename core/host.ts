@@ -337,7 +337,8 @@ export class Host {
           read: read.length ? read : false,
           write: false,
           net: false,
-          env: false,
+          // The yaml package's parser checks these debug switches; nothing else is readable.
+          env: ["LOG_TOKENS", "LOG_STREAM"],
           run: false,
           ffi: false,
           sys: false,
