@@ -355,6 +355,12 @@ export function parseYaml(text: string, file: string): YAML.Document {
     const [line, col] = lineCol(text, err.pos[0]);
     throw new ConfigParseError(file, err.message.split("\n")[0], line, col);
   }
+  try {
+    // Aliases are resolved only when the data is built: an unresolved one throws here.
+    doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigParseError(file, (e as Error).message.split("\n")[0]);
+  }
   return doc;
 }
 

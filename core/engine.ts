@@ -650,5 +650,6 @@ function desiredFor(
   for (const [key, item] of r?.items ?? []) {
     if (held.has(key) || !syncs(id, item) || r!.frozen(item)) out.set(key, item);
   }
-  return [...out.values()];
+  // A stable order, so the same desired set always plans the same bytes.
+  return [...out.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, i]) => i);
 }

@@ -64,7 +64,15 @@ export async function guardedWrite(
 export async function atomicWrite(path: string, content: string, mode?: number): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${dir}/.${path.slice(dir.length + 1)}.aisync-${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const base = path.slice(dir.length + 1);
+  // A write killed between creating its temp file and the rename leaves the temp file behind;
+  // the next write of the same path clears it away.
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.startsWith(`.${base}.aisync-`) && e.name.endsWith(".tmp")) {
+      await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+    }
+  }
+  const tmp = `${dir}/.${base}.aisync-${crypto.randomUUID().slice(0, 8)}.tmp`;
   const file = await Deno.open(tmp, { write: true, createNew: true, mode: mode ?? 0o644 });
   try {
     const bytes = new TextEncoder().encode(content);

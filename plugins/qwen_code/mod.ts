@@ -1,0 +1,936 @@
+/**
+ * Qwen Code: MCP servers in `settings.json` (user and project) and the `QWEN.md` memory files.
+ *
+ * What this plugin relies on, checked in the bundled source of Qwen Code 0.24.4 and with its CLI:
+ *
+ * - `createTransport` tries `httpUrl` (streamable HTTP), then `url` (SSE, whatever `type` says),
+ *   then `command` (stdio). `type` only matters when it is `"sdk"`, so it is kept as an extra.
+ * - A server is off when its name matches an entry of `mcp.excluded` (an exact name, or a glob
+ *   with `*` and `?`); the lists of every scope are concatenated. There is no per-server switch.
+ * - Every string of a settings file is expanded on load with `/\$(?:(\w+)|{([^}]+)})/`: `$VAR`
+ *   and `${VAR}`, with no default values and no escape for `$`; unset variables stay as written.
+ * - Settings are read with strip-json-comments and `JSON.parse`: comments yes, trailing commas no.
+ * - A settings file without `"$version": 4` is rewritten by Qwen the next time it loads it.
+ *
+ * @module
+ */
+import {
+  ConfigParseError,
+  type Context,
+  definePlugin,
+  editJson,
+  ENV_REF,
+  type Item,
+  itemKey,
+  jsonFormat,
+  type McpServer,
+  type Note,
+  parseJsonc,
+  type PlannedWrite,
+  type ReadError,
+} from "../_contract.ts";
+import {
+  findNodeAtLocation,
+  type JSONPath,
+  type Node,
+  parse as parseLoose,
+  type ParseError,
+  parseTree,
+} from "jsonc-parser";
+
+const ID = "qwen_code";
+const BOM = "\uFEFF";
+/** The settings version Qwen Code 0.24.4 writes; a file without it gets rewritten by Qwen. */
+const SETTINGS_VERSION = 4;
+/** Qwen's own reference pattern (`packages/core/src/utils/envVarResolver.ts`). */
+const QWEN_REF = /\$(?:(\w+)|\{([^}]+)\})/g;
+/** Key order of `qwen mcp add`, used for entries this plugin creates. */
+const KEY_ORDER = [
+  "command",
+  "args",
+  "env",
+  "cwd",
+  "httpUrl",
+  "url",
+  "headers",
+  "timeout",
+  "trust",
+  "description",
+  "includeTools",
+  "excludeTools",
+  "oauth",
+];
+const OAUTH_ORDER = [
+  "enabled",
+  "clientId",
+  "clientSecret",
+  "redirectUri",
+  "authorizationUrl",
+  "tokenUrl",
+  "scopes",
+];
+
+type Json = Record<string, unknown>;
+type McpItem = Extract<Item, { kind: "mcp" }>;
+/** Sets (or, with `undefined`, removes) the value at a path of a JSON text. */
+type Setter = (text: string, path: JSONPath, value: unknown) => string;
+
+/** One scope and the files that hold it. */
+interface ScopeFiles {
+  scope: string;
+  /** Absent when Qwen does not read this scope's settings (a project that is the home folder). */
+  settings?: string;
+  instructions: string;
+}
+
+/** A settings file as read: the text, and either its data or why it cannot be used. */
+interface Loaded {
+  path: string;
+  text?: string;
+  bom: string;
+  body: string;
+  data?: Json;
+  error?: ReadError;
+}
+
+export default definePlugin({
+  async detect(ctx) {
+    for (const path of [ctx.paths.settings, ctx.paths.instructions]) {
+      if ((await ctx.files.read(path)) !== undefined) return { installed: true };
+    }
+    return { installed: false };
+  },
+
+  async read(ctx) {
+    const items: Item[] = [];
+    const errors: ReadError[] = [];
+    for (const s of scopeFiles(ctx)) {
+      if (s.settings) {
+        const file = await loadSettings(ctx, s.settings);
+        if (file.error) errors.push({ ...file.error, scopes: [s.scope] });
+        else if (file.data) items.push(...readServers(file.data, s.scope));
+      }
+      const text = await ctx.files.read(s.instructions);
+      if (text !== undefined) {
+        items.push({ kind: "instructions", scope: s.scope, name: "main", value: { text } });
+      }
+    }
+    return errors.length ? { items, errors } : { items };
+  },
+
+  async plan(desired, ctx) {
+    const writes: PlannedWrite[] = [];
+    const notes: Note[] = [];
+    for (const s of scopeFiles(ctx)) {
+      const mine = desired.items.filter((i) => i.scope === s.scope);
+      const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
+      if (s.settings) {
+        const write = await planSettings(ctx, s.settings, servers, notes);
+        if (write) writes.push(write);
+      } else {
+        for (const item of servers) {
+          notes.push({
+            item: itemKey(item),
+            message:
+              "Qwen Code does not read project settings when the project is the home folder; " +
+              "the server is not written",
+          });
+        }
+      }
+      const memory = mine.find((i) => i.kind === "instructions");
+      const current = await ctx.files.read(s.instructions);
+      if (memory && memory.kind === "instructions") {
+        if (memory.value.text !== current) {
+          writes.push({ path: s.instructions, content: memory.value.text });
+        }
+      } else if (current !== undefined) {
+        writes.push({ path: s.instructions, content: null });
+      }
+    }
+    return { writes, notes };
+  },
+});
+
+function scopeFiles(ctx: Context): ScopeFiles[] {
+  const out: ScopeFiles[] = [{
+    scope: "user",
+    settings: ctx.paths.settings,
+    instructions: ctx.paths.instructions,
+  }];
+  const home = trimSlash(ctx.home);
+  for (const p of ctx.projects) {
+    // Qwen skips workspace settings when the workspace is the home folder (`loadSettings`).
+    const skip = trimSlash(p.root) === home || p.paths.settings === ctx.paths.settings;
+    out.push({
+      scope: `project:${p.root}`,
+      settings: skip ? undefined : p.paths.settings,
+      instructions: p.paths.instructions,
+    });
+  }
+  return out;
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings files
+
+async function loadSettings(ctx: Context, path: string): Promise<Loaded> {
+  const text = await ctx.files.read(path);
+  if (text === undefined) return { path, bom: "", body: "" };
+  // Qwen strips a UTF-8 byte order mark before parsing; keep it on write.
+  const bom = text.startsWith(BOM) ? BOM : "";
+  const body = text.slice(bom.length);
+  try {
+    return { path, text, bom, body, data: parseSettings(body, path) };
+  } catch (e) {
+    if (!(e instanceof ConfigParseError)) {
+      // jsonc-parser recurses: thousands of nested brackets overflow the stack.
+      if (!(e instanceof RangeError)) throw e;
+      const message = `Cannot parse "${path}": it is nested too deeply`;
+      return { path, text, bom, body, error: { file: path, message } };
+    }
+    const error: ReadError = { file: path, message: e.message };
+    if (e.line !== undefined) error.line = e.line;
+    if (e.column !== undefined) error.column = e.column;
+    return { path, text, bom, body, error };
+  }
+}
+
+/** Parses a settings file the way Qwen accepts it; throws {@linkcode ConfigParseError}. */
+function parseSettings(body: string, file: string): Json {
+  const data = parseJsonc(body, file, { comments: true });
+  // parseJsonc allows trailing commas along with comments; Qwen's JSON.parse does not, and it
+  // refuses (user) or resets (project) such a file, so aisync must not treat it as valid.
+  const strict: ParseError[] = [];
+  parseLoose(body, strict, { allowTrailingComma: false, disallowComments: false });
+  if (strict.length) {
+    const [line, column] = lineCol(body, strict[0].offset);
+    throw new ConfigParseError(file, "trailing commas are not allowed by Qwen Code", line, column);
+  }
+  if (!isObject(data)) {
+    throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
+  }
+  if (data.mcpServers !== undefined && !isObject(data.mcpServers)) {
+    throw shapeError(body, file, ["mcpServers"], '"mcpServers" must be an object');
+  }
+  const mcp = data.mcp;
+  if (isObject(mcp) && mcp.excluded != null && !Array.isArray(mcp.excluded)) {
+    throw shapeError(body, file, ["mcp", "excluded"], '"mcp.excluded" must be a list of names');
+  }
+  return data;
+}
+
+function shapeError(body: string, file: string, path: string[], reason: string) {
+  const node = findNodeAtLocation(parseTree(body, [], { allowTrailingComma: true })!, path);
+  const [line, column] = lineCol(body, node?.offset ?? 0);
+  return new ConfigParseError(file, reason, line, column);
+}
+
+function lineCol(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return [line, offset - before.lastIndexOf("\n")];
+}
+
+function readServers(data: Json, scope: string): Item[] {
+  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
+  const excluded = excludedOf(data);
+  const items: Item[] = [];
+  for (const [name, raw] of Object.entries(servers)) {
+    if (!validName(name)) continue;
+    const off = excluded.some((p) => typeof p === "string" && matchesPattern(name, p));
+    const value = readServer(raw, off);
+    if (value) items.push({ kind: "mcp", scope, name, value });
+  }
+  return items;
+}
+
+function excludedOf(data: Json): unknown[] {
+  const mcp = data.mcp;
+  return isObject(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded : [];
+}
+
+/** Qwen's `matchesServerPattern`: an exact name, or `*` and `?` globs. */
+function matchesPattern(name: string, pattern: string): boolean {
+  if (!pattern.includes("*") && !pattern.includes("?")) return name === pattern;
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*").replaceAll(
+    "?",
+    ".",
+  );
+  return new RegExp(`^${re}$`, "s").test(name);
+}
+
+function validName(name: string): boolean {
+  // The canonical schema refuses control characters in names.
+  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One server: Qwen entry -> canonical
+
+/**
+ * Maps one `mcpServers` entry; `undefined` when Qwen could not start it either (no `httpUrl`,
+ * `url` or `command`). Such entries are left alone by `plan`.
+ */
+function readServer(raw: unknown, disabled: boolean): McpServer | undefined {
+  if (!isObject(raw)) return undefined;
+  const transport = filled(raw.httpUrl)
+    ? "http"
+    : filled(raw.url)
+    ? "sse"
+    : filled(raw.command)
+    ? "stdio"
+    : undefined;
+  if (!transport) return undefined;
+  const value: McpServer = { transport };
+  const extras: Json = {};
+  for (const [key, field] of Object.entries(raw)) {
+    if (!readField(value, key, field, extras)) put(extras, key, field);
+  }
+  if (disabled) value.enabled = false;
+  if (Object.keys(extras).length) value.extras = { [ID]: extras };
+  return value;
+}
+
+/** Maps one key into `value`; false when the key stays an extra, verbatim. */
+function readField(value: McpServer, key: string, field: unknown, extras: Json): boolean {
+  const stdio = value.transport === "stdio";
+  switch (key) {
+    case "command":
+      if (!stdio || typeof field !== "string") return false;
+      value.command = fromQwen(field);
+      return true;
+    case "cwd":
+      if (!stdio || typeof field !== "string") return false;
+      value.cwd = fromQwen(field);
+      return true;
+    case "args":
+      if (!stdio || !isStrings(field)) return false;
+      value.args = field.map(fromQwen);
+      return true;
+    case "env":
+      if (!stdio || !isStringRecord(field)) return false;
+      value.env = mapValues(field, fromQwen);
+      return true;
+    case "httpUrl":
+    case "url":
+      if (value.transport !== (key === "httpUrl" ? "http" : "sse")) return false;
+      value.url = fromQwen(field as string);
+      return true;
+    case "headers":
+      if (stdio || !isStringRecord(field)) return false;
+      value.headers = mapValues(field, fromQwen);
+      return true;
+    case "timeout":
+      if (typeof field !== "number" || !Number.isFinite(field) || field < 0) return false;
+      value.toolTimeoutMs = field;
+      return true;
+    case "includeTools":
+    case "excludeTools":
+      if (!isStrings(field)) return false;
+      value.tools = {
+        ...value.tools,
+        [key === "includeTools" ? "allow" : "deny"]: field.map(fromQwen),
+      };
+      return true;
+    case "oauth":
+      return readOAuth(value, field, extras);
+  }
+  return false;
+}
+
+/** Maps `clientId` and `scopes`; the rest of the object stays in `extras.oauth` as it is. */
+function readOAuth(value: McpServer, field: unknown, extras: Json): boolean {
+  if (!isObject(field)) return false;
+  const oauth: NonNullable<McpServer["oauth"]> = {};
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(field)) {
+    if (k === "clientId" && typeof v === "string") oauth.clientId = fromQwen(v);
+    else if (k === "scopes" && isStrings(v)) oauth.scopes = v.map(fromQwen);
+    else put(rest, k, v);
+  }
+  const mapped = Object.keys(oauth).length > 0;
+  if (mapped) value.oauth = oauth;
+  // An `oauth` with nothing mappable (even `{}`) is kept whole so it round-trips.
+  if (Object.keys(rest).length || !mapped) extras.oauth = rest;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment references
+
+/** Qwen text to canonical: `$VAR` becomes `${VAR}`; everything else is kept as written. */
+function fromQwen(text: string): string {
+  return text.replace(
+    QWEN_REF,
+    (match, bare?: string) => bare !== undefined && /^[A-Za-z_]/.test(bare) ? `\${${bare}}` : match,
+  );
+}
+
+/** Canonical text to Qwen, with what Qwen cannot express. */
+function toQwen(canon: string): { text: string; defaults: string[]; problems: string[] } {
+  let text = "";
+  let last = 0;
+  const refs = new Map<number, number>();
+  const defaults: string[] = [];
+  const problems: string[] = [];
+  for (const m of canon.matchAll(ENV_REF)) {
+    text += canon.slice(last, m.index);
+    const ref = `\${${m[1]}}`;
+    refs.set(text.length, ref.length);
+    text += ref;
+    if (m[2] !== undefined) defaults.push(m[0]);
+    last = m.index + m[0].length;
+  }
+  text += canon.slice(last);
+  for (const m of text.matchAll(QWEN_REF)) {
+    if (refs.get(m.index) === m[0].length) {
+      refs.delete(m.index);
+    } else if (m[1] !== undefined && /^[A-Za-z_]/.test(m[1])) {
+      problems.push(
+        `"${m[0]}" is literal text, but Qwen Code replaces it with the environment variable ` +
+          `${m[1]} when it is set, and has no escape for "$"`,
+      );
+    }
+  }
+  for (const at of refs.keys()) {
+    problems.push(
+      `Qwen Code would not expand "${text.slice(at, at + refs.get(at)!)}" in "${text}"`,
+    );
+  }
+  return { text, defaults, problems };
+}
+
+/** Collects lossy notes for one item and writes its strings in Qwen's syntax. */
+class ItemWriter {
+  #item: string;
+  #notes: Note[];
+  constructor(item: McpItem, notes: Note[]) {
+    this.#item = itemKey(item);
+    this.#notes = notes;
+  }
+
+  note(field: string, message: string): void {
+    const dup = this.#notes.some((n) =>
+      n.item === this.#item && n.field === field && n.message === message
+    );
+    if (!dup) this.#notes.push({ item: this.#item, field, message });
+  }
+
+  /**
+   * The Qwen spelling of canonical `canon`. When the file already holds a value that reads as
+   * `canon` it is kept as written (`$VAR` stays `$VAR`), so an unchanged field is not rewritten.
+   */
+  str(canon: string, current: unknown, field: string): string {
+    const keep = typeof current === "string" && fromQwen(current) === canon;
+    const { text, defaults, problems } = toQwen(canon);
+    for (const d of defaults) {
+      this.note(
+        field,
+        keep
+          ? `Qwen Code has no default values for environment variables; it leaves "${d}" unexpanded`
+          : `Qwen Code has no default values for environment variables; "${d}" is written ` +
+            "without its default",
+      );
+    }
+    for (const p of problems) this.note(field, p);
+    return keep ? current as string : text;
+  }
+
+  strs(canon: string[], current: unknown, field: string): string[] {
+    const now = Array.isArray(current) ? current : [];
+    return canon.map((c, i) => this.str(c, now[i], field));
+  }
+
+  record(canon: Record<string, string>, current: unknown, field: string): Record<string, string> {
+    const now = isObject(current) ? current : {};
+    return mapValues(canon, (v, k) => this.str(v, now[k], `${field}.${k}`));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One server: canonical -> Qwen entry
+
+/** The whole Qwen entry for a desired server; `current` is the entry in the file, if any. */
+function buildEntry(item: McpItem, current: unknown, notes: Note[]): Json {
+  const v = item.value;
+  const w = new ItemWriter(item, notes);
+  const now = isObject(current) ? current : {};
+  const extras = v.extras?.[ID] ?? {};
+  const out: Json = {};
+  if (v.transport === "stdio") {
+    out.command = w.str(v.command ?? "", now.command, "command");
+    if (v.args) out.args = w.strs(v.args, now.args, "args");
+    if (v.env) out.env = w.record(v.env, now.env, "env");
+    if (v.cwd !== undefined) out.cwd = w.str(v.cwd, now.cwd, "cwd");
+    for (const f of ["url", "headers"] as const) {
+      if (v[f] !== undefined) w.note(f, `Qwen Code ignores ${f} for a stdio server; not written`);
+    }
+  } else {
+    const key = v.transport === "http" ? "httpUrl" : "url";
+    out[key] = w.str(v.url ?? "", now[key], "url");
+    if (v.headers) out.headers = w.record(v.headers, now.headers, "headers");
+    for (const f of ["command", "args", "env", "cwd"] as const) {
+      if (v[f] !== undefined) w.note(f, `Qwen Code ignores ${f} for a remote server; not written`);
+    }
+  }
+  if (v.toolTimeoutMs !== undefined) out.timeout = v.toolTimeoutMs;
+  if (v.tools?.allow) out.includeTools = w.strs(v.tools.allow, now.includeTools, "tools.allow");
+  if (v.tools?.deny) out.excludeTools = w.strs(v.tools.deny, now.excludeTools, "tools.deny");
+  if (v.startupTimeoutMs !== undefined) {
+    w.note(
+      "startupTimeoutMs",
+      "Qwen Code has no startup timeout that aisync maps (its discoveryTimeoutMs is kept as a " +
+        "Qwen extra); not written",
+    );
+  }
+  const oauth = buildOAuth(v, now.oauth, extras.oauth, w);
+  if (oauth !== undefined) out.oauth = oauth;
+  // Keys that would pick another transport than the canonical one are dropped (Qwen prefers
+  // httpUrl, then url, then command).
+  const forcing = v.transport === "stdio"
+    ? ["httpUrl", "url"]
+    : v.transport === "sse"
+    ? ["httpUrl"]
+    : [];
+  for (const [k, x] of Object.entries(extras)) {
+    if (k === "oauth" || Object.hasOwn(out, k) || (forcing.includes(k) && filled(x))) continue;
+    put(out, k, x);
+  }
+  return ordered(out, KEY_ORDER);
+}
+
+function buildOAuth(v: McpServer, current: unknown, rest: unknown, w: ItemWriter): unknown {
+  if (!v.oauth) return rest;
+  const now = isObject(current) ? current : {};
+  const out: Json = isObject(rest) ? { ...rest } : {};
+  if (v.oauth.clientId !== undefined) {
+    out.clientId = w.str(v.oauth.clientId, now.clientId, "oauth.clientId");
+  }
+  if (v.oauth.scopes) out.scopes = w.strs(v.oauth.scopes, now.scopes, "oauth.scopes");
+  for (const f of ["callbackPort", "authServerMetadataUrl", "resource"] as const) {
+    if (v.oauth[f] !== undefined) {
+      w.note(`oauth.${f}`, `Qwen Code has no OAuth ${f} setting; not written`);
+    }
+  }
+  if (!Object.keys(out).length && !isObject(rest)) return undefined;
+  return ordered(out, OAUTH_ORDER);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning one settings file
+
+async function planSettings(
+  ctx: Context,
+  path: string,
+  items: McpItem[],
+  notes: Note[],
+): Promise<PlannedWrite | undefined> {
+  const file = await loadSettings(ctx, path);
+  if (file.error) return undefined; // never write a file that does not parse
+  const want = new Map(items.map((i) => [i.name, i]));
+  if (file.text === undefined) {
+    if (!want.size) return undefined;
+    return { path, content: newSettings(path, [...want.values()], notes) };
+  }
+  const data = file.data!;
+  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
+  const edit = (set: Setter) => {
+    let text = file.body;
+    for (const [name, raw] of Object.entries(servers)) {
+      // Entries aisync cannot read (Qwen cannot start them either) are left for the user.
+      if (want.has(name) || !validName(name) || !readServer(raw, false)) continue;
+      text = set(text, ["mcpServers", name], undefined);
+    }
+    const entryNotes: Note[] = [];
+    for (const item of want.values()) {
+      text = set(text, ["mcpServers", item.name], buildEntry(item, servers[item.name], entryNotes));
+    }
+    text = planExcluded(text, data, servers, [...want.values()], path, entryNotes, set);
+    // A result Qwen could not load is never planned.
+    parseSettings(text, path);
+    return { text, entryNotes };
+  };
+  let result;
+  try {
+    result = edit(setJson);
+  } catch {
+    try {
+      // The contract's editor re-formats more, but is the reference.
+      result = edit(editJson);
+    } catch {
+      return undefined;
+    }
+  }
+  notes.push(...result.entryNotes);
+  const content = file.bom + result.text;
+  return content === file.text ? undefined : { path, content };
+}
+
+/** A new settings file, shaped like the ones `qwen mcp add` writes. */
+function newSettings(path: string, items: McpItem[], notes: Note[]): string {
+  const servers: Json = {};
+  for (const item of items) put(servers, item.name, buildEntry(item, undefined, notes));
+  let text = JSON.stringify({ mcpServers: servers }, null, 2);
+  text = planExcluded(text, { mcpServers: servers }, servers, items, path, notes, setJson);
+  // Without it, the next `qwen` run rewrites the whole file to add it.
+  return setJson(text, ["$version"], SETTINGS_VERSION) + "\n";
+}
+
+/**
+ * Turns servers off and on through `mcp.excluded` of the same file: adds the name of a server
+ * that should be off, removes the exact name of one that should be on, and leaves globs alone.
+ */
+function planExcluded(
+  text: string,
+  data: Json,
+  servers: Json,
+  items: McpItem[],
+  file: string,
+  notes: Note[],
+  set: Setter,
+): string {
+  const mcp = data.mcp;
+  const list = isObject(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded as unknown[] : undefined;
+  const drop = new Set<number>();
+  const add = new Set<string>();
+  const names = new Set([...items.map((i) => i.name), ...Object.keys(servers)]);
+  for (const item of items) {
+    const off = item.value.enabled === false;
+    const hits: [string, number][] = [];
+    (list ?? []).forEach((p, i) => {
+      if (typeof p === "string" && matchesPattern(item.name, p)) hits.push([p, i]);
+    });
+    if (off && !hits.length) {
+      // Qwen reads every entry as a pattern: a name with `*` or `?` would turn others off too.
+      const others = [...names].filter((n) => n !== item.name && matchesPattern(n, item.name));
+      if (others.length) {
+        new ItemWriter(item, notes).note(
+          "enabled",
+          `Qwen Code reads "${item.name}" in "mcp.excluded" as a pattern that would also ` +
+            "turn off " +
+            `${others.map((n) => JSON.stringify(n)).join(", ")}; the server stays on`,
+        );
+      } else add.add(item.name);
+    }
+    if (off || !hits.length) continue;
+    for (const [p, i] of hits) if (p === item.name) drop.add(i);
+    const globs = hits.filter(([p]) => p !== item.name).map(([p]) => JSON.stringify(p));
+    if (globs.length) {
+      new ItemWriter(item, notes).note(
+        "enabled",
+        `the pattern ${globs.join(", ")} in "mcp.excluded" of ${file} keeps the server off; ` +
+          "aisync does not edit patterns",
+      );
+    }
+  }
+  for (const i of [...drop].sort((a, b) => b - a)) {
+    text = set(text, ["mcp", "excluded", i], undefined);
+  }
+  if (!add.size) return text;
+  if (list) {
+    for (const name of add) text = set(text, ["mcp", "excluded", -1], name);
+  } else if (isObject(mcp)) {
+    text = set(text, ["mcp", "excluded"], [...add]);
+  } else {
+    text = set(text, ["mcp"], { excluded: [...add] });
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function filled(v: unknown): v is string {
+  return typeof v === "string" && v !== "";
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function mapValues(
+  rec: Record<string, string>,
+  fn: (value: string, key: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
+  return out;
+}
+
+/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
+function ordered(obj: Json, order: string[]): Json {
+  const rank = (k: string) => {
+    const i = order.indexOf(k);
+    return i < 0 ? order.length : i;
+  };
+  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
+  const out: Json = {};
+  for (const [k] of keys) put(out, k, obj[k]);
+  return out;
+}
+
+/** Sets an own property, even one named `__proto__` (server and variable names are data). */
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Format-keeping JSON edits
+//
+// The contract's editJson lets jsonc-parser re-format from the start of the line of every
+// insertion or removal: adding a server after a one-line entry expands that entry over several
+// lines and moves its trailing comment, and removing the last server drops the comment of the
+// one before it. These edits touch only the member they add, remove or replace.
+
+/** Sets (or, with `undefined`, removes) the value at `path`, recursing into objects. */
+function setJson(text: string, path: JSONPath, value: unknown): string {
+  return patchAt(
+    text,
+    path,
+    getAt(parseLoose(text, [], { allowTrailingComma: true }), path),
+    value,
+  );
+}
+
+function patchAt(text: string, path: JSONPath, current: unknown, value: unknown): string {
+  if (isObject(current) && isObject(value)) {
+    for (const k of Object.keys(current)) {
+      if (!Object.hasOwn(value, k) || value[k] === undefined) text = removeAt(text, [...path, k]);
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) {
+        text = patchAt(text, [...path, k], Object.hasOwn(current, k) ? current[k] : undefined, v);
+      }
+    }
+    return text;
+  }
+  if (JSON.stringify(current) === JSON.stringify(value)) return text;
+  if (value === undefined) return removeAt(text, path);
+  if (current === undefined) return insertAt(text, path, value);
+  return replaceAt(text, path, value);
+}
+
+function getAt(root: unknown, path: JSONPath): unknown {
+  let v = root;
+  for (const p of path) {
+    if (Array.isArray(v) && typeof p === "number") v = v[p];
+    else if (isObject(v) && typeof p === "string" && Object.hasOwn(v, p)) v = v[p];
+    else return undefined;
+  }
+  return v;
+}
+
+function tree(text: string): Node {
+  return parseTree(text, [], { allowTrailingComma: true })!;
+}
+
+/** Adds a member (or, with a number key, appends an element) to an existing container. */
+function insertAt(text: string, path: JSONPath, value: unknown): string {
+  const key = path[path.length - 1];
+  const parentPath = path.slice(0, -1);
+  const parent = findNodeAtLocation(tree(text), parentPath);
+  if (!parent) {
+    if (!parentPath.length) return text;
+    const wrapped: Json = {};
+    put(wrapped, String(key), value);
+    return insertAt(text, parentPath, wrapped);
+  }
+  if (parent.type === "object" && typeof key === "string") {
+    return insertMember(
+      text,
+      parent,
+      (indent, multi) => `${JSON.stringify(key)}: ${render(text, value, indent, multi)}`,
+    );
+  }
+  if (parent.type === "array" && typeof key === "number") {
+    return insertMember(text, parent, (indent, multi) => render(text, value, indent, multi));
+  }
+  // A null or a scalar where a container should be: replace it whole.
+  const wrapped: Json = {};
+  put(wrapped, String(key), value);
+  return replaceAt(text, parentPath, typeof key === "number" ? [value] : wrapped);
+}
+
+function insertMember(
+  text: string,
+  node: Node,
+  member: (indent: string, multiline: boolean) => string,
+): string {
+  const eol = eolOf(text);
+  const open = node.offset;
+  const close = node.offset + node.length - 1;
+  const children = node.children ?? [];
+  if (!children.length) {
+    const base = lineIndent(text, open);
+    const indent = base + indentUnit(text);
+    const inner = text.slice(open + 1, close);
+    const tail = inner.trim() === "" ? eol + base + text.slice(close) : text.slice(open + 1);
+    return text.slice(0, open + 1) + eol + indent + member(indent, true) + tail;
+  }
+  const first = children[0];
+  const last = children[children.length - 1];
+  const end = last.offset + last.length;
+  if (!text.slice(open, first.offset).includes("\n")) {
+    return text.slice(0, end) + ", " + member("", false) + text.slice(end);
+  }
+  const indent = lineIndent(text, first.offset);
+  const lineEnd = eolAt(text, end);
+  // Keep a comment that ends the last member's line with that member.
+  if (lineEnd < close && onlyComment(text.slice(end, lineEnd))) {
+    return text.slice(0, end) + "," + text.slice(end, lineEnd) + eol + indent +
+      member(indent, true) + text.slice(lineEnd);
+  }
+  return text.slice(0, end) + "," + eol + indent + member(indent, true) + text.slice(end);
+}
+
+/** Removes a member or element, with its line when it has one of its own. */
+function removeAt(text: string, path: JSONPath): string {
+  text = removeNode(text, path);
+  // A container left with only blank space inside becomes `{}` or `[]`.
+  const container = findNodeAtLocation(tree(text), path.slice(0, -1));
+  if (container && !container.children?.length) {
+    const open = container.offset + 1, close = container.offset + container.length - 1;
+    if (text.slice(open, close).trim() === "") text = text.slice(0, open) + text.slice(close);
+  }
+  return text;
+}
+
+function removeNode(text: string, path: JSONPath): string {
+  const found = findNodeAtLocation(tree(text), path);
+  if (!found) return text;
+  const target = found.parent?.type === "property" ? found.parent : found;
+  const container = target.parent;
+  if (!container?.children) return text;
+  const siblings = container.children;
+  const i = siblings.indexOf(target);
+  const start = target.offset;
+  const end = target.offset + target.length;
+  const ownLine = lineIndent(text, start) === text.slice(lineStart(text, start), start);
+  let j = end;
+  while (text[j] === " " || text[j] === "\t") j++;
+  if (text[j] === ",") {
+    const lineEnd = eolAt(text, j + 1);
+    if (ownLine && onlyComment(text.slice(j + 1, lineEnd))) {
+      return text.slice(0, lineStart(text, start)) + text.slice(afterEol(text, lineEnd));
+    }
+    let k = j + 1;
+    while (text[k] === " " || text[k] === "\t") k++;
+    return text.slice(0, start) + text.slice(k);
+  }
+  // The last member: remove it, then the comma after the one before it.
+  const lineEnd = eolAt(text, end);
+  if (ownLine && onlyComment(text.slice(end, lineEnd))) {
+    text = text.slice(0, lineStart(text, start)) + text.slice(afterEol(text, lineEnd));
+  } else {
+    let b = start;
+    while (b > 0 && (text[b - 1] === " " || text[b - 1] === "\t")) b--;
+    text = text.slice(0, b) + text.slice(end);
+  }
+  if (i > 0) {
+    const prev = siblings[i - 1];
+    const comma = commaAfter(text, prev.offset + prev.length);
+    if (comma >= 0) text = text.slice(0, comma) + text.slice(comma + 1);
+  }
+  return text;
+}
+
+/** Replaces a value in place, in the layout (one line or several) it had. */
+function replaceAt(text: string, path: JSONPath, value: unknown): string {
+  const node = findNodeAtLocation(tree(text), path);
+  if (!node) return insertAt(text, path, value);
+  const end = node.offset + node.length;
+  const old = text.slice(node.offset, end);
+  const scalar = node.type !== "object" && node.type !== "array";
+  const member = node.parent?.type === "property" ? node.parent : node;
+  const multi = old.includes("\n") ||
+    (scalar &&
+      lineIndent(text, member.offset) ===
+        text.slice(lineStart(text, member.offset), member.offset) &&
+      isMultiline(text, member));
+  return text.slice(0, node.offset) + render(text, value, lineIndent(text, node.offset), multi) +
+    text.slice(end);
+}
+
+/** True when the container of `member` puts its members on lines of their own. */
+function isMultiline(text: string, member: Node): boolean {
+  const container = member.parent;
+  const first = container?.children?.[0];
+  return !!container && !!first && text.slice(container.offset, first.offset).includes("\n");
+}
+
+function render(text: string, value: unknown, indent: string, multiline: boolean): string {
+  if (!multiline) return inline(value);
+  return JSON.stringify(value, null, indentUnit(text)).replaceAll("\n", eolOf(text) + indent);
+}
+
+/** One-line JSON with a space after each separator: `["a", "b"]`, `{ "k": "v" }`. */
+function inline(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inline).join(", ")}]`;
+  if (isObject(value)) {
+    const members = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (!members.length) return "{}";
+    return `{ ${members.map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`).join(", ")} }`;
+  }
+  return JSON.stringify(value);
+}
+
+function indentUnit(text: string): string {
+  const f = jsonFormat(text);
+  return f.insertSpaces ? " ".repeat(f.tabSize ?? 2) : "\t";
+}
+
+function eolOf(text: string): string {
+  return text.includes("\r\n") ? "\r\n" : "\n";
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/** The whitespace that starts the line holding `offset`. */
+function lineIndent(text: string, offset: number): string {
+  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))![0];
+}
+
+/** The offset of the line break (`\r\n` or `\n`) at or after `offset`, or the end of the text. */
+function eolAt(text: string, offset: number): number {
+  const n = text.indexOf("\n", offset);
+  if (n < 0) return text.length;
+  return n > 0 && text[n - 1] === "\r" && n - 1 >= offset ? n - 1 : n;
+}
+
+function afterEol(text: string, at: number): number {
+  if (text.startsWith("\r\n", at)) return at + 2;
+  return text[at] === "\n" ? at + 1 : at;
+}
+
+function onlyComment(rest: string): boolean {
+  return /^\s*(\/\/.*|\/\*.*?\*\/\s*)?$/.test(rest);
+}
+
+/** The offset of the comma that follows `from`, past whitespace and comments; -1 if none. */
+function commaAfter(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    if (/\s/.test(text[i])) i++;
+    else if (text.startsWith("//", i)) i = eolAt(text, i);
+    else if (text.startsWith("/*", i)) {
+      const e = text.indexOf("*/", i + 2);
+      i = e < 0 ? text.length : e + 2;
+    } else return text[i] === "," ? i : -1;
+  }
+  return -1;
+}
