@@ -10,6 +10,7 @@ import {
   applyEdits,
   findNodeAtLocation,
   type FormattingOptions,
+  getNodeValue,
   modify,
   type Node as JsonNode,
   parse as parseJsoncRaw,
@@ -106,11 +107,43 @@ type JsonPath = (string | number)[];
  * back and checked; if it is not exactly the wanted data the formatter's edit is used instead.
  */
 export function editJson(text: string, path: JsonPath, value: unknown): string {
+  // Plans call this once per entry, mostly for entries that did not change: answer those from
+  // one cached parse instead of re-parsing and re-checking the whole file each time.
+  const node = findNodeAtLocation(treeOf(text), path);
+  if (node === undefined && value === undefined) return text;
+  if (node !== undefined && value !== undefined) {
+    if (stableStringify(getNodeValue(node)) === stableStringify(value)) return text;
+  }
+  if (node === undefined && path.length > 0) {
+    // A new member of an object that exists: valid by construction, no re-check needed (this
+    // is most of a first sync's work, hundreds of entries into one file).
+    const parent = findNodeAtLocation(treeOf(text), path.slice(0, -1));
+    if (parent?.type === "object" && typeof path[path.length - 1] === "string") {
+      const fmt = jsonFormat(text);
+      const unit = fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t";
+      return insertMember(text, parent, String(path[path.length - 1]), value, unit, fmt.eol ?? "\n");
+    }
+  }
   const out = spliceJson(text, path, value);
   // Key order is the file's business: compare the data with sorted keys.
   const want = stableStringify(withMember(parseLoose(text), path, value));
   if (stableStringify(parseLoose(out)) === want) return out;
   return applyEdits(text, modify(text, path, value, { formattingOptions: jsonFormat(text) }));
+}
+
+let cachedText: string | undefined;
+let cachedTree: JsonNode | undefined;
+
+function treeOf(text: string): JsonNode {
+  if (text !== cachedText) {
+    cachedTree = parseTree(text, [], { allowTrailingComma: true }) ?? {
+      type: "null",
+      offset: 0,
+      length: 0,
+    } as JsonNode;
+    cachedText = text;
+  }
+  return cachedTree!;
 }
 
 function parseLoose(text: string): unknown {
@@ -158,7 +191,22 @@ function spliceJson(text: string, path: JsonPath, value: unknown): string {
   if (parent?.type !== "object") return text;
   let member: unknown = value;
   for (let j = path.length - 1; j > depth; j--) member = { [path[j]]: member };
-  const key = JSON.stringify(path[depth]);
+  return insertMember(text, parent, String(path[depth]), member, unit, eol);
+}
+
+/**
+ * Adds `key: value` as the last member of an existing object: one text insertion after the last
+ * member (and after a comment that ends its line), in the object's own layout.
+ */
+function insertMember(
+  text: string,
+  parent: JsonNode,
+  name: string,
+  member: unknown,
+  unit: string,
+  eol: string,
+): string {
+  const key = JSON.stringify(name);
   const members = parent.children ?? [];
   if (members.length === 0) {
     const indent = lineIndent(text, parent.offset);
@@ -169,13 +217,17 @@ function spliceJson(text: string, path: JsonPath, value: unknown): string {
   const last = members[members.length - 1];
   const first = members[0];
   const firstIndent = text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset);
+  const end = nodeEnd(last);
   if (!/^[ \t]*$/.test(firstIndent)) {
     // Members written on one line: stay on that line.
-    return text.slice(0, nodeEnd(last)) + ", " + key + ": " + oneLine(member) +
-      text.slice(nodeEnd(last));
+    return text.slice(0, end) + ", " + key + ": " + oneLine(member) + text.slice(end);
   }
-  return text.slice(0, nodeEnd(last)) + "," + eol + firstIndent + key + ": " +
-    renderJson(member, firstIndent, unit, eol) + text.slice(nodeEnd(last));
+  // A `// comment` after the last member stays on its line, after the new comma.
+  const eolAt = text.indexOf("\n", end);
+  const rest = text.slice(end, eolAt < 0 ? text.length : eolAt).replace(/\r$/, "");
+  const at = /^[ \t]*\/\/.*$/.test(rest) ? end + rest.length : end;
+  return text.slice(0, end) + "," + text.slice(end, at) + eol + firstIndent + key + ": " +
+    renderJson(member, firstIndent, unit, eol) + text.slice(at);
 }
 
 /** JSON one member a line, lists of scalars inline (as `claude mcp add` and people write it). */
@@ -305,9 +357,26 @@ export function editToml(text: string, path: string[], value: unknown): string {
   return editTomlLf(text, path, value);
 }
 
+let tomlCacheText: string | undefined;
+let tomlCacheData: Record<string, unknown> | undefined;
+
+/** Parses with a one-entry cache: successive edits parse each intermediate text once. */
+function tomlParseCached(text: string): Record<string, unknown> {
+  if (text !== tomlCacheText) {
+    tomlCacheData = tomlParseRaw(text) as Record<string, unknown>;
+    tomlCacheText = text;
+  }
+  return tomlCacheData!;
+}
+
 function editTomlLf(text: string, path: string[], value: unknown): string {
   ensureToml();
-  const current = getAt(tomlParseRaw(text), path);
+  const data = tomlParseCached(text);
+  const current = getAt(data, path);
+  if (current === undefined && isPlain(value) && path.length > 1) {
+    const appended = appendTable(text, data, path, value);
+    if (appended !== undefined) return appended;
+  }
   let out = patchToml(text, path, current, value);
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
@@ -326,6 +395,67 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
     if (next !== out && JSON.stringify(tomlParseRaw(next)) === JSON.stringify(want)) out = next;
   }
   return out;
+}
+
+/**
+ * A new `[a.b]` table goes at the end of the file, as Codex appends it. This costs one small
+ * render and one parse instead of re-rendering the whole document, which matters when a first
+ * sync adds hundreds of servers. Used only when the parent is a plain table not written as an
+ * inline table or dotted keys, and checked by parsing the result.
+ */
+function appendTable(
+  text: string,
+  data: Record<string, unknown>,
+  path: string[],
+  value: Record<string, unknown>,
+): string | undefined {
+  const parentPath = path.slice(0, -1);
+  const parent = getAt(data, parentPath);
+  if (parent !== undefined && !isPlain(parent)) return undefined;
+  const head = tomlKey(path[0]).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (new RegExp(`^[ \\t]*"?${head}"?[ \\t]*[.=]`, "m").test(text)) return undefined;
+  const dotted = path.map(tomlKey).join(".");
+  let block = tomlEditRaw("", dotted, value, { inline: false } as never);
+  // toml_edit writes `[a]` above `[a.b]` in an empty document; Codex does not.
+  for (let i = 1; i < path.length; i++) {
+    const header = `[${path.slice(0, i).map(tomlKey).join(".")}]\n`;
+    if (block.startsWith(header)) block = block.slice(header.length).replace(/^\n/, "");
+  }
+  // After the parent's last sub-table (where toml_edit and Codex put it), else at the end.
+  const at = endOfLastSubTable(text, path.slice(0, -1).map(tomlKey).join("."));
+  const before = text.slice(0, at), after = text.slice(at);
+  const sep = before === "" ? "" : before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+  const out = before + sep + block + (after === "" ? "" : "\n" + after.replace(/^\n+/, ""));
+  // The guards above make the appended header valid: the key is new, its parent is a plain
+  // table not spelled inline or dotted. So the result's data is known without parsing it again
+  // (the engine still reads every planned file back before it writes it).
+  const want = structuredClone(data);
+  let node = want as Record<string, unknown>;
+  for (const k of parentPath) node = (node[k] ??= {}) as Record<string, unknown>;
+  node[path[path.length - 1]] = tomlParseRaw(block) && getAt(tomlParseRaw(block), path);
+  tomlCacheText = out;
+  tomlCacheData = want;
+  return out;
+}
+
+const HEADER = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_"'. \/-]+?)[ \t]*\]{1,2}[ \t]*(#.*)?$/;
+
+/** The offset just after the last `[parent.x]` section (its trailing blank lines excluded). */
+function endOfLastSubTable(text: string, parent: string): number {
+  const lines = text.split("\n");
+  let offset = 0, inside = false, end = -1, lastContent = -1;
+  for (const line of lines) {
+    const h = HEADER.exec(line);
+    if (h) {
+      const key = h[1].replace(/[ \t]*\.[ \t]*/g, ".");
+      if (inside) end = lastContent;
+      inside = key.startsWith(parent + ".");
+    }
+    if (line.trim() !== "") lastContent = offset + line.length + 1;
+    offset += line.length + 1;
+  }
+  if (inside) end = lastContent;
+  return end < 0 ? text.length : Math.min(end, text.length);
 }
 
 function patchToml(text: string, path: string[], current: unknown, value: unknown): string {

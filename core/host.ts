@@ -109,8 +109,20 @@ export async function checkGraph(plugin: PluginInfo): Promise<void> {
   contractGraph ??= denoInfo(new URL(contractFile).pathname).then((g) =>
     new Set(g.modules.map((m) => m.specifier))
   );
-  const allowed = await contractGraph;
-  const graph = await denoInfo(`${plugin.dir}/mod.ts`);
+  let allowed: Set<string>, graph: Awaited<ReturnType<typeof denoInfo>>;
+  try {
+    allowed = await contractGraph;
+    graph = await denoInfo(`${plugin.dir}/mod.ts`);
+  } catch (e) {
+    // A compiled aisync without a `deno` on PATH cannot inspect graphs: its built-in plugins
+    // were checked when it was built; a user plugin is refused rather than trusted.
+    if (plugin.builtin && e instanceof Deno.errors.NotFound) return;
+    throw new PluginError(
+      plugin.id,
+      "load",
+      `cannot check its module graph: ${(e as Error).message}`,
+    );
+  }
   const own = new URL(`file://${plugin.dir}/`).href;
   for (const m of graph.modules) {
     if (m.kind === "npm" || m.specifier.startsWith(own) || allowed.has(m.specifier)) continue;
@@ -233,12 +245,27 @@ export class Host {
 
   /** Runs `plan`; refuses writes outside the plugin's declared paths. */
   async plan(id: string, items: Item[]): Promise<PlanResult> {
-    const result = this.#validate(
-      id,
-      "plan",
-      PlanResult,
-      await this.#call(id, "plan", [{ items }]),
-    );
+    const raw = await this.#call(id, "plan", [{ items }]);
+    return this.#checkPlan(id, this.#validate(id, "plan", PlanResult, raw));
+  }
+
+  /**
+   * Runs `plan`, then `read` over the planned contents (nothing is written): what the client
+   * will read once the plan is written, so the engine can refuse a plan that would not parse or
+   * would not say what was asked.
+   */
+  async checkedPlan(
+    id: string,
+    items: Item[],
+  ): Promise<{ plan: PlanResult; back?: ReadResult }> {
+    const r = await this.#call(id, "checkedPlan", [{ items }]) as { plan: unknown; back: unknown };
+    const plan = this.#checkPlan(id, this.#validate(id, "plan", PlanResult, r?.plan));
+    // No writes, no read-back: the client keeps reading what it read.
+    if (!plan.writes.length) return { plan };
+    return { plan, back: this.#validate(id, "plan", ReadResult, r?.back) };
+  }
+
+  #checkPlan(id: string, result: PlanResult): PlanResult {
     const allowed = this.allowed(id);
     for (const w of result.writes) {
       if (
@@ -305,7 +332,7 @@ export class Host {
 
   async #call(
     id: string,
-    method: "detect" | "read" | "plan" | "project",
+    method: "detect" | "read" | "plan" | "project" | "checkedPlan",
     args: unknown[],
   ): Promise<unknown> {
     const p = this.#get(id);

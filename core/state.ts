@@ -219,6 +219,62 @@ export class State {
     return row.id;
   }
 
+  /** Stores many backups in one batch; returns their ids in order. */
+  async backupMany(
+    list: { path: string; content?: string; mode?: number; client: string; reason: string }[],
+  ): Promise<number[]> {
+    if (!list.length) return [];
+    const at = Date.now();
+    const rows = await this.#db.insert(backups).values(list.map((b) => ({
+      machine: this.machine,
+      path: b.path,
+      content: b.content ?? null,
+      mode: b.mode ?? null,
+      client: b.client,
+      reason: b.reason,
+      at,
+    }))).returning({ id: backups.id });
+    return rows.map((r) => r.id);
+  }
+
+  /** Remembers what aisync wrote to many paths at once. */
+  async setHashes(list: { path: string; hash: string }[]): Promise<void> {
+    if (!list.length) return;
+    const at = Date.now();
+    await this.#db.insert(fileHashes).values(list.map((h) => ({ machine: this.machine, ...h, at })))
+      .onConflictDoUpdate({
+        target: [fileHashes.machine, fileHashes.path],
+        set: { hash: sqlExcluded("hash"), at },
+      });
+  }
+
+  /** Records every client's state after a sync in one batch. */
+  async setStatuses(
+    list: { client: string; state: string; notes: unknown[]; errors: string[]; changed: boolean }[],
+  ): Promise<void> {
+    if (!list.length) return;
+    const now = Date.now();
+    const prev = new Map((await this.statuses()).map((r) => [r.client, r.lastChange]));
+    await this.#db.insert(clientStatus).values(list.map((s) => ({
+      machine: this.machine,
+      client: s.client,
+      state: s.state,
+      notes: JSON.stringify(s.notes),
+      errors: JSON.stringify(s.errors),
+      lastChange: s.changed ? now : prev.get(s.client) ?? null,
+      at: now,
+    }))).onConflictDoUpdate({
+      target: [clientStatus.machine, clientStatus.client],
+      set: {
+        state: sqlExcluded("state"),
+        notes: sqlExcluded("notes"),
+        errors: sqlExcluded("errors"),
+        lastChange: sqlExcluded("last_change"),
+        at: now,
+      },
+    });
+  }
+
   /** One backup by id. */
   async getBackup(id: number) {
     const [row] = await this.#db.select().from(backups).where(

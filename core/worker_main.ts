@@ -38,7 +38,7 @@ self.onmessage = async (e: MessageEvent) => {
     type: "init" | "call";
     module?: string;
     wasm?: WebAssembly.Module;
-    method?: "detect" | "read" | "plan" | "project";
+    method?: "detect" | "read" | "plan" | "project" | "checkedPlan";
     args?: unknown[];
     ctx?: Record<string, unknown>;
   };
@@ -55,11 +55,15 @@ self.onmessage = async (e: MessageEvent) => {
     const files = diskFiles();
     const ctx = { ...msg.ctx, files } as Context;
     let result: unknown;
-    if (msg.method === "project") {
+    if (msg.method === "project" || msg.method === "checkedPlan") {
       // What the client would read back if the desired items were planned: plan, then read
       // through an overlay of the planned contents. Nothing touches the disk.
       const plan = await plugin!.plan(msg.args![0] as Desired, ctx);
-      result = await plugin!.read({ ...ctx, files: overlay(files, plan.writes) });
+      // Nothing planned: the files stay as they are, so there is nothing new to read back.
+      const back = msg.method === "checkedPlan" && !plan.writes.length
+        ? undefined
+        : await plugin!.read({ ...ctx, files: overlay(files, plan.writes) });
+      result = msg.method === "project" ? back : { plan, back };
     } else {
       const fn = plugin![msg.method!] as (...a: unknown[]) => Promise<unknown>;
       result = await fn.call(plugin, ...(msg.args ?? []), ctx);
