@@ -124,8 +124,11 @@ export async function checkGraph(plugin: PluginInfo): Promise<void> {
     );
   }
   const own = new URL(`file://${plugin.dir}/`).href;
+  // A user plugin reaches the contract through the data folder's one-line re-export.
+  const shim = new URL("../_contract.ts", own).href;
   for (const m of graph.modules) {
     if (m.kind === "npm" || m.specifier.startsWith(own) || allowed.has(m.specifier)) continue;
+    if (!plugin.builtin && m.specifier === shim) continue;
     if (m.specifier.startsWith("node:")) continue;
     throw new PluginError(
       plugin.id,
@@ -192,6 +195,11 @@ export class Host {
   /** The plugins this host runs. */
   get plugins(): PluginInfo[] {
     return [...this.#plugins.values()];
+  }
+
+  /** The home folder, OS and environment paths are resolved in. */
+  get penv(): PathEnv {
+    return this.#opts.penv;
   }
 
   /** The project roots every plugin is asked about. */
@@ -356,6 +364,7 @@ export class Host {
     if (existing) return existing;
     // The plugin's own folder too: loading its mod.ts is a dynamic import, checked like a read.
     const read = [...this.allowed(p.id), p.dir];
+    if (!p.builtin) read.push(`${p.dir.slice(0, p.dir.lastIndexOf("/"))}/_contract.ts`);
     const worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
       type: "module",
       name: `plugin:${p.id}`,

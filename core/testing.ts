@@ -49,7 +49,7 @@ export async function sandbox(files: Record<string, string> = {}): Promise<Sandb
       }
     },
     async close() {
-      app.close();
+      await app.close();
       await Deno.remove(root, { recursive: true });
     },
   };
