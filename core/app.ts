@@ -7,7 +7,9 @@ import { openDb } from "../db/mod.ts";
 import { Bus } from "./bus.ts";
 import { dataDir, dbUrl, machineId } from "./data_dir.ts";
 import { Engine } from "./engine.ts";
-import { discoverPlugins, Host, type PluginProblem } from "./host.ts";
+import { discoverPlugins, Host, type PluginInfo, type PluginProblem } from "./host.ts";
+import { isApproved, userPluginDir, writeContractShim } from "./user_plugins.ts";
+import { Log } from "./log.ts";
 import { currentPathEnv } from "./paths.ts";
 import { State } from "./state.ts";
 
@@ -18,8 +20,13 @@ export interface App {
   host: Host;
   engine: Engine;
   bus: Bus;
+  /** The structured log; it records every bus event (see core/log.ts). */
+  log: Log;
   problems: PluginProblem[];
-  close(): void;
+  /** User plugins found in the data folder that wait for the user's approval. */
+  awaiting: PluginInfo[];
+  /** Stops the plugins, writes the log's last batch and closes the store. */
+  close(): Promise<void>;
 }
 
 /** Options of {@linkcode openApp}; each defaults to the environment. */
@@ -42,9 +49,18 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   await Deno.mkdir(dir, { recursive: true });
   const store = await openDb(options.dbUrl ?? dbUrl(dir), Deno.env.get("AISYNC_DB_TOKEN"));
   const state = new State(store, await machineId(dir));
-  const { plugins, problems } = await discoverPlugins([
+  await writeContractShim(dir);
+  const found = await discoverPlugins([
     { dir: new URL("../plugins", import.meta.url).pathname, builtin: true },
+    { dir: userPluginDir(dir), builtin: false },
   ]);
+  const { problems } = found;
+  // A user plugin runs only once the user approved the paths it asks to read.
+  const plugins: PluginInfo[] = [], awaiting: PluginInfo[] = [];
+  for (const p of found.plugins) {
+    if (p.builtin || await isApproved(state, p)) plugins.push(p);
+    else awaiting.push(p);
+  }
   const env = [...new Set(plugins.flatMap((p) => p.manifest.env ?? []))];
   const penv = currentPathEnv(env);
   if (options.home) penv.home = options.home;
@@ -52,16 +68,23 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
   const host = new Host(plugins, { penv, timeoutMs: options.timeoutMs });
   const bus = new Bus();
   const engine = new Engine(host, state, bus);
+  const log = new Log(store, { bus });
   return {
     dir,
     state,
     host,
     engine,
     bus,
+    log,
     problems,
-    close() {
+    awaiting,
+    async close() {
       host.close();
-      store.close();
+      try {
+        await log.close();
+      } finally {
+        store.close();
+      }
     },
   };
 }

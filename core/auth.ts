@@ -107,6 +107,14 @@ export class Auth {
     return rows.map((r) => r.name);
   }
 
+  /** A user's id by name. */
+  async lookupUser(name: string): Promise<{ userId: number } | undefined> {
+    const [row] = await this.store.db.select({ id: users.id }).from(users).where(
+      eq(users.name, name),
+    );
+    return row ? { userId: row.id } : undefined;
+  }
+
   /** Creates a user; throws on a taken name, a bad name or a short password. */
   async addUser(name: string, password: string): Promise<number> {
     if (!USERNAME.test(name)) {

@@ -8,9 +8,13 @@ import { parseArgs } from "node:util";
 import { createTwoFilesPatch } from "diff";
 import { type App, openApp } from "./app.ts";
 import type { SyncReport } from "./engine.ts";
-import { atomicWrite, hashText, readCurrent } from "./files.ts";
+import { hashContent } from "./files.ts";
+import { restoreBackup } from "./items.ts";
 import { watchPaths } from "./watcher.ts";
+import { userCommand, watchStatus } from "./cli_web.ts";
 import { parseItemKey } from "./schema.ts";
+import { EXPORT_USAGE, runExportCli } from "./export_cli.ts";
+import { startExportSchedule } from "./s3.ts";
 
 /** Usage text. */
 export const USAGE = `aisync — keeps AI coding clients' MCP servers and instructions in step
@@ -20,6 +24,7 @@ Usage: aisync <command> [options]
   serve [--host H] [--port N]     watcher + engine + web UI (default 127.0.0.1:7777)
   clients                         the client plugins, installed or not, and the paths they read
   status [--json]                 what a sync would do now, and open conflicts
+  status --watch [--url URL]      follow the running service's events (live)
   diff                            the planned writes as unified diffs
   sync [--dry-run] [--json] [--prefer <client>]
   watch                           watcher and engine in the foreground, no web
@@ -28,6 +33,9 @@ Usage: aisync <command> [options]
   conflicts [--json]              open conflicts
   resolve <conflict-id> --take <client>
   projects add|list|remove [path]
+  plugins list|check <folder>|enable <id>|disable <id>   user plugins in <data dir>/plugins
+  user add <name> --password-stdin | user list   users of the web service
+${EXPORT_USAGE}
 
 Exit codes: 0 in sync, 1 error, 2 conflicts pending.`;
 
@@ -39,6 +47,15 @@ export async function runCli(args: string[], out: Out = console): Promise<number
   if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
     out.log(USAGE);
     return 0;
+  }
+  if (cmd === "export" || cmd === "import") {
+    // These take their own flags (--format, --out, --to, filters): parsed in export_cli.ts.
+    const app = await openApp();
+    try {
+      return await runExportCli(app, cmd, rest, out);
+    } finally {
+      await app.close();
+    }
   }
   let parsed;
   try {
@@ -52,6 +69,9 @@ export async function runCli(args: string[], out: Out = console): Promise<number
         take: { type: "string" },
         host: { type: "string" },
         port: { type: "string" },
+        watch: { type: "boolean" },
+        url: { type: "string" },
+        "password-stdin": { type: "boolean" },
       },
     });
   } catch (e) {
@@ -68,9 +88,16 @@ export async function runCli(args: string[], out: Out = console): Promise<number
     switch (cmd) {
       case "clients":
         return await clients(app, out, !!o.json);
+      case "user":
+        return await userCommand(app, out, {
+          sub: pos[0],
+          name: pos[1],
+          passwordStdin: !!o["password-stdin"],
+        });
       case "status":
       case "sync":
       case "diff": {
+        if (cmd === "status" && o.watch) return await statusWatch(app, out, o.url);
         if (o.prefer && !app.host.plugins.some((p) => p.id === o.prefer)) {
           out.error(`aisync ${cmd}: unknown client "${o.prefer}"`);
           return 1;
@@ -101,6 +128,10 @@ export async function runCli(args: string[], out: Out = console): Promise<number
         return await resolve(app, out, pos[0], o.take);
       case "projects":
         return await projects(app, out, pos[0], pos[1]);
+      case "plugins": {
+        const { runPluginsCli } = await import("./plugins_cli.ts");
+        return await runPluginsCli(app, pos[0], pos[1], out);
+      }
       default:
         out.error(`aisync: unknown command "${cmd}"\n\n${USAGE}`);
         return 1;
@@ -109,7 +140,8 @@ export async function runCli(args: string[], out: Out = console): Promise<number
     out.error(`aisync ${cmd}: ${(e as Error).message}`);
     return 1;
   } finally {
-    app.close();
+    // Awaited: the log's last batch is written before the process exits.
+    await app.close();
   }
 }
 
@@ -203,6 +235,17 @@ async function clients(app: App, out: Out, json: boolean): Promise<number> {
   return rows.some((r) => r.error) || app.problems.length ? 1 : 0;
 }
 
+async function statusWatch(app: App, out: Out, url?: string): Promise<number> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    return await watchStatus(app, out, { url, signal: ac.signal });
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+}
+
 async function watch(app: App, out: Out): Promise<number> {
   const ac = new AbortController();
   const stop = () => ac.abort();
@@ -223,6 +266,8 @@ export async function runWatch(
   log: (s: string) => void,
   signal: AbortSignal,
 ): Promise<void> {
+  // The daily export to S3, when the user set one up (it records its runs in the log).
+  startExportSchedule(app, { signal });
   const summary = (r: SyncReport) =>
     `${r.changes.length} changes, ${r.writes.length} writes, ${r.conflicts.length} conflicts, ${r.errors.length} errors`;
   log(`sync: ${summary(await app.engine.sync({ trigger: "watch" }))}`);
@@ -237,9 +282,10 @@ export async function runWatch(
       try {
         const r = await app.engine.sync({ trigger: "watch" });
         log(`change in ${changed.join(", ")}: ${summary(r)}`);
-        for (const w of r.writes) hashes.set(w.path, await hashText(w.after ?? undefined));
+        for (const w of r.writes) hashes.set(w.path, await hashContent(w.after, w.encoding));
       } catch (e) {
         log(`sync failed: ${(e as Error).message}`);
+        app.bus.publish({ type: "error", source: "engine", message: (e as Error).message });
       }
       // New projects mean new paths to watch: restart the watcher.
       if (app.host.projects.join("\n") !== projectsBefore) inner.abort();
@@ -291,24 +337,14 @@ async function restore(app: App, out: Out, id?: string): Promise<number> {
     out.error("aisync restore: name a backup id (shown by sync and history)");
     return 1;
   }
-  const b = await app.state.getBackup(n);
-  if (!b) {
-    out.error(`aisync restore: no backup ${n}`);
+  let path: string, undo: number;
+  try {
+    ({ path, undo } = await restoreBackup(app, n));
+  } catch (e) {
+    out.error(`aisync restore: ${(e as Error).message}`);
     return 1;
   }
-  const cur = await readCurrent(b.path);
-  // The restore itself is backed up, so it can be undone too.
-  const undo = await app.state.backup({
-    path: b.path,
-    content: cur.text,
-    mode: cur.mode,
-    client: b.client,
-    reason: `restore ${n}`,
-  });
-  if (b.content === null) await Deno.remove(b.path).catch(() => {});
-  else await atomicWrite(b.path, b.content, b.mode ?? cur.mode);
-  await app.state.setHash(b.path, await hashText(b.content ?? undefined));
-  out.log(`Restored ${b.path} from backup ${n} (the replaced content is backup ${undo}).`);
+  out.log(`Restored ${path} from backup ${n} (the replaced content is backup ${undo}).`);
   return 0;
 }
 

@@ -6,7 +6,15 @@
  * @module
  */
 import type { Bus } from "./bus.ts";
-import { fileHash, guardedWrite, hashText, readCurrent, StaleFileError } from "./files.ts";
+import {
+  contentBytes,
+  fileHash,
+  guardedWrite,
+  hashBytes,
+  hashContent,
+  readCurrent,
+  StaleFileError,
+} from "./files.ts";
 import type { Host } from "./host.ts";
 import { apply, clashes, type Delta, diff, isEmpty, leafName } from "./merge.ts";
 import {
@@ -36,8 +44,13 @@ export interface SyncOptions {
 export interface WriteReport {
   path: string;
   clients: string[];
+  /** The current content (text, or base64 when `encoding` says so), for diffs. */
   before?: string;
   after: string | null;
+  /** `base64` when `after` is bytes that are not text. */
+  encoding?: "base64";
+  /** The mode a new file gets. */
+  mode?: number;
   backupId?: number;
 }
 
@@ -142,7 +155,7 @@ export class Engine {
     await Promise.all(clients.map(async (id) => {
       try {
         const hashes = new Map<string, string>();
-        for (const p of this.host.allowed(id)) hashes.set(p, await fileHash(p));
+        for (const p of this.host.allowed(id)) await hashTree(p, hashes);
         const r = await this.host.read(id);
         const frozenSets = (r.errors ?? []).map((e) => new Set(e.scopes ?? ["*"]));
         const frozen = (it: Pick<Item, "kind" | "scope">) =>
@@ -343,7 +356,10 @@ export class Engine {
     }
 
     // 3. Plan every client against the new base; items in conflict stay as each client has them.
-    const planned = new Map<string, { client: string; content: string | null }[]>();
+    const planned = new Map<
+      string,
+      { client: string; content: string | null; encoding?: "base64"; mode?: number }[]
+    >();
     // Each plugin has its own Worker: plan them all at once.
     const backs = new Map<string, ReadResult>();
     // Notes of the last sync, for clients that need no new plan (only about items still there).
@@ -385,9 +401,14 @@ export class Engine {
         for (const w of plan.writes) {
           if (broken.has(w.path)) continue; // never write over a file that failed to parse
           const cur = r.hashes.get(w.path);
-          if (cur !== undefined && cur === (await hashText(w.content ?? undefined))) continue;
+          if (cur !== undefined && cur === (await hashContent(w.content, w.encoding))) continue;
           if (!planned.has(w.path)) planned.set(w.path, []);
-          planned.get(w.path)!.push({ client: id, content: w.content });
+          planned.get(w.path)!.push({
+            client: id,
+            content: w.content,
+            encoding: w.encoding,
+            mode: w.mode,
+          });
         }
       } catch (e) {
         report.clients[id].errors.push((e as Error).message);
@@ -399,7 +420,7 @@ export class Engine {
     // error shown before anything is written.
     const writes: WriteReport[] = [];
     for (const [path, list] of planned) {
-      const contents = new Set(list.map((l) => l.content));
+      const contents = new Set(list.map((l) => `${l.encoding ?? ""}:${l.content}`));
       if (contents.size > 1) {
         report.errors.push(
           `Cannot write "${path}": ${
@@ -408,11 +429,15 @@ export class Engine {
         );
         continue;
       }
-      writes.push({ path, clients: list.map((l) => l.client), after: list[0].content });
+      const { content, encoding, mode } = list[0];
+      writes.push({ path, clients: list.map((l) => l.client), after: content, encoding, mode });
     }
     if (report.errors.length) writes.length = 0;
 
-    for (const w of writes) w.before = (await readCurrent(w.path)).text;
+    for (const w of writes) {
+      const cur = await readCurrent(w.path);
+      w.before = cur.text ?? cur.base64;
+    }
     const askFirst = (w: WriteReport) =>
       w.clients.some((c) => policies.get(c)!.mode === "ask" && !options.approve?.includes(c));
     report.pending = writes.filter(askFirst);
@@ -436,12 +461,15 @@ export class Engine {
     const olds = await Promise.all(toWrite.map(async (w) => {
       const old = await readCurrent(w.path);
       const expect = reads.get(w.clients[0])!.hashes.get(w.path) ?? "absent";
-      if ((await hashText(old.text)) !== expect) throw new StaleFileError(w.path);
+      if ((old.bytes ? await hashBytes(old.bytes) : "absent") !== expect) {
+        throw new StaleFileError(w.path);
+      }
       return old;
     }));
     const backupIds = await this.state.backupMany(toWrite.map((w, i) => ({
       path: w.path,
-      content: olds[i].text,
+      content: olds[i].text ?? olds[i].base64,
+      encoding: olds[i].base64 !== undefined ? "base64" as const : undefined,
       mode: olds[i].mode,
       client: w.clients.join(","),
       reason: `sync (${options.trigger ?? "cli"})`,
@@ -450,11 +478,17 @@ export class Engine {
     try {
       for (const [i, w] of toWrite.entries()) {
         w.backupId = backupIds[i];
-        await guardedWrite(w.path, w.after, {
-          expectHash: await hashText(olds[i].text),
+        const content = w.after === null
+          ? null
+          : w.encoding
+          ? contentBytes(w.after, w.encoding)
+          : w.after;
+        await guardedWrite(w.path, content, {
+          expectHash: olds[i].bytes ? await hashBytes(olds[i].bytes!) : "absent",
           backup: () => Promise.resolve(),
+          mode: w.mode,
         });
-        hashes.push({ path: w.path, hash: await hashText(w.after ?? undefined) });
+        hashes.push({ path: w.path, hash: await hashContent(w.after, w.encoding) });
         for (const c of w.clients) {
           written.add(c);
           report.clients[c].writes.push(w.path);
@@ -681,6 +715,25 @@ export class Engine {
  * parses and every desired item reads back as desired (in what this client keeps of it), except
  * where the plugin gave a lossy note. Anything else is a plugin bug, and nothing is written.
  */
+/** Hashes a declared path: a file, or every file below a folder (skills, commands). */
+async function hashTree(path: string, into: Map<string, string>): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    into.set(path, "absent");
+    return;
+  }
+  if (!info.isDirectory) {
+    into.set(path, await fileHash(path));
+    return;
+  }
+  for await (const e of Deno.readDir(path)) {
+    if (e.isSymlink) continue;
+    await hashTree(`${path}/${e.name}`, into);
+  }
+}
+
 /** True when the client's read is exactly the desired set (and it read without errors). */
 function showsExactly(id: string, desired: Item[], read: ClientRead): boolean {
   if (read.errors.length || desired.length !== read.items.size) return false;

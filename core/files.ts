@@ -5,27 +5,74 @@
  * @module
  */
 
-/** SHA-256 of a text (hex); `"absent"` for a missing file. */
-export async function hashText(text: string | undefined): Promise<string> {
-  if (text === undefined) return "absent";
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+/** SHA-256 of bytes (hex). */
+export async function hashBytes(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The hash of a file's current text (`"absent"` when missing or unreadable as text). */
-export async function fileHash(path: string): Promise<string> {
-  return await hashText((await readCurrent(path).catch(() => ({ text: undefined }))).text);
+/** SHA-256 of a text's UTF-8 bytes (hex); `"absent"` for a missing file. */
+export async function hashText(text: string | undefined): Promise<string> {
+  if (text === undefined) return "absent";
+  return await hashBytes(new TextEncoder().encode(text));
 }
 
-/** The file's text and mode, or `undefined` text when it does not exist. */
-export async function readCurrent(path: string): Promise<{ text?: string; mode?: number }> {
+/** The bytes a planned content stands for (`base64` content is decoded). */
+export function contentBytes(content: string, encoding?: "base64"): Uint8Array {
+  if (encoding === "base64") return Uint8Array.from(atob(content), (c) => c.charCodeAt(0));
+  return new TextEncoder().encode(content);
+}
+
+/** The hash of a planned content (`"absent"` for a removal). */
+export async function hashContent(content: string | null, encoding?: "base64"): Promise<string> {
+  return content === null ? "absent" : await hashBytes(contentBytes(content, encoding));
+}
+
+/** The hash of a file's current bytes (`"absent"` when missing or unreadable). */
+export async function fileHash(path: string): Promise<string> {
   try {
-    const [text, info] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
-    return { text, mode: info.mode ?? undefined };
+    return await hashBytes(await Deno.readFile(path));
+  } catch {
+    return "absent";
+  }
+}
+
+/** A file as it is now: its text (or base64 when it is not UTF-8), bytes and mode. */
+export interface Current {
+  text?: string;
+  /** Set instead of `text` when the bytes are not UTF-8. */
+  base64?: string;
+  bytes?: Uint8Array;
+  mode?: number;
+}
+
+/** The file's content and mode; all `undefined` when it does not exist. */
+export async function readCurrent(path: string): Promise<Current> {
+  try {
+    const [bytes, info] = await Promise.all([Deno.readFile(path), Deno.stat(path)]);
+    const mode = info.mode ?? undefined;
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), bytes, mode };
+    } catch {
+      return { base64: toBase64(bytes), bytes, mode };
+    }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
   }
+}
+
+/** Base64 of bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+async function currentHash(c: Current): Promise<string> {
+  return c.bytes ? await hashBytes(c.bytes) : "absent";
 }
 
 /** The file changed between the plan and the write: re-read and re-plan. */
@@ -44,24 +91,30 @@ export class StaleFileError extends Error {
  */
 export async function guardedWrite(
   path: string,
-  content: string | null,
+  content: string | Uint8Array | null,
   options: {
     expectHash: string;
-    backup: (old: { text?: string; mode?: number }) => Promise<void>;
+    backup: (old: Current) => Promise<void>;
+    /** The mode a new file gets (an existing file keeps its own). */
+    mode?: number;
   },
 ): Promise<void> {
   const current = await readCurrent(path);
-  if ((await hashText(current.text)) !== options.expectHash) throw new StaleFileError(path);
+  if ((await currentHash(current)) !== options.expectHash) throw new StaleFileError(path);
   await options.backup(current);
   if (content === null) {
-    if (current.text !== undefined) await Deno.remove(path);
+    if (current.bytes !== undefined) await Deno.remove(path);
     return;
   }
-  await atomicWrite(path, content, current.mode);
+  await atomicWrite(path, content, options.mode ?? current.mode);
 }
 
 /** Temp file in the same folder, fsync, chmod, rename, fsync the folder. */
-export async function atomicWrite(path: string, content: string, mode?: number): Promise<void> {
+export async function atomicWrite(
+  path: string,
+  content: string | Uint8Array,
+  mode?: number,
+): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   await Deno.mkdir(dir, { recursive: true });
   const base = path.slice(dir.length + 1);
@@ -75,7 +128,7 @@ export async function atomicWrite(path: string, content: string, mode?: number):
   const tmp = `${dir}/.${base}.aisync-${crypto.randomUUID().slice(0, 8)}.tmp`;
   const file = await Deno.open(tmp, { write: true, createNew: true, mode: mode ?? 0o644 });
   try {
-    const bytes = new TextEncoder().encode(content);
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     let off = 0;
     while (off < bytes.length) off += await file.write(bytes.subarray(off));
     await file.sync();

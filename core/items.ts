@@ -7,7 +7,7 @@
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { App } from "./app.ts";
-import { atomicWrite, readCurrent } from "./files.ts";
+import { atomicWrite, contentBytes, hashContent, readCurrent } from "./files.ts";
 import { maskValue } from "./mask.ts";
 import { type Item, parseItemKey } from "./schema.ts";
 import { schema } from "../db/mod.ts";
@@ -151,14 +151,21 @@ export async function restoreBackup(app: App, id: number): Promise<{ path: strin
   const b = await app.state.getBackup(id);
   if (!b) throw new RangeError(`Cannot restore backup ${id}: it does not exist`);
   const cur = await readCurrent(b.path);
-  const undo = await app.state.backup({
+  const [undo] = await app.state.backupMany([{
     path: b.path,
-    content: cur.text,
+    content: cur.text ?? cur.base64,
+    encoding: cur.base64 !== undefined ? "base64" : undefined,
     mode: cur.mode,
     client: b.client,
     reason: `restore ${id}`,
-  });
+  }]);
+  const encoding = b.encoding === "base64" ? "base64" : undefined;
   if (b.content === null) await Deno.remove(b.path).catch(() => {});
-  else await atomicWrite(b.path, b.content, b.mode ?? cur.mode);
+  else {
+    const bytes = encoding ? contentBytes(b.content, encoding) : b.content;
+    await atomicWrite(b.path, bytes, b.mode ?? cur.mode);
+  }
+  // aisync's own write: the watcher must not take it for a change made in the client.
+  await app.state.setHash(b.path, await hashContent(b.content, encoding));
   return { path: b.path, undo };
 }

@@ -337,7 +337,12 @@ export class Notifier {
     }
     if (channels.has("webhook")) {
       for (const hook of s.webhooks.filter((h) => h.enabled)) {
-        jobs.push(this.#post(hook, n).catch((e) => fail(hook.name, (e as Error).message)));
+        jobs.push(
+          this.#post(hook, n).catch((e) =>
+            // The URL itself can be the secret (Slack, ntfy topics): never echo it.
+            fail(hook.name, (e as Error).message.replaceAll(hook.url, "<webhook url>"))
+          ),
+        );
       }
     }
     await Promise.all(jobs);

@@ -102,7 +102,9 @@ export class Overview {
         break;
       case "error":
         this.#errors.push(e.at);
-        this.#activity = undefined;
+        // A sync that threw publishes no "finished": its failure ends it.
+        if (e.source === "engine") this.#running = undefined;
+        this.#cards = this.#activity = undefined;
         break;
       case "watch.change":
         for (const id of e.client.split(",")) this.#detect.delete(id);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context, Files, Manifest, ProjectPaths } from "../plugins/_contract.ts";
+import { toBase64 } from "./files.ts";
 
 /** The environment a plugin's paths are resolved in. */
 export interface PathEnv {
@@ -108,6 +109,25 @@ export function diskFiles(): Files {
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) return undefined;
         if (e instanceof Deno.errors.IsADirectory) return undefined;
+        throw e;
+      }
+    },
+    async readBase64(path) {
+      try {
+        return toBase64(await Deno.readFile(path));
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.IsADirectory) {
+          return undefined;
+        }
+        throw e;
+      }
+    },
+    async stat(path) {
+      try {
+        const i = await Deno.stat(path);
+        return { isFile: i.isFile, isDirectory: i.isDirectory, mode: i.mode ?? undefined };
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return undefined;
         throw e;
       }
     },

@@ -69,8 +69,47 @@ export const Instructions = z.object({
 }).strict();
 export type Instructions = z.infer<typeof Instructions>;
 
+/**
+ * A custom slash command. The body's placeholders are canonical (Claude Code's syntax):
+ * `$ARGUMENTS` is every argument as typed, `$ARGUMENTS[0]`, `$ARGUMENTS[1]` … the arguments by
+ * position (0-based). Plugins translate them (Codex `$1`…`$9`, Qwen `{{args}}`, Rovo Dev appends
+ * the arguments) and note what their client cannot say. The name may hold `:` for a namespace
+ * (`git:commit` is `git/commit.md` on disk).
+ */
+export const Command = z.object({
+  description: z.string().optional(),
+  argumentHint: z.string().optional(),
+  body: z.string(),
+  extras: Extras.optional(),
+}).strict();
+export type Command = z.infer<typeof Command>;
+
+/** A subagent: a system prompt with a name, a description, tools and a model. */
+export const Subagent = z.object({
+  description: z.string().optional(),
+  /** Tool names in Claude Code's vocabulary (`Read`, `Edit`, `Bash`, `mcp__server__tool` …). */
+  tools: z.array(z.string()).optional(),
+  model: z.string().optional(),
+  body: z.string(),
+  extras: Extras.optional(),
+}).strict();
+export type Subagent = z.infer<typeof Subagent>;
+
+/** One file of a skill folder: its bytes (base64) and its mode. */
+export const SkillFile = z.object({
+  base64: z.string(),
+  mode: z.number().int().optional(),
+}).strict();
+
+/** A skill: a whole folder with `SKILL.md`, copied byte for byte (relative path → file). */
+export const Skill = z.object({
+  files: z.record(z.string(), SkillFile),
+  extras: Extras.optional(),
+}).strict().refine((s) => "SKILL.md" in s.files, { message: "a skill needs a SKILL.md" });
+export type Skill = z.infer<typeof Skill>;
+
 /** The kinds of item aisync keeps in step. */
-export const Kind = z.enum(["mcp", "instructions"]);
+export const Kind = z.enum(["mcp", "instructions", "command", "subagent", "skill"]);
 export type Kind = z.infer<typeof Kind>;
 
 const NAME = z.string().min(1).max(200).refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 32), {
@@ -82,6 +121,9 @@ export const Item = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("mcp"), scope: Scope, name: NAME, value: McpServer }).strict(),
   z.object({ kind: z.literal("instructions"), scope: Scope, name: NAME, value: Instructions })
     .strict(),
+  z.object({ kind: z.literal("command"), scope: Scope, name: NAME, value: Command }).strict(),
+  z.object({ kind: z.literal("subagent"), scope: Scope, name: NAME, value: Subagent }).strict(),
+  z.object({ kind: z.literal("skill"), scope: Scope, name: NAME, value: Skill }).strict(),
 ]);
 export type Item = z.infer<typeof Item>;
 
@@ -102,8 +144,9 @@ export function itemKey(item: Pick<Item, "kind" | "scope" | "name">): string {
 export function parseItemKey(key: string): { kind: Kind; scope: string; name: string } {
   const kind = key.slice(0, key.indexOf(":")) as Kind;
   const rest = key.slice(kind.length + 1);
-  // The scope may itself contain ":" (Windows drive letters), the name may not start a scope.
-  const cut = rest.startsWith("user:") ? 4 : rest.lastIndexOf(":");
+  // A project scope is an absolute path and a name may hold ":" (`git:commit`) but no "/":
+  // the scope ends at the first ":" after the path's last "/".
+  const cut = rest.startsWith("user:") ? 4 : rest.indexOf(":", rest.lastIndexOf("/"));
   return { kind, scope: rest.slice(0, cut), name: rest.slice(cut + 1) };
 }
 

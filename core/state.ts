@@ -27,7 +27,7 @@ export const Policy = z.object({
   enabled: z.boolean().default(true),
   /** `send`: its changes go out, nothing is written to it; `receive`: the other way round. */
   direction: z.enum(["both", "send", "receive"]).default("both"),
-  kinds: z.array(Kind).default(["mcp", "instructions"]),
+  kinds: z.array(Kind).default([...Kind.options]),
   scopes: z.enum(["all", "user", "project"]).default("all"),
   /** `ask`: writes wait as a pending plan for the user to apply. */
   mode: z.enum(["auto", "ask"]).default("auto"),
@@ -221,7 +221,14 @@ export class State {
 
   /** Stores many backups in one batch; returns their ids in order. */
   async backupMany(
-    list: { path: string; content?: string; mode?: number; client: string; reason: string }[],
+    list: {
+      path: string;
+      content?: string;
+      encoding?: "base64";
+      mode?: number;
+      client: string;
+      reason: string;
+    }[],
   ): Promise<number[]> {
     if (!list.length) return [];
     const at = Date.now();
@@ -229,6 +236,7 @@ export class State {
       machine: this.machine,
       path: b.path,
       content: b.content ?? null,
+      encoding: b.encoding ?? null,
       mode: b.mode ?? null,
       client: b.client,
       reason: b.reason,

@@ -7,23 +7,56 @@
 /// <reference lib="deno.worker" />
 import { initToml } from "./editors.ts";
 import { diskFiles } from "./paths.ts";
+import { toBase64 } from "./files.ts";
 import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
 // Loaded statically so the plugin's own import of the contract is served from the module cache:
 // the plugin's dynamic import is checked against the Worker's read permission.
 import "../plugins/_contract.ts";
 
+/** The files as they will be once `writes` are written (nothing touches the disk). */
 function overlay(files: Files, writes: PlannedWrite[]): Files {
-  const over = new Map(writes.map((w) => [w.path, w.content]));
+  const over = new Map(writes.map((w) => [w.path, w]));
+  const bytes = (w: PlannedWrite) =>
+    w.encoding === "base64"
+      ? Uint8Array.from(atob(w.content!), (c) => c.charCodeAt(0))
+      : new TextEncoder().encode(w.content!);
+  const within = (dir: string) =>
+    [...over.values()].some((w) => w.path.startsWith(dir + "/") && w.content !== null);
   return {
-    read: (path) =>
-      over.has(path) ? Promise.resolve(over.get(path) ?? undefined) : files.read(path),
+    read(path) {
+      const w = over.get(path);
+      if (!w) return files.read(path);
+      return Promise.resolve(
+        w.content === null
+          ? undefined
+          : w.encoding
+          ? new TextDecoder().decode(bytes(w))
+          : w.content,
+      );
+    },
+    readBase64(path) {
+      const w = over.get(path);
+      if (!w) return files.readBase64(path);
+      return Promise.resolve(w.content === null ? undefined : toBase64(bytes(w)));
+    },
+    async stat(path) {
+      const w = over.get(path);
+      if (w) {
+        return w.content === null ? undefined : { isFile: true, isDirectory: false, mode: w.mode };
+      }
+      const real = await files.stat(path);
+      if (real) return real;
+      return within(path) ? { isFile: false, isDirectory: true } : undefined;
+    },
     async list(dir) {
       const names = new Set(await files.list(dir));
-      for (const [path, content] of over) {
-        if (path.slice(0, path.lastIndexOf("/")) !== dir) continue;
-        const name = path.slice(dir.length + 1);
-        if (content === null) names.delete(name);
-        else names.add(name);
+      for (const w of over.values()) {
+        if (!w.path.startsWith(dir + "/")) continue;
+        // A planned file deeper down makes its first folder below `dir` appear too.
+        const rest = w.path.slice(dir.length + 1);
+        const name = rest.split("/")[0];
+        if (w.content !== null) names.add(name);
+        else if (!rest.includes("/")) names.delete(name);
       }
       return [...names].sort();
     },

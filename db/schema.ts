@@ -59,6 +59,8 @@ export const backups = sqliteTable("backups", {
   path: text("path").notNull(),
   /** Null when the file did not exist before the write. */
   content: text("content"),
+  /** `base64` when the file was not UTF-8 text (a skill's image, say); null for text. */
+  encoding: text("encoding"),
   mode: integer("mode"),
   client: text("client").notNull(),
   reason: text("reason").notNull(),
@@ -126,3 +128,23 @@ export const logs = sqliteTable("logs", {
   index("logs_client").on(t.client, t.at),
   index("logs_item").on(t.item, t.at),
 ]);
+
+/** People who may use the web service and the API. */
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  /** PHC-encoded argon2id hash. */
+  hash: text("hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Browser sessions and API access tokens; only a SHA-256 of the token is stored. */
+export const sessions = sqliteTable("sessions", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id").notNull(),
+  /** `cookie` (browser, needs the CSRF token) or `bearer` (API). */
+  kind: text("kind").notNull(),
+  csrf: text("csrf").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+}, (t) => [index("sessions_user").on(t.userId)]);

@@ -103,10 +103,16 @@ async function applyWrites(writes: PlanResult["writes"]) {
     if (w.content === null) await Deno.remove(w.path).catch(() => {});
     else {
       await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode & 0o777);
     }
   }
 }
+
+const b64 = (s: string | number[]) => btoa(typeof s === "string" ? s : String.fromCharCode(...s));
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -146,6 +152,41 @@ function sampleItems(project: string, kinds: string[]): Item[] {
         transport: "http",
         url: "http://127.0.0.1:59999/mcp",
         headers: { "X-Team": "core" },
+      },
+    });
+  }
+  if (kinds.includes("command")) {
+    items.push({
+      kind: "command",
+      scope: "user",
+      name: "aisync-conf-cmd",
+      value: { description: "Conformance command", body: "Say hello to $ARGUMENTS.\n" },
+    });
+  }
+  if (kinds.includes("subagent")) {
+    items.push({
+      kind: "subagent",
+      scope: "user",
+      name: "aisync-conf-agent",
+      value: { description: "Reviews code for the conformance suite", body: "You review code.\n" },
+    });
+  }
+  if (kinds.includes("skill")) {
+    items.push({
+      kind: "skill",
+      scope: "user",
+      name: "aisync-conf-skill",
+      value: {
+        files: {
+          "SKILL.md": {
+            base64: b64(
+              "---\nname: aisync-conf-skill\ndescription: A conformance skill\n---\n\nDo it.\n",
+            ),
+            mode: 0o644,
+          },
+          "assets/logo.bin": { base64: b64([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]), mode: 0o644 },
+          "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+        },
       },
     });
   }

@@ -30,7 +30,7 @@
 import { z } from "zod";
 import { Item, Kind, Note } from "../core/schema.ts";
 export { Item, Kind, Note };
-export type { Instructions, McpServer } from "../core/schema.ts";
+export type { Command, Instructions, McpServer, Skill, Subagent } from "../core/schema.ts";
 export { itemKey, sameValue, stableStringify } from "../core/schema.ts";
 export {
   ConfigParseError,
@@ -84,6 +84,10 @@ export interface Files {
   read(path: string): Promise<string | undefined>;
   /** Names of the entries of a folder (empty when it does not exist). */
   list(path: string): Promise<string[]>;
+  /** The file's bytes as base64 (for files that may not be text), or `undefined`. */
+  readBase64(path: string): Promise<string | undefined>;
+  /** Whether the path is a file or a folder, and its mode; `undefined` when absent. */
+  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; mode?: number } | undefined>;
 }
 
 /** One project the plugin is asked to read, with its paths resolved. */
@@ -129,10 +133,15 @@ export interface Desired {
   items: Item[];
 }
 
-/** One whole file the host should write (`content: null` removes the file). */
+/**
+ * One whole file the host should write (`content: null` removes the file). `encoding: "base64"`
+ * marks bytes that are not text (a skill's image); `mode` is the mode a new file gets.
+ */
 export const PlannedWrite = z.object({
   path: z.string(),
   content: z.string().nullable(),
+  encoding: z.literal("base64").optional(),
+  mode: z.number().int().optional(),
 }).strict();
 export type PlannedWrite = z.infer<typeof PlannedWrite>;
 

@@ -1,39 +1,207 @@
 /**
- * The dashboard: one card per client. Props in, HTML out.
+ * The dashboard: a card per client and the activity chart (server-rendered SVG). Each part is
+ * also a fragment the event stream swaps in place. Props in, HTML out.
  *
  * @module
  */
+import type { Activity, ClientCard as Card, Running } from "../core/overview.ts";
+import { Csrf, Time } from "./layout.tsx";
+
+const STATE_LABEL: Record<string, string> = {
+  ok: "up to date",
+  syncing: "syncing",
+  pending: "pending approval",
+  conflict: "conflict",
+  error: "error",
+  lossy: "lossy",
+  disabled: "disabled",
+  new: "never synced",
+};
 
 /** Props of {@linkcode Dashboard}. */
 export interface DashboardProps {
-  clients: {
-    id: string;
-    name: string;
-    status?: { state: string; notes: unknown[]; errors: string[]; lastChange: number | null };
-  }[];
+  cards: Card[];
+  activity: Activity;
+  csrf: string;
+  running?: Running;
 }
 
-/** The full dashboard page. */
-export function Dashboard({ clients }: DashboardProps) {
+/** One client's card; swapped live as SSE event `client-<id>`. */
+export function ClientCard({ card }: { card: Card }) {
+  const c = card;
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>aisync</title>
-      </head>
-      <body>
-        <h1>aisync</h1>
-        <main>
-          {clients.map((c) => (
-            <section key={c.id} id={`client-${c.id}`}>
-              <h2>{c.name}</h2>
-              <p>{c.status?.state ?? "never synced"}</p>
-              {c.status?.errors.map((e) => <p key={e}>{e}</p>)}
-            </section>
-          ))}
-        </main>
-      </body>
-    </html>
+    <article
+      class="card"
+      id={`client-${c.id}`}
+      sse-swap={`client-${c.id}`}
+      hx-swap="outerHTML"
+      aria-labelledby={`client-${c.id}-name`}
+      data-state={c.state}
+    >
+      <div class="spread">
+        <h3 id={`client-${c.id}-name`}>{c.name}</h3>
+        <span class={`state state-${c.state}`} data-testid="state">
+          {STATE_LABEL[c.state] ?? c.state}
+        </span>
+      </div>
+      <dl>
+        <dt>Installed</dt>
+        <dd>
+          {c.detectError
+            ? <span class="error">cannot tell</span>
+            : c.installed
+            ? `yes${c.version ? `, ${c.version}` : ""}`
+            : "not found"}
+        </dd>
+        <dt>MCP servers</dt>
+        <dd data-testid="count-mcp">{String(c.counts.mcp)}</dd>
+        <dt>Instructions</dt>
+        <dd data-testid="count-instructions">{String(c.counts.instructions)}</dd>
+        <dt>Last change</dt>
+        <dd>
+          <Time at={c.lastChange} />
+        </dd>
+        <dt>Policy</dt>
+        <dd>
+          {c.policy.enabled
+            ? `${c.policy.direction === "both" ? "send and receive" : c.policy.direction}, ${
+              c.policy.mode === "ask" ? "ask first" : "automatic"
+            }`
+            : "off"}
+        </dd>
+      </dl>
+      {c.errors.length
+        ? (
+          <details open>
+            <summary class="error">
+              {c.errors.length} error{c.errors.length === 1 ? "" : "s"}
+            </summary>
+            <ul>{c.errors.slice(0, 5).map((e, i) => <li key={i}>{e}</li>)}</ul>
+          </details>
+        )
+        : null}
+      {c.notes.length
+        ? (
+          <details>
+            <summary>
+              {c.notes.length} lossy note{c.notes.length === 1 ? "" : "s"}
+            </summary>
+            <ul>
+              {c.notes.slice(0, 8).map((n, i) => (
+                <li key={i}>
+                  <code>{n.item.slice(n.item.lastIndexOf(":") + 1)}</code>
+                  {n.field ? ` ${n.field}` : ""}: {n.message}
+                </li>
+              ))}
+            </ul>
+          </details>
+        )
+        : null}
+      <div class="actions row">
+        {c.state === "pending"
+          ? <a class="button primary" href="/policies#plans">Review plan</a>
+          : null}
+        {c.state === "conflict" ? <a class="button" href="/conflicts">Resolve</a> : null}
+        <a class="button" href={`/policies#policy-${c.id}`}>Policy</a>
+      </div>
+    </article>
+  );
+}
+
+/** The activity chart: stacked bars of changes, writes, conflicts and errors per bucket. */
+export function ActivityChart({ activity }: { activity: Activity }) {
+  const a = activity;
+  const W = 1000, H = 170, padL = 30, padB = 20, padT = 8;
+  const n = a.buckets.length;
+  const bw = (W - padL) / n;
+  const max = Math.max(1, ...a.buckets.map((b) => b.changes + b.writes + b.conflicts + b.errors));
+  const scale = (H - padB - padT) / max;
+  const series = ["changes", "writes", "conflicts", "errors"] as const;
+  const fmt = (t: number) => new Date(t).toISOString().slice(11, 16);
+  const label = `Sync activity over the last ${Math.round((a.to - a.from) / 60_000)} minutes: ${
+    series.map((s) => `${a.totals[s]} ${s}`).join(", ")
+  }`;
+  return (
+    <div class="chart" id="activity-chart" data-total={String(a.totals.changes + a.totals.writes)}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
+        <line class="axis" x1={padL} y1={H - padB} x2={W} y2={H - padB} />
+        <text x={padL - 4} y={padT + 8} text-anchor="end">{String(max)}</text>
+        <text x={padL - 4} y={H - padB} text-anchor="end">0</text>
+        {a.buckets.map((b, i) => {
+          let y = H - padB;
+          return (
+            <g key={b.at}>
+              {series.map((s) => {
+                const h = b[s] * scale;
+                if (!h) return null;
+                y -= h;
+                return (
+                  <rect
+                    key={s}
+                    class={s}
+                    x={(padL + i * bw + 1).toFixed(1)}
+                    y={y.toFixed(1)}
+                    width={Math.max(1, bw - 2).toFixed(1)}
+                    height={h.toFixed(1)}
+                  >
+                    <title>{`${fmt(b.at)} UTC: ${b[s]} ${s}`}</title>
+                  </rect>
+                );
+              })}
+            </g>
+          );
+        })}
+        <text x={padL} y={H - 4}>{fmt(a.from)} UTC</text>
+        <text x={padL + (W - padL) / 2} y={H - 4} text-anchor="middle">
+          {fmt(a.from + (a.to - a.from) / 2)}
+        </text>
+        <text x={W} y={H - 4} text-anchor="end">{fmt(a.to)}</text>
+      </svg>
+      <ul class="legend" id="activity-totals">
+        {series.map((s) => (
+          <li key={s}>
+            <span class={`swatch ${s}`}></span>
+            <span data-testid={`total-${s}`}>{String(a.totals[s])}</span> {s}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The banner shown while a sync runs (long first imports show it for a while). */
+export function SyncProgress({ running }: { running?: Running }) {
+  if (!running) return <div></div>;
+  return (
+    <div class="progress">
+      <progress aria-label="Sync in progress"></progress>
+      <span>
+        Syncing ({running.trigger}), started <Time at={running.since} />
+      </span>
+    </div>
+  );
+}
+
+/** The dashboard body (the page's content and its fragment). */
+export function Dashboard(props: DashboardProps) {
+  return (
+    <>
+      <div class="spread">
+        <h1>Clients</h1>
+        <form method="post" action="/sync" hx-post="/sync" hx-swap="none">
+          <Csrf token={props.csrf} />
+          <button type="submit" class="primary">Sync now</button>
+        </form>
+      </div>
+      <section class="cards" aria-label="Clients" id="cards">
+        {props.cards.map((c) => <ClientCard key={c.id} card={c} />)}
+      </section>
+      <section class="panel" aria-labelledby="activity-h">
+        <h2 id="activity-h">Activity, last hour</h2>
+        <div id="activity" sse-swap="activity" hx-swap="innerHTML">
+          <ActivityChart activity={props.activity} />
+        </div>
+      </section>
+    </>
   );
 }

@@ -1,0 +1,182 @@
+/**
+ * Log benchmarks: ingest rate, a filtered query over 1 M records (p95), and exporting 1 M records
+ * to Parquet and to CSV (time and peak RSS, each export in a fresh process so its peak is its
+ * own). `deno run -A bench/logs.ts` prints the figures; bench/mod.ts calls {@linkcode benchLogs}.
+ *
+ * @module
+ */
+import { type App, openApp } from "../core/app.ts";
+import { exportLogs, type Format } from "../core/export.ts";
+import type { LogFilter } from "../core/log.ts";
+
+const CLIENTS = ["claude_code", "codex", "qwen_code", "rovo_dev", "gemini_cli", "cursor"];
+
+/** Feeds `n` records shaped like a busy machine's through the real log writer; returns records/s. */
+async function ingest(app: App, n: number): Promise<number> {
+  const started = performance.now();
+  const t0 = Date.now() - n * 10;
+  for (let i = 0; i < n; i++) {
+    const client = CLIENTS[i % CLIENTS.length];
+    const kind = i % 10;
+    app.log.log({
+      at: t0 + i * 10,
+      level: kind === 9 ? "error" : kind === 8 ? "warn" : kind < 2 ? "debug" : "info",
+      source: kind < 2 ? "watcher" : "engine",
+      client,
+      item: kind < 5 ? `mcp:user:server${i % 500}` : null,
+      action: ["watch.change", "sync.started", "item.change", "file.written", "client.state"][
+        kind % 5
+      ],
+      message: kind === 9
+        ? `Cannot parse "/home/u/.${client}/settings.json": unexpected token at line ${i % 300}`
+        : `Wrote /home/u/.${client}/config.toml (backup ${i})`,
+      fields: { path: `/home/u/.${client}/config.toml`, backupId: i, ms: i % 97 },
+      eventId: i,
+    });
+    // A producer faster than the disk waits for the writer (the bus would not, but it never
+    // produces a million records at once).
+    if (app.log.pending >= 20_000) await app.log.flush();
+  }
+  await app.log.flush();
+  return n / ((performance.now() - started) / 1000);
+}
+
+function percentile(list: number[], p: number): number {
+  const s = [...list].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** p95 (ms) of the viewer's first page for a mix of filters. */
+async function queries(app: App, rounds: number): Promise<Record<string, number>> {
+  const now = Date.now();
+  const filters: [string, LogFilter][] = [
+    ["client_level", { client: "codex", level: "warn" }],
+    ["item", { item: "mcp:user:server42" }],
+    ["errors_last_hour", { level: "error", from: now - 3_600_000 }],
+    ["text", { text: "server42" }],
+    ["text_and_client", { text: "unexpected", client: "cursor" }],
+    ["action_prefix", { action: "sync.*", client: "rovo_dev" }],
+  ];
+  const out: Record<string, number> = {};
+  const all: number[] = [];
+  for (const [name, f] of filters) {
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      const page = await app.log.query(f, { limit: 100 });
+      // The second page too: the cursor path must be as fast.
+      if (page.next) await app.log.query(f, { limit: 100, cursor: page.next });
+      times.push((performance.now() - t) / (page.next ? 2 : 1));
+    }
+    out[`logs_query_${name}_p95_ms`] = round(percentile(times, 95));
+    all.push(...times);
+  }
+  out.logs_query_p95_ms = round(percentile(all, 95));
+  return out;
+}
+
+function round(n: number, d = 2): number {
+  return Math.round(n * 10 ** d) / 10 ** d;
+}
+
+/** CPU seconds this process used so far (user + system), where /proc tells. */
+function cpuSeconds(): number {
+  try {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function peakRssMb(): number {
+  // VmHWM is the process's peak resident set; elsewhere, the current RSS is the best we have.
+  try {
+    const m = Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/);
+    if (m) return Number(m[1]) / 1024;
+  } catch { /* not Linux */ }
+  return Deno.memoryUsage().rss / 1024 / 1024;
+}
+
+/** Child mode: export every record of the data dir to `out`; print time, bytes and peak RSS. */
+async function exportChild(dir: string, format: Format, out: string) {
+  const app = await openApp({ home: `${dir}/home`, dataDir: `${dir}/data`, env: {} });
+  const before = peakRssMb();
+  const cpu0 = cpuSeconds();
+  const t = performance.now();
+  let bytes = 0;
+  const file = await Deno.open(out, { write: true, create: true, truncate: true });
+  await exportLogs(app, {}, format).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(c, ctl) {
+        bytes += c.byteLength;
+        ctl.enqueue(c);
+      },
+    }),
+  ).pipeTo(file.writable);
+  const ms = performance.now() - t;
+  const cpu = cpuSeconds() - cpu0;
+  await app.close();
+  console.log(JSON.stringify({ ms, cpu, bytes, peakRssMb: peakRssMb(), openRssMb: before }));
+}
+
+async function exportIn(dir: string, format: Format) {
+  const out = `${dir}/export.${format}`;
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--export", dir, format, out],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!child.success) throw new Error(`Cannot export ${format}: the child failed`);
+  await Deno.remove(out);
+  return JSON.parse(new TextDecoder().decode(child.stdout).trim().split("\n").at(-1)!) as {
+    ms: number;
+    cpu: number;
+    bytes: number;
+    peakRssMb: number;
+    openRssMb: number;
+  };
+}
+
+/** Runs every log benchmark over `records` records (default 1 M); returns the figures. */
+export async function benchLogs(records = 1_000_000): Promise<Record<string, number>> {
+  const dir = await Deno.makeTempDir({ prefix: "aisync-bench-logs-" });
+  const out: Record<string, number> = {};
+  try {
+    const app = await openApp({ home: `${dir}/home`, dataDir: `${dir}/data`, env: {} });
+    try {
+      // Keep every record: the benchmark is about a full log.
+      await app.log.setRetention({ maxAgeDays: 0, maxRecords: 0, maxMb: 0 });
+      out.logs_records = records;
+      const cpu0 = cpuSeconds();
+      out.logs_ingest_per_s = Math.round(await ingest(app, records));
+      out.logs_ingest_per_cpu_s = Math.round(records / (cpuSeconds() - cpu0));
+      await app.state.store.client.execute("PRAGMA optimize");
+      Object.assign(out, await queries(app, 20));
+    } finally {
+      await app.close();
+    }
+    for (const format of ["parquet", "csv"] as const) {
+      const r = await exportIn(dir, format);
+      out[`logs_export_${format}_s`] = round(r.ms / 1000);
+      // CPU time too: on a shared machine it shows the cost when wall time shows the queue.
+      out[`logs_export_${format}_cpu_s`] = round(r.cpu);
+      out[`logs_export_${format}_mb`] = round(r.bytes / 1024 / 1024, 1);
+      out[`logs_export_${format}_peak_rss_mb`] = round(r.peakRssMb, 0);
+      out[`logs_export_${format}_open_rss_mb`] = round(r.openRssMb, 0);
+    }
+  } finally {
+    if (!Deno.env.get("KEEP")) await Deno.remove(dir, { recursive: true });
+    else console.error(dir);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  if (Deno.args[0] === "--export") {
+    await exportChild(Deno.args[1], Deno.args[2] as Format, Deno.args[3]);
+  } else {
+    const n = Deno.args[0] ? Number(Deno.args[0]) : undefined;
+    console.log(JSON.stringify(await benchLogs(n), null, 2));
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Conflicts: list them and resolve one by taking a side or saving an edited value; the result is
+ * synced to every client at once.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import type { Web } from "./_web.ts";
+import { maskValue, unmaskValue } from "../core/mask.ts";
+import type { Conflict } from "../core/state.ts";
+import { Conflicts, type ConflictsProps } from "../views/conflicts.tsx";
+import { clientNames } from "./items.tsx";
+import { back, type Env, isFragment, page } from "./_web.ts";
+
+function masked(c: Conflict): Conflict {
+  return {
+    ...c,
+    base: c.base === undefined ? undefined : maskValue(c.base),
+    sides: Object.fromEntries(Object.entries(c.sides).map(([k, v]) => [k, maskValue(v)])),
+  };
+}
+
+/** Open and recently resolved conflicts, masked. */
+export async function conflictLists(web: Web) {
+  const all = await web.app.state.conflicts(50);
+  return {
+    open: all.filter((c) => c.status === "open").map(masked),
+    resolved: all.filter((c) => c.status !== "open").slice(0, 10).map(masked),
+  };
+}
+
+/**
+ * Resolves conflict `id` with `{take}` or an edited `{value}` (masked secrets put back from the
+ * sides), then syncs. Throws a `RangeError` for an unknown conflict, `TypeError` for bad input.
+ */
+export async function resolveConflict(
+  web: Web,
+  id: number,
+  choice: { take: string } | { value: unknown },
+) {
+  const c = [...(await web.app.state.openConflicts()).values()].find((x) => x.id === id);
+  if (!c) throw new RangeError(`Cannot resolve conflict ${id}: it is not open`);
+  if ("take" in choice && !(choice.take in c.sides)) {
+    throw new TypeError(`Cannot resolve conflict ${id}: "${choice.take}" is not one of its sides`);
+  }
+  const resolved = "take" in choice
+    ? choice
+    : { value: unmaskValue(choice.value, [...Object.values(c.sides), c.base]) };
+  try {
+    await web.app.engine.resolve(id, resolved);
+  } catch (e) {
+    throw new TypeError((e as Error).message);
+  }
+  return await web.app.engine.sync({ trigger: "web" });
+}
+
+async function show(c: Context<Env>, extra: Partial<ConflictsProps> = {}, status = 200) {
+  const lists = await conflictLists(c.get("web"));
+  return page(
+    c,
+    { title: "Conflicts", active: "conflicts", status },
+    <Conflicts {...lists} names={clientNames(c)} csrf={c.get("user")!.csrf} {...extra} />,
+  );
+}
+
+/** The conflict routes. */
+export function conflictRoutes(): Hono<Env> {
+  const r = new Hono<Env>();
+
+  r.get("/conflicts", (c) => show(c));
+
+  r.post("/conflicts/:id/resolve", async (c) => {
+    const id = Number(c.req.param("id"));
+    const f = await c.req.parseBody();
+    let choice: { take: string } | { value: unknown };
+    if (typeof f.take === "string" && f.take) choice = { take: f.take };
+    else {
+      const text = String(f.value ?? "");
+      try {
+        choice = { value: JSON.parse(text) };
+      } catch (e) {
+        return await show(c, {
+          error: { id, text: `Cannot parse the value: ${(e as Error).message}`, value: text },
+        }, 422);
+      }
+    }
+    try {
+      const report = await resolveConflict(c.get("web"), id, choice);
+      if (!isFragment(c)) return back(c, "/conflicts");
+      return await show(c, {
+        message: `Resolved conflict ${id}; ${report.writes.length} file${
+          report.writes.length === 1 ? "" : "s"
+        } written.`,
+      });
+    } catch (e) {
+      if (e instanceof RangeError) return await show(c, { message: e.message }, 404);
+      return await show(c, {
+        error: {
+          id,
+          text: (e as Error).message,
+          value: "value" in choice ? JSON.stringify(choice.value, null, 2) : "",
+        },
+      }, 422);
+    }
+  });
+
+  return r;
+}

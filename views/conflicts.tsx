@@ -1,0 +1,136 @@
+/**
+ * Conflicts: each open one with the base and every side next to each other (diffed against the
+ * base), a button to take a side, and an editor for a value of one's own. Props in (masked),
+ * HTML out.
+ *
+ * @module
+ */
+import type { Conflict } from "../core/state.ts";
+import { LineDiff, valueText } from "./diff.tsx";
+import { Csrf, Time } from "./layout.tsx";
+import { itemHref } from "./items.tsx";
+
+/** Props of {@linkcode Conflicts}. */
+export interface ConflictsProps {
+  open: Conflict[];
+  resolved: (Conflict & { resolution?: string })[];
+  names: Record<string, string>;
+  csrf: string;
+  message?: string;
+  error?: { id: number; text: string; value: string };
+}
+
+function title(key: string) {
+  const name = key.slice(key.lastIndexOf(":") + 1);
+  const scope = key.slice(key.indexOf(":") + 1, key.lastIndexOf(":"));
+  return `${name} (${key.slice(0, key.indexOf(":"))}, ${scope === "user" ? "user" : scope})`;
+}
+
+/** One open conflict. */
+export function ConflictCard(
+  { c, names, csrf, error }: {
+    c: Conflict;
+    names: Record<string, string>;
+    csrf: string;
+    error?: ConflictsProps["error"];
+  },
+) {
+  const base = valueText(c.base);
+  const sides = Object.entries(c.sides);
+  const first = sides.find(([, v]) => v !== null)?.[1] ?? c.base;
+  const editing = error?.id === c.id ? error.value : JSON.stringify(first ?? {}, null, 2);
+  return (
+    <article class="panel" id={`conflict-${c.id}`} aria-labelledby={`conflict-${c.id}-h`}>
+      <div class="spread">
+        <h2 id={`conflict-${c.id}-h`}>
+          <a href={itemHref(c.key)}>{title(c.key)}</a>
+        </h2>
+        <span class="muted">
+          #{String(c.id)}, opened <Time at={c.createdAt} />
+        </span>
+      </div>
+      <p>
+        {sides.map(([id]) => names[id] ?? id).join(" and ")}{" "}
+        changed this item differently. Nothing was overwritten; pick the value to keep.
+      </p>
+      <div class="sides">
+        <div class="side">
+          <h4>Base (before)</h4>
+          <pre>{c.base === undefined ? "(new item)" : base}</pre>
+        </div>
+        {sides.map(([client, v]) => (
+          <div class="side" key={client} data-side={client}>
+            <h4>
+              <span>{names[client] ?? client}</span>
+              <form
+                method="post"
+                action={`/conflicts/${c.id}/resolve`}
+                hx-post={`/conflicts/${c.id}/resolve`}
+                hx-target="#conflicts"
+                hx-swap="outerHTML"
+              >
+                <Csrf token={csrf} />
+                <input type="hidden" name="take" value={client} />
+                <button type="submit" class="primary">
+                  Take {names[client] ?? client}
+                  <span class="sr-only">'s value for {title(c.key)}</span>
+                </button>
+              </form>
+            </h4>
+            {v === null
+              ? <p>(deleted it)</p>
+              : <LineDiff before={base} after={valueText(v)} label={`${client} against base`} />}
+          </div>
+        ))}
+      </div>
+      <details open={error?.id === c.id}>
+        <summary>Edit the value instead</summary>
+        <form
+          method="post"
+          action={`/conflicts/${c.id}/resolve`}
+          hx-post={`/conflicts/${c.id}/resolve`}
+          hx-target="#conflicts"
+          hx-swap="outerHTML"
+          class="form-grid"
+        >
+          <Csrf token={csrf} />
+          <label>
+            Value as JSON (a <code>****</code> keeps the secret that was there)
+            <textarea name="value" spellcheck={false}>{editing}</textarea>
+          </label>
+          {error?.id === c.id ? <p class="error" role="alert">{error.text}</p> : null}
+          <button type="submit">Save this value</button>
+        </form>
+      </details>
+    </article>
+  );
+}
+
+/** The conflicts page body. */
+export function Conflicts(p: ConflictsProps) {
+  return (
+    <div id="conflicts">
+      <h1>Conflicts</h1>
+      {p.message ? <p class="notice" role="status">{p.message}</p> : null}
+      {p.open.length
+        ? p.open.map((c) => (
+          <ConflictCard key={c.id} c={c} names={p.names} csrf={p.csrf} error={p.error} />
+        ))
+        : <p class="muted" id="no-conflicts">No open conflicts.</p>}
+      {p.resolved.length
+        ? (
+          <section aria-labelledby="resolved-h">
+            <h2 id="resolved-h">Recently resolved</h2>
+            <ul>
+              {p.resolved.map((c) => (
+                <li key={c.id}>
+                  #{String(c.id)} <a href={itemHref(c.key)}>{title(c.key)}</a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        )
+        : null}
+    </div>
+  );
+}

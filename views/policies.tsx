@@ -1,0 +1,289 @@
+/**
+ * Sync policies: per client on/off, direction, kinds, scopes and automatic or ask-first; the
+ * preferred client; the projects list; and pending plans waiting for Apply. Props in, HTML out.
+ *
+ * @module
+ */
+import type { Policy } from "../core/state.ts";
+import { FileDiff } from "./diff.tsx";
+import { Csrf, Time } from "./layout.tsx";
+
+/** One client's policy form. */
+export function PolicyForm(
+  { id, name, policy, csrf, saved }: {
+    id: string;
+    name: string;
+    policy: Policy;
+    csrf: string;
+    saved?: boolean;
+  },
+) {
+  const p = policy;
+  return (
+    <form
+      method="post"
+      action={`/policies/${id}`}
+      hx-post={`/policies/${id}`}
+      hx-swap="outerHTML"
+      class="panel policy"
+      id={`policy-${id}`}
+      aria-labelledby={`policy-${id}-h`}
+    >
+      <Csrf token={csrf} />
+      <div class="spread">
+        <h3 id={`policy-${id}-h`}>{name}</h3>
+        {saved ? <span class="state state-ok" role="status">saved</span> : null}
+      </div>
+      <div class="row">
+        <label>
+          <input type="checkbox" name="enabled" value="on" checked={p.enabled} /> Sync this client
+        </label>
+      </div>
+      <fieldset>
+        <legend>Direction</legend>
+        <label>
+          <select name="direction">
+            <option value="both" selected={p.direction === "both"}>send and receive</option>
+            <option value="send" selected={p.direction === "send"}>
+              send only (its changes go out)
+            </option>
+            <option value="receive" selected={p.direction === "receive"}>
+              receive only (others' changes come in)
+            </option>
+          </select>
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Kinds</legend>
+        <div class="row">
+          <label>
+            <input type="checkbox" name="kinds" value="mcp" checked={p.kinds.includes("mcp")} />
+            {" "}
+            MCP servers
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              name="kinds"
+              value="instructions"
+              checked={p.kinds.includes("instructions")}
+            />{" "}
+            Instructions
+          </label>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Scopes</legend>
+        <select name="scopes" aria-label={`Scopes for ${name}`}>
+          <option value="all" selected={p.scopes === "all"}>user and projects</option>
+          <option value="user" selected={p.scopes === "user"}>user only</option>
+          <option value="project" selected={p.scopes === "project"}>projects only</option>
+        </select>
+      </fieldset>
+      <fieldset>
+        <legend>Writes</legend>
+        <div class="row">
+          <label>
+            <input type="radio" name="mode" value="auto" checked={p.mode === "auto"} /> automatic
+          </label>
+          <label>
+            <input type="radio" name="mode" value="ask" checked={p.mode === "ask"} />{" "}
+            ask first (a plan waits for Apply)
+          </label>
+        </div>
+      </fieldset>
+      <button type="submit" class="primary">Save {name}</button>
+    </form>
+  );
+}
+
+/** A pending write, redacted. */
+export interface PendingWrite {
+  path: string;
+  clients: string[];
+  before: string;
+  after: string | null;
+}
+
+/** Pending plans of ask-first clients. */
+export function Plans(
+  { plans, names, csrf, message, at }: {
+    plans: Record<string, PendingWrite[]>;
+    names: Record<string, string>;
+    csrf: string;
+    message?: string;
+    at: number;
+  },
+) {
+  const clients = Object.keys(plans);
+  return (
+    <section id="plans" aria-labelledby="plans-h" class="panel">
+      <div class="spread">
+        <h2 id="plans-h">Pending plans</h2>
+        <span class="muted">
+          as of <Time at={at} />{" "}
+          <button type="button" class="link" hx-get="/plans" hx-target="#plans" hx-swap="outerHTML">
+            Refresh
+          </button>
+        </span>
+      </div>
+      {message ? <p class="notice" role="status">{message}</p> : null}
+      {clients.length ? null : (
+        <p class="muted" id="no-plans">
+          Nothing waits for approval. Clients set to “ask first” collect their writes here.
+        </p>
+      )}
+      {clients.map((client) => (
+        <div key={client} id={`plan-${client}`}>
+          <div class="spread">
+            <h3>{names[client] ?? client}</h3>
+            <form
+              method="post"
+              action={`/plans/${client}/apply`}
+              hx-post={`/plans/${client}/apply`}
+              hx-target="#plans"
+              hx-swap="outerHTML"
+            >
+              <Csrf token={csrf} />
+              <button type="submit" class="primary">
+                Apply {plans[client].length} write{plans[client].length === 1 ? "" : "s"}
+                <span class="sr-only">for {names[client] ?? client}</span>
+              </button>
+            </form>
+          </div>
+          {plans[client].map((w) => (
+            <div key={w.path}>
+              <p class="mono">
+                {w.after === null ? "remove " : ""}
+                {w.path}
+              </p>
+              <FileDiff path={w.path} before={w.before} after={w.after ?? ""} />
+            </div>
+          ))}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+/** Props of {@linkcode Policies}. */
+export interface PoliciesProps {
+  clients: { id: string; name: string; policy: Policy }[];
+  projects: { path: string; source: string; active: boolean }[];
+  preferred?: string;
+  csrf: string;
+  message?: string;
+}
+
+/** The projects list with add and remove. */
+export function Projects(
+  { projects, csrf, message }: Pick<PoliciesProps, "projects" | "csrf" | "message">,
+) {
+  const active = projects.filter((p) => p.active);
+  return (
+    <section id="projects" aria-labelledby="projects-h" class="panel">
+      <h2 id="projects-h">Projects</h2>
+      {message ? <p class="notice" role="status">{message}</p> : null}
+      {active.length ? null : <p class="muted">No projects yet.</p>}
+      <ul>
+        {active.map((p) => (
+          <li key={p.path} class="row">
+            <code>{p.path}</code>
+            <span class="muted">
+              ({p.source === "registered" ? "added by you" : `from ${p.source}`})
+            </span>
+            <form
+              method="post"
+              action="/projects/remove"
+              hx-post="/projects/remove"
+              hx-target="#projects"
+              hx-swap="outerHTML"
+            >
+              <Csrf token={csrf} />
+              <input type="hidden" name="path" value={p.path} />
+              <button type="submit" class="danger">
+                Remove<span class="sr-only">{p.path}</span>
+              </button>
+            </form>
+          </li>
+        ))}
+      </ul>
+      <form
+        method="post"
+        action="/projects"
+        hx-post="/projects"
+        hx-target="#projects"
+        hx-swap="outerHTML"
+        class="row"
+      >
+        <Csrf token={csrf} />
+        <label>
+          Folder <input name="path" required placeholder="/home/me/code/app" class="mono" />
+        </label>
+        <button type="submit">Add project</button>
+      </form>
+    </section>
+  );
+}
+
+/** The preferred-client form. */
+export function PreferredForm(
+  { clients, preferred, csrf, message }: {
+    clients: { id: string; name: string }[];
+    preferred?: string;
+    csrf: string;
+    message?: string;
+  },
+) {
+  return (
+    <form
+      method="post"
+      action="/settings/preferred"
+      hx-post="/settings/preferred"
+      hx-swap="outerHTML"
+      class="panel row"
+      id="preferred"
+    >
+      <Csrf token={csrf} />
+      <label>
+        Preferred client (settles conflicts in its favour)
+        <select name="client">
+          <option value="" selected={!preferred}>none: ask me</option>
+          {clients.map((c) => (
+            <option key={c.id} value={c.id} selected={preferred === c.id}>{c.name}</option>
+          ))}
+        </select>
+      </label>
+      <button type="submit">Save</button>
+      {message ? <span role="status">{message}</span> : null}
+    </form>
+  );
+}
+
+/** The sync policies page body (plans load in after the page). */
+export function Policies(p: PoliciesProps) {
+  return (
+    <>
+      <h1>Sync policies</h1>
+      <section
+        id="plans"
+        class="panel"
+        hx-get="/plans"
+        hx-trigger="load"
+        hx-swap="outerHTML"
+        aria-busy="true"
+      >
+        <h2>Pending plans</h2>
+        <p class="muted">Working out what would be written…</p>
+      </section>
+      <PreferredForm clients={p.clients} preferred={p.preferred} csrf={p.csrf} />
+      <h2>Clients</h2>
+      <div class="cards">
+        {p.clients.map((c) => (
+          <PolicyForm key={c.id} id={c.id} name={c.name} policy={c.policy} csrf={p.csrf} />
+        ))}
+      </div>
+      <Projects projects={p.projects} csrf={p.csrf} />
+    </>
+  );
+}
