@@ -89,6 +89,9 @@ const FORMATS: Format[] = [
 function memoryFiles(files: Map<string, string>): Context["files"] {
   return {
     read: (p) => Promise.resolve(files.get(p)),
+    readBase64: (p) =>
+      Promise.resolve(files.has(p) ? btoa(unescape(encodeURIComponent(files.get(p)!))) : undefined),
+    stat: (p) => Promise.resolve(files.has(p) ? { isFile: true, isDirectory: false } : undefined),
     list: () => Promise.resolve([]),
   };
 }
