@@ -238,7 +238,11 @@ Deno.test("Engine: a project's AGENTS.md shared by Codex and Rovo Dev is one ite
     assert.deepEqual(r.errors, []);
     const agents = r.writes.filter((w) => w.path === `${s.project}/AGENTS.md`);
     assert.equal(agents.length, 1);
-    assert.deepEqual(agents[0].clients.sort(), ["codex", "rovo_dev"]);
+    // Every client that reads the project's AGENTS.md shares the one write.
+    assert.ok(
+      ["codex", "rovo_dev"].every((c) => agents[0].clients.includes(c)),
+      agents[0].clients.join(),
+    );
     assert.equal(await s.read("{project}/AGENTS.md"), "Use tabs.\n");
     assert.equal(await s.read("{project}/QWEN.md"), "Use tabs.\n");
     const keys = (await s.app.state.base()).keys();

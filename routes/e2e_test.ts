@@ -130,8 +130,13 @@ Deno.test({
       await page.click("button[type=submit]");
       await page.waitForURL(`${server.url}/`);
 
-      // 2. The four client cards.
-      assert.equal(await page.locator("article.card").count(), 4);
+      // 2. A card per client plugin (the four of the sync engine among them).
+      assert.equal(await page.locator("article.card").count(), builtinPlugins());
+      for (
+        const name of ["Claude Code", "OpenAI Codex CLI", "Qwen Code", "Atlassian Rovo Dev CLI"]
+      ) {
+        assert.equal(await page.locator("article.card", { hasText: name }).count(), 1, name);
+      }
       for (const id of ["claude_code", "codex", "qwen_code", "rovo_dev"]) {
         assert.equal(await page.locator(`#client-${id}`).count(), 1, id);
       }
@@ -274,3 +279,9 @@ Deno.test({
     }
   },
 });
+
+/** The number of built-in plugin folders (one card each). */
+function builtinPlugins(): number {
+  const dir = new URL("../plugins", import.meta.url).pathname;
+  return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory && !/^[_.]/.test(e.name)).length;
+}
