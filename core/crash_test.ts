@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { contextFor, loadPlugin } from "../plugins/_conformance.ts";
 import { openApp } from "./app.ts";
+import { Policy } from "./state.ts";
 
 const RUNS = 100;
 const denoDir = Deno.env.get("DENO_DIR") ??
@@ -51,7 +52,24 @@ async function lay(root: string) {
     await Deno.writeTextFile(f, t);
   }
   await Deno.mkdir(`${root}/data`, { recursive: true });
+  // The four clients under test only: the others' policies are off (so no Worker starts for
+  // them), laid once and copied, to keep 100 runs quick.
+  template ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "aisync-crash-data-" });
+    const app = await openApp({ home: `${dir}/nohome`, dataDir: dir, env: {} });
+    for (const p of app.host.plugins) {
+      if (!CLIENTS.includes(p.id)) await app.state.setPolicy(p.id, Policy.parse({ enabled: false }));
+    }
+    await app.close();
+    return dir;
+  })();
+  const from = await template;
+  for (const e of Deno.readDirSync(from)) {
+    if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${root}/data/${e.name}`);
+  }
 }
+
+let template: Promise<string> | undefined;
 
 async function snapshot(root: string): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};

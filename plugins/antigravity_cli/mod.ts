@@ -1,0 +1,569 @@
+/**
+ * Antigravity CLI (`agy`): MCP servers in `mcp_config.json` and the `GEMINI.md` memory files.
+ *
+ * Antigravity is closed source and has no npm package, so nothing here was run. What the plugin
+ * relies on, and where it comes from:
+ *
+ * - Google's guide "Migrating to Antigravity CLI" (gemini-cli repository, branch
+ *   `migration-guide`, commit a69d422a, 2026-05-19): MCP servers live in `mcp_config.json`
+ *   (`mcpServers`), per workspace in `.agents/mcp_config.json`; local servers use Gemini's fields;
+ *   remote servers use `serverUrl` instead of `url`/`httpUrl`; the global context file is
+ *   `~/.gemini/GEMINI.md`, and `GEMINI.md` and `AGENTS.md` are read in workspaces.
+ * - skillsaw's `antigravity-mcp-valid` rule, measured against agy 1.1.25: `.agents/` is a
+ *   customization root; the file is strict JSON (a comment, a trailing comma or a root that is
+ *   not an object stops agy); `serverUrl` wins over `command`; `url` with an optional `type` is
+ *   also accepted; `disabled: true` turns a server off (`enabled` is not read); `disabledTools`;
+ *   a server whose `env`, `args`, `serverUrl`, `disabledTools` or `authProviderType` has the wrong
+ *   type is dropped silently.
+ * - Not confirmed: the global file. The guide says `~/.gemini/antigravity-cli/mcp_config.json`;
+ *   rulesync 17 and later third-party setups say `~/.gemini/config/mcp_config.json`. Both are
+ *   read; user servers are written only into the ones that exist.
+ * - Not confirmed: how references are expanded. `$VAR` and `${VAR}` appear in both sources;
+ *   `${VAR:-default}` in none.
+ *
+ * @module
+ */
+import {
+  ConfigParseError,
+  type Context,
+  definePlugin,
+  editJson,
+  ENV_REF,
+  type Item,
+  itemKey,
+  type McpServer,
+  type Note,
+  parseJsonc,
+  type PlannedWrite,
+  type ReadError,
+  sameValue,
+} from "../_contract.ts";
+
+const ID = "antigravity_cli";
+const BOM = "\uFEFF";
+/** `$VAR` and `${VAR}`: the spellings both sources show. */
+const AGY_REF = /\$(?:(\w+)|\{([^}]+)\})/g;
+const KEY_ORDER = [
+  "command",
+  "args",
+  "env",
+  "cwd",
+  "serverUrl",
+  "url",
+  "type",
+  "headers",
+  "disabled",
+  "disabledTools",
+  "authProviderType",
+  "oauth",
+];
+
+type Json = Record<string, unknown>;
+type McpItem = Extract<Item, { kind: "mcp" }>;
+
+interface Loaded {
+  path: string;
+  text?: string;
+  data?: Json;
+  error?: ReadError;
+}
+
+export default definePlugin({
+  async detect(ctx) {
+    for (const path of [ctx.paths.mcp_config, ctx.paths.mcp_cli, ctx.paths.settings]) {
+      if ((await ctx.files.read(path)) !== undefined) return { installed: true };
+    }
+    return { installed: false };
+  },
+
+  async read(ctx) {
+    const items: Item[] = [];
+    const errors: ReadError[] = [];
+    const seen = new Set<string>();
+    // The global file's place is unconfirmed: servers of both candidates are the user's, the
+    // first file winning a name both hold.
+    for (const file of await globalFiles(ctx)) {
+      if (file.error) errors.push({ ...file.error, scopes: ["user"] });
+      else if (file.data) {
+        for (const item of readServers(file.data, "user")) {
+          if (seen.has(item.name)) continue;
+          seen.add(item.name);
+          items.push(item);
+        }
+      }
+    }
+    items.push(...await readInstructions(ctx, "user", ctx.paths.instructions));
+    for (const p of ctx.projects) {
+      const scope = `project:${p.root}`;
+      const file = await load(ctx, p.paths.mcp);
+      if (file.error) errors.push({ ...file.error, scopes: [scope] });
+      else if (file.data) items.push(...readServers(file.data, scope));
+      items.push(...await readInstructions(ctx, scope, p.paths.instructions));
+    }
+    return errors.length ? { items, errors } : { items };
+  },
+
+  async plan(desired, ctx) {
+    const writes: PlannedWrite[] = [];
+    const notes: Note[] = [];
+    const servers = (scope: string) =>
+      desired.items.filter((i): i is McpItem => i.kind === "mcp" && i.scope === scope);
+
+    const globals = (await globalFiles(ctx)).filter((f) => f.text !== undefined);
+    const user = servers("user");
+    if (!globals.length) {
+      for (const item of user) {
+        notes.push({
+          item: itemKey(item),
+          message: "Antigravity CLI's global MCP file is not confirmed; aisync writes user " +
+            `servers only into ${ctx.paths.mcp_config} or ${ctx.paths.mcp_cli} when one exists`,
+        });
+      }
+    } else if (!globals.some((f) => f.error)) {
+      for (const file of globals) {
+        const write = planFile(file, user, notes);
+        if (write) writes.push(write);
+      }
+    }
+    const memory = [{ scope: "user", path: ctx.paths.instructions }];
+    for (const p of ctx.projects) {
+      const scope = `project:${p.root}`;
+      const write = planFile(await load(ctx, p.paths.mcp), servers(scope), notes);
+      if (write) writes.push(write);
+      memory.push({ scope, path: p.paths.instructions });
+    }
+    for (const { scope, path } of memory) {
+      const item = desired.items.find((i) => i.kind === "instructions" && i.scope === scope);
+      const current = await ctx.files.read(path);
+      if (item && item.kind === "instructions") {
+        if (item.value.text !== current) writes.push({ path, content: item.value.text });
+      } else if (current !== undefined) {
+        writes.push({ path, content: null });
+      }
+    }
+    return { writes, notes: dedupe(notes) };
+  },
+});
+
+async function globalFiles(ctx: Context): Promise<Loaded[]> {
+  return [await load(ctx, ctx.paths.mcp_config), await load(ctx, ctx.paths.mcp_cli)];
+}
+
+async function readInstructions(ctx: Context, scope: string, path: string): Promise<Item[]> {
+  const text = await ctx.files.read(path);
+  return text === undefined ? [] : [{ kind: "instructions", scope, name: "main", value: { text } }];
+}
+
+function dedupe(notes: Note[]): Note[] {
+  const seen = new Set<string>();
+  return notes.filter((n) => {
+    const k = `${n.item}\u0000${n.field}\u0000${n.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+async function load(ctx: Context, path: string): Promise<Loaded> {
+  const text = await ctx.files.read(path);
+  if (text === undefined) return { path };
+  try {
+    return { path, text, data: parseConfig(text, path) };
+  } catch (e) {
+    if (e instanceof ConfigParseError) {
+      const error: ReadError = { file: path, message: e.message };
+      if (e.line !== undefined) error.line = e.line;
+      if (e.column !== undefined) error.column = e.column;
+      return { path, text, error };
+    }
+    if (e instanceof RangeError) {
+      return {
+        path,
+        text,
+        error: { file: path, message: `Cannot parse "${path}": it is nested too deeply` },
+      };
+    }
+    throw e;
+  }
+}
+
+/** Parses `mcp_config.json` as strictly as agy (Go's `encoding/json`) does. */
+function parseConfig(text: string, file: string): Json {
+  if (text.startsWith(BOM)) {
+    throw new ConfigParseError(
+      file,
+      "Antigravity CLI reads strict JSON, without a byte order mark",
+      1,
+      1,
+    );
+  }
+  const data = parseJsonc(text, file);
+  if (!isObject(data)) {
+    throw new ConfigParseError(file, "the MCP configuration must be a JSON object", 1, 1);
+  }
+  if (data.mcpServers != null && !isObject(data.mcpServers)) {
+    throw new ConfigParseError(file, '"mcpServers" must be an object');
+  }
+  return data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading servers
+
+function readServers(data: Json, scope: string): Item[] {
+  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
+  const items: Item[] = [];
+  for (const [name, raw] of Object.entries(servers)) {
+    if (!validName(name)) continue;
+    const value = readServer(raw);
+    if (value) items.push({ kind: "mcp", scope, name, value });
+  }
+  return items;
+}
+
+function validName(name: string): boolean {
+  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
+}
+
+/** Which transport an entry runs with; `undefined` when agy drops it or has nothing to run. */
+function transportOf(raw: Json): { transport: McpServer["transport"]; via: string } | undefined {
+  // The shapes skillsaw measured agy 1.1.25 dropping silently.
+  if (raw.env !== undefined && !isStringRecord(raw.env)) return undefined;
+  if (raw.args !== undefined && !isStrings(raw.args)) return undefined;
+  if (raw.serverUrl !== undefined && typeof raw.serverUrl !== "string") return undefined;
+  if (raw.disabledTools !== undefined && !isStrings(raw.disabledTools)) return undefined;
+  if (raw.authProviderType !== undefined && raw.authProviderType !== "google_credentials") {
+    return undefined;
+  }
+  if (filled(raw.serverUrl)) return { transport: "http", via: "serverUrl" };
+  if (filled(raw.url)) return { transport: raw.type === "sse" ? "sse" : "http", via: "url" };
+  if (filled(raw.command)) return { transport: "stdio", via: "command" };
+  return undefined;
+}
+
+function readServer(raw: unknown): McpServer | undefined {
+  if (!isObject(raw)) return undefined;
+  const how = transportOf(raw);
+  if (!how) return undefined;
+  const value: McpServer = { transport: how.transport };
+  const extras: Json = {};
+  const stdio = how.transport === "stdio";
+  for (const [key, field] of Object.entries(raw)) {
+    let mapped = false;
+    switch (key) {
+      case "command":
+      case "cwd":
+        mapped = stdio && typeof field === "string";
+        if (mapped) value[key] = fromAgy(field as string);
+        break;
+      case "args":
+        mapped = stdio;
+        if (mapped) value.args = (field as string[]).map(fromAgy);
+        break;
+      case "env":
+        mapped = stdio;
+        if (mapped) value.env = mapValues(field as Record<string, string>, fromAgy);
+        break;
+      case "serverUrl":
+      case "url":
+        mapped = how.via === key;
+        if (mapped) value.url = fromAgy(field as string);
+        break;
+      case "type":
+        mapped = how.via === "url" && (field === "http" || field === "sse");
+        break;
+      case "headers":
+        mapped = !stdio && isStringRecord(field);
+        if (mapped) value.headers = mapValues(field as Record<string, string>, fromAgy);
+        break;
+      case "disabled":
+        // `disabled: false` is the default spelled out: it stays in the file as an extra.
+        mapped = field === true;
+        if (mapped) value.enabled = false;
+        break;
+      case "disabledTools":
+        mapped = true;
+        value.tools = { deny: field as string[] };
+        break;
+      case "oauth":
+        mapped = readOAuth(value, field, extras);
+        break;
+    }
+    if (!mapped) put(extras, key, field);
+  }
+  if (Object.keys(extras).length) value.extras = { [ID]: extras };
+  return value;
+}
+
+function readOAuth(value: McpServer, field: unknown, extras: Json): boolean {
+  if (!isObject(field)) return false;
+  const oauth: NonNullable<McpServer["oauth"]> = {};
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(field)) {
+    if (k === "clientId" && typeof v === "string") oauth.clientId = fromAgy(v);
+    else if (k === "scopes" && isStrings(v)) oauth.scopes = v.map(fromAgy);
+    else put(rest, k, v);
+  }
+  const mapped = Object.keys(oauth).length > 0;
+  if (mapped) value.oauth = oauth;
+  if (Object.keys(rest).length || !mapped) extras.oauth = rest;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment references
+
+/** `$VAR` becomes `${VAR}`; everything else is kept as written. */
+function fromAgy(text: string): string {
+  return text.replace(
+    AGY_REF,
+    (match, bare?: string) => bare !== undefined && /^[A-Za-z_]/.test(bare) ? `\${${bare}}` : match,
+  );
+}
+
+/** Canonical text for agy: defaults are dropped; returns what could not be kept. */
+function toAgy(canon: string): { text: string; problems: string[] } {
+  const problems: string[] = [];
+  let text = "";
+  let last = 0;
+  const refs = new Map<number, number>();
+  for (const m of canon.matchAll(ENV_REF)) {
+    text += canon.slice(last, m.index);
+    const ref = `\${${m[1]}}`;
+    refs.set(text.length, ref.length);
+    text += ref;
+    if (m[2] !== undefined) {
+      problems.push(
+        `default values in references are not confirmed for Antigravity CLI; "${m[0]}" is ` +
+          "written without its default",
+      );
+    }
+    last = m.index + m[0].length;
+  }
+  text += canon.slice(last);
+  for (const m of text.matchAll(AGY_REF)) {
+    if (refs.get(m.index) === m[0].length) refs.delete(m.index);
+    else if (m[1] !== undefined && /^[A-Za-z_]/.test(m[1])) {
+      problems.push(
+        `"${m[0]}" is literal text, but Antigravity CLI may replace it with the environment ` +
+          `variable ${m[1]}`,
+      );
+    }
+  }
+  for (const [at, length] of refs) {
+    problems.push(`"${text.slice(at, at + length)}" may not be expanded in "${text}"`);
+  }
+  return { text, problems };
+}
+
+class ItemWriter {
+  #item: string;
+  #notes: Note[];
+  constructor(item: McpItem, notes: Note[]) {
+    this.#item = itemKey(item);
+    this.#notes = notes;
+  }
+
+  note(field: string, message: string): void {
+    this.#notes.push({ item: this.#item, field, message });
+  }
+
+  text(field: string, canon: string, old: unknown): string {
+    if (typeof old === "string" && fromAgy(old) === canon) return old;
+    const { text, problems } = toAgy(canon);
+    for (const p of problems) this.note(field, p);
+    return text;
+  }
+
+  list(field: string, canon: string[], old: unknown): string[] {
+    const prev = Array.isArray(old) ? old : [];
+    return canon.map((v, i) => this.text(field, v, prev[i]));
+  }
+
+  record(field: string, canon: Record<string, string>, old: unknown): Record<string, string> {
+    const prev = isObject(old) ? old : {};
+    return mapValues(
+      canon,
+      (v, k) => this.text(`${field}.${k}`, v, Object.hasOwn(prev, k) ? prev[k] : undefined),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+function ownPart(value: McpServer): McpServer {
+  const own = value.extras?.[ID];
+  const { extras: _x, ...rest } = value;
+  return own ? { ...rest, extras: { [ID]: own } } : rest;
+}
+
+function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
+  const v = item.value;
+  const w = new ItemWriter(item, notes);
+  const extras = { ...(v.extras?.[ID] ?? {}) } as Json;
+  const out: Json = {};
+  if (v.transport === "stdio") {
+    out.command = w.text("command", v.command ?? "", old?.command);
+    if (v.args) out.args = w.list("args", v.args, old?.args);
+    if (v.env) out.env = w.record("env", v.env, old?.env);
+    if (v.cwd !== undefined) out.cwd = w.text("cwd", v.cwd, old?.cwd);
+    // A URL would win over the command.
+    for (const k of ["serverUrl", "url"]) delete extras[k];
+    if (v.url !== undefined) {
+      w.note(
+        "url",
+        "a url would make Antigravity CLI connect instead of running the command; it is not written",
+      );
+    }
+    if (v.headers) {
+      w.note(
+        "headers",
+        "Antigravity CLI sends headers to remote servers only; they are not written",
+      );
+    }
+  } else {
+    // `url` + `type: "sse"` is kept where the file has it; new remote servers get `serverUrl`.
+    const sse = v.transport === "sse" && old?.type === "sse" && filled(old.url) &&
+      !filled(old.serverUrl);
+    if (sse) {
+      out.url = w.text("url", v.url ?? "", old?.url);
+      out.type = "sse";
+    } else {
+      out.serverUrl = w.text("url", v.url ?? "", old?.serverUrl ?? old?.url);
+      for (const k of ["url", "type"]) delete extras[k];
+      if (v.transport === "sse") {
+        w.note(
+          "transport",
+          "Antigravity CLI's confirmed remote key is serverUrl; whether it speaks SSE there is not confirmed",
+        );
+      }
+    }
+    if (v.headers) out.headers = w.record("headers", v.headers, old?.headers);
+    for (const k of ["command", "args", "env", "cwd"] as const) {
+      if (v[k] !== undefined) {
+        w.note(
+          k,
+          `Antigravity CLI does not run a command for a remote server; "${k}" is not written`,
+        );
+      }
+    }
+  }
+  if (v.enabled === false) out.disabled = true;
+  else if (extras.disabled === true) delete extras.disabled;
+  if (v.tools?.deny) out.disabledTools = v.tools.deny;
+  if (v.tools?.allow) {
+    w.note(
+      "tools.allow",
+      "Antigravity CLI has no confirmed list of allowed tools (only disabledTools)",
+    );
+  }
+  for (const k of ["toolTimeoutMs", "startupTimeoutMs"] as const) {
+    if (v[k] !== undefined) w.note(k, "Antigravity CLI has no confirmed timeout setting");
+  }
+  if (v.oauth) {
+    const rest = isObject(extras.oauth) ? extras.oauth : {};
+    const prev = isObject(old?.oauth) ? old.oauth : {};
+    const oauth: Json = { ...rest };
+    if (v.oauth.clientId !== undefined) {
+      oauth.clientId = w.text("oauth.clientId", v.oauth.clientId, prev.clientId);
+    }
+    if (v.oauth.scopes) oauth.scopes = w.list("oauth.scopes", v.oauth.scopes, prev.scopes);
+    for (const k of ["callbackPort", "authServerMetadataUrl", "resource"] as const) {
+      if (v.oauth[k] !== undefined) {
+        w.note(
+          `oauth.${k}`,
+          `Antigravity CLI's oauth settings have no confirmed equivalent of ${k}`,
+        );
+      }
+    }
+    out.oauth = oauth;
+    delete extras.oauth;
+  }
+  for (const [k, x] of Object.entries(extras)) if (!Object.hasOwn(out, k)) put(out, k, x);
+  return ordered(out, KEY_ORDER);
+}
+
+/** Plans one `mcp_config.json`; never a file that does not parse. */
+function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
+  if (file.error) return undefined;
+  const servers = isObject(file.data?.mcpServers) ? file.data.mcpServers : {};
+  let text = file.text;
+  if (text === undefined) {
+    if (!items.length) return undefined;
+    const fresh: Json = {};
+    for (const item of items) put(fresh, item.name, buildEntry(item, undefined, notes));
+    text = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
+  } else {
+    const want = new Set(items.map((i) => i.name));
+    for (const [name, raw] of Object.entries(servers)) {
+      if (!want.has(name) && validName(name) && readServer(raw)) {
+        text = editJson(text, ["mcpServers", name], undefined);
+      }
+    }
+    for (const item of items) {
+      const old = Object.hasOwn(servers, item.name) ? servers[item.name] : undefined;
+      const current = readServer(old);
+      if (current && sameValue(current, ownPart(item.value))) continue;
+      text = editJson(
+        text,
+        ["mcpServers", item.name],
+        buildEntry(item, isObject(old) ? old : undefined, notes),
+      );
+    }
+  }
+  try {
+    parseConfig(text, file.path);
+  } catch {
+    return undefined;
+  }
+  return text === file.text ? undefined : { path: file.path, content: text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function filled(v: unknown): v is string {
+  return typeof v === "string" && v !== "";
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function mapValues(
+  rec: Record<string, string>,
+  fn: (value: string, key: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
+  return out;
+}
+
+function ordered(obj: Json, order: string[]): Json {
+  const rank = (k: string) => {
+    const i = order.indexOf(k);
+    return i < 0 ? order.length : i;
+  };
+  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
+  const out: Json = {};
+  for (const [k] of keys) put(out, k, obj[k]);
+  return out;
+}
+
+/** Sets an own property, even one named `__proto__` (server and variable names are data). */
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

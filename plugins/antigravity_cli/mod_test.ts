@@ -1,0 +1,339 @@
+import assert from "node:assert/strict";
+import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { type Context, type Item, type McpServer, type PlanResult } from "../_contract.ts";
+
+runConformance("antigravity_cli");
+
+const { manifest, plugin } = await loadPlugin("antigravity_cli");
+const CORPUS = new URL("../../../shared/corpus/", import.meta.url).pathname;
+
+/** A temp home and project holding `files` (keys start with `home/` or `project/`). */
+async function setup(files: Record<string, string> = {}) {
+  const root = await Deno.makeTempDir({ prefix: "aisync-agy-" });
+  const home = `${root}/home`, project = `${root}/project`;
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.mkdir(project, { recursive: true });
+  for (const [rel, text] of Object.entries(files)) {
+    const path = `${root}/${rel}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, text);
+  }
+  const ctx = contextFor(manifest, home, [project]);
+  return {
+    home,
+    project,
+    ctx,
+    config: `${home}/.gemini/config/mcp_config.json`,
+    cli: `${home}/.gemini/antigravity-cli/mcp_config.json`,
+    proj: `${project}/.agents/mcp_config.json`,
+    pscope: `project:${project}`,
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+async function apply(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path);
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      await Deno.writeTextFile(w.path, w.content);
+    }
+  }
+}
+
+function mcp(scope: string, name: string, value: McpServer): Item {
+  return { kind: "mcp", scope, name, value };
+}
+
+function server(items: Item[], name: string): McpServer | undefined {
+  const item = items.find((i) => i.kind === "mcp" && i.name === name);
+  return item?.kind === "mcp" ? item.value : undefined;
+}
+
+function entries(text: string): Record<string, Record<string, unknown>> {
+  return JSON.parse(text).mcpServers;
+}
+
+async function changes(ctx: Context, items: Item[]) {
+  const plan = await plugin.plan({ items }, ctx);
+  const changed = [];
+  for (const w of plan.writes) {
+    const now = await Deno.readTextFile(w.path).catch(() => undefined);
+    if (now !== (w.content ?? undefined)) changed.push(w.path);
+  }
+  return changed;
+}
+
+Deno.test("antigravity_cli reads the shapes of Google's migration guide", async () => {
+  // The two examples of "Migrating to Antigravity CLI" (gemini-cli, branch migration-guide).
+  await using t = await setup({
+    "project/.agents/mcp_config.json": JSON.stringify({
+      mcpServers: {
+        firebase: { command: "npx", args: ["-y", "firebase-tools@latest", "mcp"] },
+        "google-developer-knowledge": {
+          serverUrl: "https://developerknowledge.googleapis.com/mcp",
+          authProviderType: "google_credentials",
+          oauth: { scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
+          headers: { "X-goog-user-project": "$GOOGLE_CLOUD_PROJECT" },
+        },
+      },
+    }),
+  });
+  const { items, errors } = await plugin.read(t.ctx);
+  assert.equal(errors, undefined);
+  assert.deepEqual(items, [
+    mcp(t.pscope, "firebase", {
+      transport: "stdio",
+      command: "npx",
+      args: ["-y", "firebase-tools@latest", "mcp"],
+    }),
+    mcp(t.pscope, "google-developer-knowledge", {
+      transport: "http",
+      url: "https://developerknowledge.googleapis.com/mcp",
+      oauth: { scopes: ["https://www.googleapis.com/auth/cloud-platform"] },
+      headers: { "X-goog-user-project": "${GOOGLE_CLOUD_PROJECT}" },
+      extras: { antigravity_cli: { authProviderType: "google_credentials" } },
+    }),
+  ]);
+  assert.deepEqual(await changes(t.ctx, items), []);
+});
+
+Deno.test("antigravity_cli writes serverUrl, disabled and disabledTools", async () => {
+  await using t = await setup();
+  const plan = await plugin.plan({
+    items: [
+      mcp(t.pscope, "r", {
+        transport: "http",
+        url: "https://r/mcp",
+        headers: { Authorization: "Bearer ${TOKEN}" },
+        tools: { deny: ["drop"] },
+        enabled: false,
+      }),
+      mcp(t.pscope, "s", { transport: "stdio", command: "srv", args: ["a"], env: { A: "1" } }),
+    ],
+  }, t.ctx);
+  assert.deepEqual(plan.notes, []);
+  assert.deepEqual(plan.writes.map((w) => w.path), [t.proj]);
+  assert.deepEqual(entries(plan.writes[0].content!), {
+    r: {
+      serverUrl: "https://r/mcp",
+      headers: { Authorization: "Bearer ${TOKEN}" },
+      disabled: true,
+      disabledTools: ["drop"],
+    },
+    s: { command: "srv", args: ["a"], env: { A: "1" } },
+  });
+  await apply(plan);
+  const back = await plugin.read(t.ctx);
+  assert.equal(server(back.items, "r")?.enabled, false);
+  // On again: `disabled` goes.
+  const on = back.items.map((i) =>
+    i.kind === "mcp" ? { ...i, value: { ...i.value, enabled: undefined } } : i
+  );
+  const plan2 = await plugin.plan({ items: on }, t.ctx);
+  assert.equal(entries(plan2.writes[0].content!).r.disabled, undefined);
+});
+
+Deno.test("antigravity_cli reads and writes the global file only where one exists", async () => {
+  const user = mcp("user", "u", { transport: "stdio", command: "u" });
+  await using none = await setup();
+  const plan = await plugin.plan({ items: [user] }, none.ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.equal(plan.notes.length, 1);
+  assert.match(plan.notes[0].message, /global MCP file is not confirmed/);
+
+  await using one = await setup({ "home/.gemini/antigravity-cli/mcp_config.json": "{}" });
+  const plan1 = await plugin.plan({ items: [user] }, one.ctx);
+  assert.deepEqual(plan1.notes, []);
+  assert.deepEqual(plan1.writes.map((w) => w.path), [one.cli]);
+  assert.ok((await plugin.detect(one.ctx)).installed);
+
+  // Both exist: both get the user's servers; a name both hold is read from config/ first.
+  await using both = await setup({
+    "home/.gemini/config/mcp_config.json": JSON.stringify({
+      mcpServers: { same: { command: "from-config" } },
+    }),
+    "home/.gemini/antigravity-cli/mcp_config.json": JSON.stringify({
+      mcpServers: { same: { command: "from-cli" }, only: { command: "o" } },
+    }),
+  });
+  const { items } = await plugin.read(both.ctx);
+  assert.deepEqual(items.map((i) => [i.name, (i.value as McpServer).command]), [
+    ["same", "from-config"],
+    ["only", "o"],
+  ]);
+  const plan2 = await plugin.plan({ items: [...items, user] }, both.ctx);
+  await apply(plan2);
+  for (const path of [both.config, both.cli]) {
+    assert.deepEqual(entries(await Deno.readTextFile(path)), {
+      same: { command: "from-config" },
+      ...(path === both.cli ? { only: { command: "o" } } : {}),
+      u: { command: "u" },
+      ...(path === both.config ? { only: { command: "o" } } : {}),
+    });
+  }
+  assert.deepEqual(await changes(both.ctx, (await plugin.read(both.ctx)).items), []);
+});
+
+Deno.test("antigravity_cli maps serverUrl, url and type, and skips what agy drops", async () => {
+  await using t = await setup({
+    "project/.agents/mcp_config.json": JSON.stringify({
+      mcpServers: {
+        both: { serverUrl: "http://h/a", command: "c" },
+        sse: { url: "http://h/s", type: "sse" },
+        plain: { url: "http://h/p" },
+        none: { description: "nothing to run" },
+        envNumber: { command: "x", env: { PORT: 5432 } },
+        argsNumber: { command: "x", args: [1] },
+        auth: { serverUrl: "http://h", authProviderType: "dynamic_discovery" },
+        off: { command: "x", disabled: false },
+      },
+    }),
+  });
+  const { items, errors } = await plugin.read(t.ctx);
+  assert.equal(errors, undefined);
+  assert.deepEqual(items.map((i) => i.name), ["both", "sse", "plain", "off"]);
+  assert.deepEqual(server(items, "both"), {
+    transport: "http",
+    url: "http://h/a",
+    extras: { antigravity_cli: { command: "c" } },
+  });
+  assert.deepEqual(server(items, "sse"), { transport: "sse", url: "http://h/s" });
+  assert.deepEqual(server(items, "plain"), { transport: "http", url: "http://h/p" });
+  assert.deepEqual(server(items, "off"), {
+    transport: "stdio",
+    command: "x",
+    extras: { antigravity_cli: { disabled: false } },
+  });
+  assert.deepEqual(await changes(t.ctx, items), []);
+  // A changed url moves to serverUrl; an sse entry keeps url + type; dropped entries stay.
+  const moved = items.map((i) =>
+    i.kind === "mcp" && i.value.url ? { ...i, value: { ...i.value, url: i.value.url + "/2" } } : i
+  );
+  const plan = await plugin.plan({ items: moved }, t.ctx);
+  assert.deepEqual(plan.notes, []);
+  const out = entries(plan.writes[0].content!);
+  assert.deepEqual(out.plain, { serverUrl: "http://h/p/2" });
+  assert.deepEqual(out.sse, { url: "http://h/s/2", type: "sse" });
+  assert.deepEqual(out.both, { serverUrl: "http://h/a/2", command: "c" });
+  assert.deepEqual(out.envNumber, { command: "x", env: { PORT: 5432 } });
+  assert.deepEqual(out.none, { description: "nothing to run" });
+});
+
+Deno.test("antigravity_cli translates references and notes what is not confirmed", async () => {
+  await using t = await setup({
+    "project/.agents/mcp_config.json": JSON.stringify({
+      mcpServers: { s: { command: "$BIN/srv", env: { T: "$TOKEN", U: "${USER}" } } },
+    }),
+  });
+  const { items } = await plugin.read(t.ctx);
+  assert.deepEqual(server(items, "s"), {
+    transport: "stdio",
+    command: "${BIN}/srv",
+    env: { T: "${TOKEN}", U: "${USER}" },
+  });
+  assert.deepEqual(await changes(t.ctx, items), []);
+  const plan = await plugin.plan({
+    items: [
+      mcp(t.pscope, "n", {
+        transport: "sse",
+        url: "https://n/sse",
+        args: ["x"],
+        headers: { A: "${KEY:-none}", B: "cost $5 or $DOLLARS" },
+        toolTimeoutMs: 1000,
+        tools: { allow: ["a"] },
+        oauth: { clientId: "c", callbackPort: 1 },
+      }),
+    ],
+  }, t.ctx);
+  assert.deepEqual(entries(plan.writes[0].content!).n, {
+    serverUrl: "https://n/sse",
+    headers: { A: "${KEY}", B: "cost $5 or $DOLLARS" },
+    oauth: { clientId: "c" },
+  });
+  assert.deepEqual(plan.notes.map((n) => n.field), [
+    "transport",
+    "headers.A",
+    "headers.B",
+    "args",
+    "tools.allow",
+    "toolTimeoutMs",
+    "oauth.callbackPort",
+  ]);
+});
+
+Deno.test("antigravity_cli reports files agy refuses, and never plans them", async () => {
+  for (
+    const text of [
+      '{\n  // a comment\n  "mcpServers": {}\n}',
+      '{"mcpServers": {"a": {"command": "a"},}}',
+      "\uFEFF{}",
+      "[]",
+      '{"mcpServers": []}',
+    ]
+  ) {
+    await using t = await setup({ "project/.agents/mcp_config.json": text });
+    const { errors } = await plugin.read(t.ctx);
+    assert.equal(errors?.length, 1, text);
+    assert.equal(errors![0].file, t.proj);
+    assert.deepEqual(errors![0].scopes, [t.pscope]);
+    const plan = await plugin.plan({
+      items: [mcp(t.pscope, "n", { transport: "stdio", command: "n" })],
+    }, t.ctx);
+    assert.deepEqual(plan.writes, []);
+  }
+  // One broken global file freezes the user scope: neither global file is written.
+  await using g = await setup({
+    "home/.gemini/config/mcp_config.json": "{",
+    "home/.gemini/antigravity-cli/mcp_config.json": "{}",
+  });
+  assert.deepEqual((await plugin.read(g.ctx)).errors?.map((e) => e.scopes), [["user"]]);
+  const plan = await plugin.plan({
+    items: [mcp("user", "n", { transport: "stdio", command: "n" })],
+  }, g.ctx);
+  assert.deepEqual(plan.writes, []);
+});
+
+Deno.test("antigravity_cli keeps GEMINI.md for the user and each project", async () => {
+  await using t = await setup({ "home/.gemini/GEMINI.md": "old\n" });
+  const plan = await plugin.plan({
+    items: [{ kind: "instructions", scope: t.pscope, name: "main", value: { text: "p\n" } }],
+  }, t.ctx);
+  assert.deepEqual(plan.writes, [
+    { path: `${t.home}/.gemini/GEMINI.md`, content: null },
+    { path: `${t.project}/GEMINI.md`, content: "p\n" },
+  ]);
+});
+
+Deno.test("antigravity_cli reads every corpus file, and plan(read) writes nothing", async (t) => {
+  const files: string[] = [];
+  try {
+    for (const dir of Deno.readDirSync(CORPUS)) {
+      if (!dir.isDirectory) continue;
+      for (const f of Deno.readDirSync(`${CORPUS}${dir.name}`)) {
+        if (/\.(json|jsonc|md)$/.test(f.name)) files.push(`${dir.name}/${f.name}`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  for (const file of files.sort()) {
+    await t.step(file, async () => {
+      const text = await Deno.readTextFile(`${CORPUS}${file}`);
+      const md = file.endsWith(".md");
+      await using s = await setup(
+        md ? { "home/.gemini/GEMINI.md": text, "project/GEMINI.md": text } : {
+          "home/.gemini/config/mcp_config.json": text,
+          "project/.agents/mcp_config.json": text,
+        },
+      );
+      const read = await plugin.read(s.ctx);
+      for (const e of read.errors ?? []) {
+        assert.ok(e.file === s.config || e.file === s.proj, e.file);
+        assert.ok(e.message.includes(e.file));
+      }
+      assert.deepEqual(await changes(s.ctx, read.items), []);
+    });
+  }
+});
