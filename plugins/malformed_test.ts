@@ -84,6 +84,63 @@ const FORMATS: Format[] = [
       "mcp:\n  disabledMcpServers:\n    - {a: 1}\n",
     ],
   },
+  {
+    plugin: "gemini_cli",
+    path: "settings",
+    valid:
+      '{\n  // mine\n  "mcpServers": {\n    "fs": {"command": "npx", "args": ["-y", "x"], "env": {"A": "$B"}},\n    "web": {"url": "http://127.0.0.1:1/mcp", "type": "http", "headers": {"X": "1"}}\n  }\n}\n',
+    wrongTypes: ['{"mcpServers": {"x": 5}}', '{"mcpServers": {"x": {"command": {}}}}', "[]", "1"],
+  },
+  {
+    plugin: "gemini_cli",
+    path: "enablement",
+    valid: '{\n  "fs": {"enabled": false}\n}\n',
+    wrongTypes: ['{"fs": 5}', '{"fs": {"enabled": "no"}}', "[]"],
+  },
+  {
+    plugin: "antigravity_cli",
+    path: "mcp_config",
+    valid:
+      '{\n  "mcpServers": {\n    "fs": {"command": "npx", "args": ["-y", "x"]},\n    "web": {"serverUrl": "http://127.0.0.1:1/mcp"}\n  }\n}\n',
+    wrongTypes: ['{"mcpServers": []}', '{"mcpServers": {"x": 5}}', "[]"],
+  },
+  {
+    plugin: "cursor",
+    path: "mcp",
+    valid:
+      '{\n  "mcpServers": {\n    "fs": {"command": "npx", "args": ["-y", "x"], "env": {"A": "${env:B}"}},\n    "web": {"url": "http://127.0.0.1:1/mcp"}\n  }\n}\n',
+    wrongTypes: ['{"mcpServers": []}', '{"mcpServers": {"x": 5}}', "[]"],
+  },
+  {
+    plugin: "copilot_cli",
+    path: "mcp",
+    valid:
+      '{\n  "mcpServers": {\n    "fs": {"tools": ["*"], "type": "local", "command": "npx", "args": ["-y", "x"]}\n  }\n}\n',
+    wrongTypes: ["{}", '{"mcpServers": []}', '{"mcpServers": {"x": 5}}', "[]"],
+  },
+  {
+    plugin: "copilot_cli",
+    path: "settings",
+    valid: '{\n  "disabledMcpServers": ["fs"]\n}\n',
+    wrongTypes: ['{"disabledMcpServers": {}}'],
+  },
+  {
+    plugin: "vscode",
+    path: "mcp",
+    valid:
+      '{\n  "inputs": [],\n  "servers": {\n    "fs": {"type": "stdio", "command": "npx", "args": ["-y", "x"]}\n  }\n}\n',
+    wrongTypes: ['{"servers": []}', '{"servers": {"x": 5}}'],
+  },
+  {
+    plugin: "opencode",
+    path: "opencode_jsonc",
+    valid:
+      '{\n  "$schema": "https://opencode.ai/config.json",\n  "mcp": {\n    "fs": {"type": "local", "command": ["npx", "-y", "x"], "environment": {"A": "{env:B}"}}\n  }\n}\n',
+    wrongTypes: [
+      '{"mcp": []}',
+      '{"mcp": {"servers": {"x": {"type": "local", "command": "notalist"}}}}',
+    ],
+  },
 ];
 
 function memoryFiles(files: Map<string, string>): Context["files"] {
