@@ -8,9 +8,9 @@
  */
 import {
   applyEdits,
+  createScanner,
   findNodeAtLocation,
   type FormattingOptions,
-  getNodeValue,
   modify,
   type Node as JsonNode,
   parse as parseJsoncRaw,
@@ -21,7 +21,6 @@ import {
 import { edit as tomlEditRaw, initSync, parse as tomlParseRaw } from "@rainbowatcher/toml-edit-js";
 import YAML from "yaml";
 import { spliceYaml } from "./yaml_edit.ts";
-import { stableStringify } from "./schema.ts";
 
 /** A config file that cannot be parsed; it is never written. */
 export class ConfigParseError extends SyntaxError {
@@ -99,186 +98,551 @@ export function jsonFormat(text: string): FormattingOptions {
 
 type JsonPath = (string | number)[];
 
+/** How {@linkcode editJson} lays out the values it writes. */
+export interface JsonEditOptions {
+  /**
+   * Lists of scalars in written values: `"expanded"` (the default) puts one element a line, as
+   * `JSON.stringify(value, null, 2)` and the clients' own `mcp add` commands do; `"inline"` keeps
+   * them on one line (`"args": ["-y", "pkg"]`), as Atlassian's Rovo Dev examples do.
+   */
+  lists?: "expanded" | "inline";
+}
+
 /**
- * Sets (or, with `undefined`, removes) the value at `path`. Objects present on both sides are
- * edited member by member; a new member goes after the last one at its indentation and a
- * removed one takes only its own text and comma, so neighbouring lines stay byte for byte
- * (jsonc-parser's formatter would reflow the lines around an insertion). The result is parsed
- * back and checked; if it is not exactly the wanted data the formatter's edit is used instead.
+ * Sets (or, with `undefined`, removes) the value at `path` of a JSON or JSONC text by splicing
+ * text, so every byte outside the edited value stays as it was (jsonc-parser's formatter would
+ * reflow the lines around an insertion or removal):
+ *
+ * - objects present on both sides are edited member by member, and a list that only grew gets
+ *   the new elements appended, so untouched members keep their bytes and comments;
+ * - a new member goes after the last one at its indentation (a comment that ends the last
+ *   member's line stays on that line), or on the same line when the object is written on one
+ *   line; missing parent objects are created on the way; an array index of `-1` (or the length)
+ *   appends an element;
+ * - a removed member takes its own line(s), with a comment that ends them, and one comma; the
+ *   comment of the member before it stays; an object or array left empty becomes `{}` or `[]`;
+ * - a replaced value keeps the layout it had (one line or several);
+ * - indentation, line ends (CRLF) and a byte order mark are the file's own; an empty text
+ *   becomes a new document.
+ *
+ * Insertions and replacements are valid by construction. The bytes a removal leaves between
+ * the neighbouring members are scanned; if anything there is not a comma, a comment or
+ * whitespace (or the text does not parse), jsonc-parser's `modify` makes the edit instead.
+ *
+ * @example Add a server after the last one
+ * ```ts
+ * const text = '{\n  "mcpServers": {\n    "a": {"command": "x"} // mine\n  }\n}\n';
+ * editJson(text, ["mcpServers", "b"], { command: "y" });
+ * // '{\n  "mcpServers": {\n    "a": {"command": "x"}, // mine\n    "b": {\n' +
+ * // '      "command": "y"\n    }\n  }\n}\n'
+ * ```
  */
-export function editJson(text: string, path: JsonPath, value: unknown): string {
-  // Plans call this once per entry, mostly for entries that did not change: answer those from
-  // one cached parse instead of re-parsing and re-checking the whole file each time.
-  const node = findNodeAtLocation(treeOf(text), path);
-  if (node === undefined && value === undefined) return text;
-  if (node !== undefined && value !== undefined) {
-    if (stableStringify(getNodeValue(node)) === stableStringify(value)) return text;
+export function editJson(
+  text: string,
+  path: JsonPath,
+  value: unknown,
+  options: JsonEditOptions = {},
+): string {
+  if (text.startsWith(BOM)) return BOM + editJson(text.slice(1), path, value, options);
+  if (path.length === 0 && value === undefined) return "";
+  if (!/\S/.test(text)) {
+    if (value === undefined) return text;
+    return render(nest(path, value), { unit: "  ", eol: "\n", options }, "");
   }
-  if (node === undefined && path.length > 0) {
-    // A new member of an object that exists: valid by construction, no re-check needed (this
-    // is most of a first sync's work, hundreds of entries into one file).
-    const parent = findNodeAtLocation(treeOf(text), path.slice(0, -1));
-    if (parent?.type === "object" && typeof path[path.length - 1] === "string") {
-      const fmt = jsonFormat(text);
-      const unit = fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t";
-      return insertMember(text, parent, String(path[path.length - 1]), value, unit, fmt.eol ?? "\n");
-    }
-  }
-  const out = spliceJson(text, path, value);
-  // Key order is the file's business: compare the data with sorted keys.
-  const want = stableStringify(withMember(parseLoose(text), path, value));
-  if (stableStringify(parseLoose(out)) === want) return out;
+  const cached = treeOf(text);
+  if (cached === undefined) return modifyJson(text, path, value);
+  const node = find(cached.root, path);
+  if (node === undefined ? value === undefined : sameNode(node, value)) return text;
+  // The splices below move the cached tree along with the text; it describes `text` no more.
+  forget(cached);
+  const doc: Doc = { ...cached, options, ok: true };
+  if (value === undefined) removeNode(doc, node!);
+  else if (node) updateNode(doc, node, value);
+  else addAt(doc, path, value);
+  if (!doc.ok) return modifyJson(text, path, value);
+  remember({ text: doc.text, root: doc.root, unit: doc.unit, eol: doc.eol });
+  return doc.text;
+}
+
+const BOM = "\uFEFF";
+
+/**
+ * jsonc-parser's tree node, made writable so that splices move offsets instead of re-parsing.
+ * A splice does not touch the nodes after it: it adds to their `shift`, which moves the node
+ * and everything under it. So a node starts at `offset` plus the shifts of it and its
+ * ancestors ({@linkcode offsetOf}); `colonOffset` is not kept.
+ */
+interface TreeNode {
+  type: JsonNode["type"];
+  // deno-lint-ignore no-explicit-any
+  value?: any;
+  offset: number;
+  length: number;
+  shift?: number;
+  parent?: TreeNode;
+  children?: TreeNode[];
+}
+
+function find(root: TreeNode, path: JsonPath): TreeNode | undefined {
+  return findNodeAtLocation(root as JsonNode, path) as TreeNode | undefined;
+}
+
+/** A parsed JSON text: the tree's offsets always describe `text`. */
+interface Parsed {
+  text: string;
+  root: TreeNode;
+  /** One level of the file's indentation, and its line end. */
+  unit: string;
+  eol: string;
+}
+
+/** One edit in progress: each splice updates `text` and moves the tree's offsets with it. */
+interface Doc extends Parsed {
+  options: JsonEditOptions;
+  /** False once a splice could not be shown to be right: the edit falls back to `modify`. */
+  ok: boolean;
+}
+
+// Plans call editJson once per entry on the text the last call returned. Each result is kept
+// with its (spliced, not re-parsed) tree, so a sync that adds hundreds of servers to one file
+// parses it once, not once per server. A few entries, for plans that alternate between files.
+const trees: Parsed[] = [];
+
+function treeOf(text: string): Parsed | undefined {
+  const hit = trees.find((t) => t.text === text);
+  if (hit) return hit;
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true }) as TreeNode | undefined;
+  if (!root || errors.length) return undefined;
+  const fmt = jsonFormat(text);
+  const parsed = {
+    text,
+    root,
+    unit: fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t",
+    eol: fmt.eol ?? "\n",
+  };
+  remember(parsed);
+  return parsed;
+}
+
+function remember(parsed: Parsed) {
+  trees.unshift(parsed);
+  if (trees.length > 4) trees.pop();
+}
+
+function forget(parsed: Parsed) {
+  const i = trees.indexOf(parsed);
+  if (i >= 0) trees.splice(i, 1);
+}
+
+/** The reference edit, for what the splices cannot show to be right. */
+function modifyJson(text: string, path: JsonPath, value: unknown): string {
   return applyEdits(text, modify(text, path, value, { formattingOptions: jsonFormat(text) }));
 }
 
-let cachedText: string | undefined;
-let cachedTree: JsonNode | undefined;
-
-function treeOf(text: string): JsonNode {
-  if (text !== cachedText) {
-    cachedTree = parseTree(text, [], { allowTrailingComma: true }) ?? {
-      type: "null",
-      offset: 0,
-      length: 0,
-    } as JsonNode;
-    cachedText = text;
-  }
-  return cachedTree!;
-}
-
-function parseLoose(text: string): unknown {
-  return parseJsoncRaw(text, [], { allowTrailingComma: true });
-}
-
-function spliceJson(text: string, path: JsonPath, value: unknown): string {
-  const fmt = jsonFormat(text);
-  const unit = fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t";
-  const eol = fmt.eol ?? "\n";
-  const root = parseTree(text);
-  if (!root) return text;
-  const node = findNodeAtLocation(root, path);
-  const prop = node?.parent;
-  if (value === undefined) {
-    if (!node || prop?.type !== "property" || !prop.parent) return text;
-    const members = prop.parent.children!;
-    const i = members.indexOf(prop);
-    if (members.length === 1) {
-      const obj = prop.parent;
-      return text.slice(0, obj.offset + 1) + text.slice(obj.offset + obj.length - 1);
-    }
-    if (i > 0) return text.slice(0, nodeEnd(members[i - 1])) + text.slice(nodeEnd(prop));
-    return text.slice(0, prop.offset) + text.slice(members[1].offset);
-  }
-  if (node) {
-    const current = parseLoose(text.slice(node.offset, nodeEnd(node)));
-    if (isPlain(current) && isPlain(value) && Object.keys(current).length) {
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) text = spliceJson(text, [...path, k], v);
-      }
-      for (const k of Object.keys(current)) {
-        if (value[k] === undefined) text = spliceJson(text, [...path, k], undefined);
-      }
-      return text;
-    }
-    if (JSON.stringify(current) === JSON.stringify(value)) return text;
-    return text.slice(0, node.offset) +
-      renderJson(value, lineIndent(text, node.offset), unit, eol) + text.slice(nodeEnd(node));
-  }
-  // Create missing parents one level at a time.
+/** Adds the value at a path that does not exist, creating the missing parents. */
+function addAt(doc: Doc, path: JsonPath, value: unknown) {
   let depth = path.length - 1;
-  while (depth > 0 && findNodeAtLocation(root, path.slice(0, depth))?.type !== "object") depth--;
-  const parent = depth === 0 ? root : findNodeAtLocation(root, path.slice(0, depth));
-  if (parent?.type !== "object") return text;
-  let member: unknown = value;
-  for (let j = path.length - 1; j > depth; j--) member = { [path[j]]: member };
-  return insertMember(text, parent, String(path[depth]), member, unit, eol);
+  let parent = find(doc.root, path.slice(0, depth));
+  while (parent === undefined) parent = find(doc.root, path.slice(0, --depth));
+  const key = path[depth];
+  const member = nest(path.slice(depth + 1), value);
+  if (parent.type === "object" && typeof key === "string") insertMember(doc, parent, key, member);
+  else if (parent.type === "array" && typeof key === "number") {
+    insertMember(doc, parent, undefined, member);
+  } else if (parent.type !== "object" && parent.type !== "array") {
+    // A scalar or null where a container should be: the container replaces it.
+    replaceNode(doc, parent, nest(path.slice(depth), value));
+  } else doc.ok = false;
+}
+
+/** `value` inside the objects (or, for number keys, lists) that `path` names. */
+function nest(path: JsonPath, value: unknown): unknown {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const key = path[i];
+    if (typeof key === "number") value = [value];
+    else {
+      const obj: Record<string, unknown> = {};
+      put(obj, key, value);
+      value = obj;
+    }
+  }
+  return value;
+}
+
+/** Makes an existing node hold `value`, keeping as much of its text as it can. */
+function updateNode(doc: Doc, node: TreeNode, value: unknown) {
+  if (sameNode(node, value)) return;
+  if (node.type === "object" && isPlain(value)) {
+    for (const prop of [...node.children ?? []]) {
+      const key = prop.children?.[0]?.value as string;
+      if (!Object.hasOwn(value, key) || value[key] === undefined) removeNode(doc, prop);
+    }
+    for (const [key, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      const prop = node.children?.find((p) => p.children?.[0]?.value === key);
+      if (prop?.children?.[1]) updateNode(doc, prop.children[1], v);
+      else insertMember(doc, node, key, v);
+    }
+    return;
+  }
+  if (node.type === "array" && Array.isArray(value)) {
+    const items = [...node.children ?? []];
+    if (items.length && items.length <= value.length) {
+      const grown = items.length < value.length;
+      // A list that only grew gets the new elements appended; one of the same length is
+      // edited element by element. Either way comments between elements stay.
+      if (!grown || items.every((n, i) => sameNode(n, value[i]))) {
+        items.forEach((n, i) => updateNode(doc, n, value[i]));
+        for (const v of value.slice(items.length)) insertMember(doc, node, undefined, v);
+        return;
+      }
+    }
+  }
+  replaceNode(doc, node, value);
+}
+
+/** Replaces a value's text with `value`, one line or several as it was written. */
+function replaceNode(doc: Doc, node: TreeNode, value: unknown) {
+  const text = doc.text;
+  const start = offsetOf(node), end = start + node.length;
+  const member = node.parent?.type === "property" ? node.parent : node;
+  const container = member.parent;
+  let multiline: boolean;
+  if (text.slice(start, end).includes("\n")) multiline = true;
+  else if (node.children?.length) multiline = false;
+  else multiline = !container || (ownLine(text, offsetOf(member)) && isMultiline(text, container));
+  const rendered = multiline
+    ? render(value, doc, lineIndent(text, start))
+    : oneLine(value, padOf(text, node.type === "object" ? node : container));
+  splice(doc, start, end, rendered, node);
+  const fresh = graft(rendered, "", start, node.parent);
+  if (!node.parent) doc.root = fresh;
+  else node.parent.children![node.parent.children!.indexOf(node)] = fresh;
 }
 
 /**
- * Adds `key: value` as the last member of an existing object: one text insertion after the last
- * member (and after a comment that ends its line), in the object's own layout.
+ * Adds `key: value` (or, without a key, an element) as the last member of an object (array):
+ * one text insertion after the last member, in the container's own layout.
  */
-function insertMember(
-  text: string,
-  parent: JsonNode,
-  name: string,
-  member: unknown,
-  unit: string,
-  eol: string,
-): string {
-  const key = JSON.stringify(name);
-  const members = parent.children ?? [];
-  if (members.length === 0) {
-    const indent = lineIndent(text, parent.offset);
-    const inner = indent + unit;
-    return text.slice(0, parent.offset) + "{" + eol + inner + key + ": " +
-      renderJson(member, inner, unit, eol) + eol + indent + "}" + text.slice(nodeEnd(parent));
+function insertMember(doc: Doc, container: TreeNode, key: string | undefined, value: unknown) {
+  const text = doc.text;
+  const prefix = key === undefined ? "" : JSON.stringify(key) + ": ";
+  const open = offsetOf(container);
+  const close = open + container.length - 1;
+  const members = container.children ?? [];
+  let from: number, to: number, before: string, after = "";
+  let body: string;
+  if (!members.length) {
+    const base = lineIndent(text, open);
+    const indent = base + doc.unit;
+    body = prefix + render(value, doc, indent);
+    from = to = open + 1;
+    before = doc.eol + indent;
+    // Only blank space inside: it becomes the new member's lines. A comment stays after it.
+    if (text.slice(open + 1, close).trim() === "") {
+      to = close;
+      after = doc.eol + base;
+    }
+  } else {
+    const first = offsetOf(members[0]);
+    const end = endOf(members[members.length - 1]);
+    from = to = end;
+    if (!text.slice(open, first).includes("\n")) {
+      // Members written on one line: the new one joins that line.
+      body = prefix + oneLine(value, padOf(text, container));
+      before = ", ";
+    } else {
+      const indent = lineIndent(text, first);
+      body = prefix + render(value, doc, indent);
+      const lineEnd = eolAt(text, end);
+      const rest = text.slice(end, lineEnd);
+      if (/^[ \t]*,[ \t]*(\/\/.*|\/\*.*?\*\/[ \t]*)?$/.test(rest)) {
+        // A trailing comma: the new member goes on the next line and keeps the comma style.
+        from = to = lineEnd;
+        before = doc.eol + indent;
+        after = ",";
+      } else if (/^[ \t]*(\/\/.*|\/\*.*?\*\/[ \t]*)$/.test(rest)) {
+        // A comment ending the last member's line stays with it, after the new comma.
+        to = lineEnd;
+        before = "," + rest + doc.eol + indent;
+      } else before = "," + doc.eol + indent;
+    }
   }
-  const last = members[members.length - 1];
-  const first = members[0];
-  const firstIndent = text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset);
-  const end = nodeEnd(last);
-  if (!/^[ \t]*$/.test(firstIndent)) {
-    // Members written on one line: stay on that line.
-    return text.slice(0, end) + ", " + key + ": " + oneLine(member) + text.slice(end);
-  }
-  // A `// comment` after the last member stays on its line, after the new comma.
-  const eolAt = text.indexOf("\n", end);
-  const rest = text.slice(end, eolAt < 0 ? text.length : eolAt).replace(/\r$/, "");
-  const at = /^[ \t]*\/\/.*$/.test(rest) ? end + rest.length : end;
-  return text.slice(0, end) + "," + text.slice(end, at) + eol + firstIndent + key + ": " +
-    renderJson(member, firstIndent, unit, eol) + text.slice(at);
+  splice(doc, from, to, before + body + after);
+  const fresh = graft(
+    body,
+    container.type === "object" ? "{}" : "[]",
+    from + before.length,
+    container,
+  );
+  (container.children ??= []).push(fresh);
 }
 
-/** JSON one member a line, lists of scalars inline (as `claude mcp add` and people write it). */
-function renderJson(value: unknown, indent: string, unit: string, eol: string): string {
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) {
-      return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-    }
-    if (!value.length) return "[]";
-    const inner = indent + unit;
-    return "[" + eol + value.map((v) => inner + renderJson(v, inner, unit, eol)).join("," + eol) +
-      eol + indent + "]";
+/**
+ * Parses the text of one new value (`brackets` empty) or member (`"{}"`, `"[]"`) that starts at
+ * `at`, and returns its node, placed under `parent`.
+ */
+function graft(body: string, brackets: string, at: number, parent?: TreeNode): TreeNode {
+  const wrapped = brackets ? brackets[0] + body + brackets[1] : body;
+  const root = parseTree(wrapped, [], { allowTrailingComma: true }) as TreeNode;
+  const node = brackets ? root.children![0] : root;
+  // Under `parent`, the shifts of the parent and its ancestors still apply.
+  node.shift = at - node.offset - (parent ? offsetOf(parent) - parent.offset : 0);
+  node.parent = parent;
+  return node;
+}
+
+/**
+ * Removes an object member (or array element, or the property holding `node`) with its own
+ * line(s) when it has them, and one comma; then scans what is left between its neighbours.
+ */
+function removeNode(doc: Doc, node: TreeNode) {
+  const target = node.parent?.type === "property" ? node.parent : node;
+  const container = target.parent;
+  if (!container) {
+    doc.ok = false;
+    return;
   }
+  const siblings = container.children!;
+  const i = siblings.indexOf(target);
+  const prev = siblings[i - 1], next = siblings[i + 1];
+  const close = endOf(container) - 1;
+  const text = doc.text;
+  const start = offsetOf(target), end = start + target.length;
+  const own = ownLine(text, start);
+  const lineOf = lineStart(text, start);
+  const comma = commaAfter(text, end, next ? offsetOf(next) : close);
+  siblings.splice(i, 1);
+  if (comma >= 0) {
+    const lineEnd = eolAt(text, comma + 1);
+    if (
+      own && lineEnd < (next ? offsetOf(next) : close) &&
+      onlyComment(text.slice(comma + 1, lineEnd))
+    ) {
+      splice(doc, lineOf, afterEol(text, lineEnd), "");
+    } else {
+      let k = comma + 1;
+      while (text[k] === " " || text[k] === "\t") k++;
+      splice(doc, start, k, "");
+    }
+  } else {
+    const lineEnd = eolAt(text, end);
+    if (own && lineEnd < close && onlyComment(text.slice(end, lineEnd))) {
+      splice(doc, lineOf, afterEol(text, lineEnd), "");
+    } else {
+      let b = start;
+      while (b > 0 && (text[b - 1] === " " || text[b - 1] === "\t")) b--;
+      splice(doc, b, end, "");
+    }
+    if (prev) {
+      // The member before is the last one now: its comma goes, a comment after it stays.
+      const c = commaAfter(doc.text, endOf(prev), endOf(container) - 1);
+      if (c >= 0) {
+        let b = c;
+        while (doc.text[b - 1] === " " || doc.text[b - 1] === "\t") b--;
+        splice(doc, Math.max(b, endOf(prev)), c + 1, "");
+      }
+    }
+  }
+  const gapFrom = prev ? endOf(prev) : offsetOf(container) + 1;
+  const gapTo = next ? offsetOf(next) : endOf(container) - 1;
+  if (!siblings.length && doc.text.slice(gapFrom, gapTo).trim() === "") {
+    // Nothing but blank space left inside: `{}` or `[]`.
+    splice(doc, gapFrom, gapTo, "");
+    return;
+  }
+  const commas = prev && (next || comma >= 0) ? 1 : 0;
+  if (!onlySeparators(doc.text, gapFrom, gapTo, commas)) doc.ok = false;
+}
+
+/**
+ * Replaces `[from, to)` of the text with `insert` and moves the tree with it: nodes around the
+ * range grow or shrink, nodes after it shift (lazily: a big object after the edited one costs
+ * one addition, not one per node). `skip` (a node being replaced) is left alone.
+ */
+function splice(doc: Doc, from: number, to: number, insert: string, skip?: TreeNode) {
+  doc.text = doc.text.slice(0, from) + insert + doc.text.slice(to);
+  const delta = insert.length - (to - from);
+  if (delta === 0) return;
+  const walk = (n: TreeNode, above: number) => {
+    if (n === skip) return;
+    const shift = above + (n.shift ?? 0);
+    const start = n.offset + shift;
+    if (start + n.length <= from) return;
+    if (start >= to) {
+      n.shift = (n.shift ?? 0) + delta;
+      return;
+    }
+    n.length += delta;
+    if (n.children) { for (const c of n.children) walk(c, shift); }
+  };
+  walk(doc.root, 0);
+}
+
+/** Where a node starts in the text: its offset plus the shifts of it and its ancestors. */
+function offsetOf(node: TreeNode): number {
+  let offset = node.offset;
+  for (let n: TreeNode | undefined = node; n; n = n.parent) offset += n.shift ?? 0;
+  return offset;
+}
+
+function endOf(node: TreeNode): number {
+  return offsetOf(node) + node.length;
+}
+
+/** True when the node's data equals `value` (key order aside); reads no text. */
+function sameNode(node: TreeNode, value: unknown): boolean {
+  switch (node.type) {
+    case "object": {
+      if (!isPlain(value)) return false;
+      let count = 0;
+      for (const prop of node.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (!v || !Object.hasOwn(value, k.value) || !sameNode(v, value[k.value])) return false;
+        count++;
+      }
+      let want = 0;
+      for (const key in value) if (Object.hasOwn(value, key) && value[key] !== undefined) want++;
+      return count === want;
+    }
+    case "array": {
+      const items = node.children ?? [];
+      return Array.isArray(value) && value.length === items.length &&
+        items.every((n, i) => sameNode(n, value[i]));
+    }
+    case "null":
+      return value === null;
+    default:
+      return node.value === value;
+  }
+}
+
+/** The offset of the comma after `from` (past blank space and comments) before `limit`, or -1. */
+function commaAfter(text: string, from: number, limit: number): number {
+  const scanner = createScanner(text, false);
+  scanner.setPosition(from);
+  for (;;) {
+    const token = scanner.scan();
+    if (scanner.getTokenOffset() >= limit) return -1;
+    if (token === COMMA) return scanner.getTokenOffset();
+    if (!TRIVIA.has(token)) return -1;
+  }
+}
+
+// jsonc-parser's SyntaxKind values (a `const enum`, which isolated modules cannot read).
+const COMMA = 5;
+/** Line comment, block comment, line break, blank space. */
+const TRIVIA = new Set([12, 13, 14, 15]);
+
+/** True when `[from, to)` holds only blank space, whole comments and `commas` commas. */
+function onlySeparators(text: string, from: number, to: number, commas: number): boolean {
+  const scanner = createScanner(text, false);
+  scanner.setPosition(from);
+  let seen = 0;
+  for (;;) {
+    const token = scanner.scan();
+    const offset = scanner.getTokenOffset();
+    if (offset >= to) return offset === to && seen === commas;
+    if (scanner.getTokenError() !== 0) return false;
+    if (offset + scanner.getTokenLength() > to) return false;
+    if (token === COMMA) seen++;
+    else if (!TRIVIA.has(token)) return false;
+  }
+}
+
+/** Multi-line JSON: one member a line at `indent` plus one unit; lists of scalars per option. */
+function render(
+  value: unknown,
+  style: Pick<Doc, "unit" | "eol" | "options">,
+  indent: string,
+): string {
+  const { unit, eol } = style;
+  const inline = style.options.lists === "inline";
+  const go = (v: unknown, at: string): string => {
+    if (Array.isArray(v)) {
+      if (!v.length) return "[]";
+      if (inline && v.every((x) => x === null || typeof x !== "object")) return oneLine(v, "");
+      const inner = at + unit;
+      return "[" + eol + v.map((x) => inner + go(x ?? null, inner)).join("," + eol) + eol + at +
+        "]";
+    }
+    if (isPlain(v)) {
+      const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+      if (!entries.length) return "{}";
+      const inner = at + unit;
+      return "{" + eol +
+        entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${go(x, inner)}`).join("," + eol) +
+        eol + at + "}";
+    }
+    return JSON.stringify(v) ?? "null";
+  };
+  return go(value, indent);
+}
+
+/** JSON on one line, as people write it by hand: `{"a": 1, "b": [2, 3]}`, `pad` inside braces. */
+function oneLine(value: unknown, pad: string): string {
+  if (Array.isArray(value)) return `[${value.map((v) => oneLine(v ?? null, pad)).join(", ")}]`;
   if (isPlain(value)) {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (!entries.length) return "{}";
-    const inner = indent + unit;
-    return "{" + eol + entries.map(([k, v]) =>
-      `${inner}${JSON.stringify(k)}: ${renderJson(v, inner, unit, eol)}`
-    ).join("," + eol) + eol + indent + "}";
+    const body = entries.map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v, pad)}`).join(", ");
+    return `{${pad}${body}${pad}}`;
   }
-  return JSON.stringify(value);
+  return JSON.stringify(value) ?? "null";
 }
 
-function oneLine(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(oneLine).join(", ")}]`;
-  if (isPlain(value)) {
-    return `{${
-      Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${oneLine(v)}`).join(", ")
-    }}`;
-  }
-  return JSON.stringify(value);
+/** `" "` when an object is written `{ "a": 1 }`, `""` for `{"a": 1}`. */
+function padOf(text: string, node: TreeNode | undefined): string {
+  return node?.type === "object" && text[offsetOf(node) + 1] === " " ? " " : "";
 }
 
-function withMember(root: unknown, path: JsonPath, value: unknown): unknown {
-  if (!path.length) return value;
-  const copy: Record<string | number, unknown> = isPlain(root) ? { ...root } : {};
-  const [head, ...rest] = path;
-  const next = withMember(copy[head], rest, value);
-  if (next === undefined) delete copy[head];
-  else copy[head] = next;
-  return copy;
+/** True when the container puts its first member on a line of its own. */
+function isMultiline(text: string, container: TreeNode): boolean {
+  const first = container.children?.[0];
+  return !!first && text.slice(offsetOf(container), offsetOf(first)).includes("\n");
 }
 
-function nodeEnd(node: JsonNode): number {
-  return node.offset + node.length;
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
 }
 
+/** The blank space that starts the line holding `offset`. */
 function lineIndent(text: string, offset: number): string {
-  const start = text.lastIndexOf("\n", offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
+  const start = lineStart(text, offset);
+  let end = start;
+  while (text[end] === " " || text[end] === "\t") end++;
+  return text.slice(start, end);
+}
+
+/** True when only blank space comes before `offset` on its line. */
+function ownLine(text: string, offset: number): boolean {
+  for (let i = offset - 1; i >= 0 && text[i] !== "\n"; i--) {
+    if (text[i] !== " " && text[i] !== "\t") return false;
+  }
+  return true;
+}
+
+/** The offset of the line break (`\r\n` or `\n`) at or after `offset`, or the text's end. */
+function eolAt(text: string, offset: number): number {
+  const n = text.indexOf("\n", offset);
+  if (n < 0) return text.length;
+  return n > offset && text[n - 1] === "\r" ? n - 1 : n;
+}
+
+function afterEol(text: string, at: number): number {
+  if (text.startsWith("\r\n", at)) return at + 2;
+  return text[at] === "\n" ? at + 1 : at;
+}
+
+/** True for blank space, optionally with one comment (what may end a member's line). */
+function onlyComment(rest: string): boolean {
+  return /^[ \t]*(\/\/.*|\/\*.*?\*\/[ \t]*)?$/.test(rest);
+}
+
+/** Sets an own property, even one named `__proto__` (server names are data). */
+function put(obj: Record<string, unknown>, key: string, value: unknown) {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function getAt(root: unknown, path: JsonPath): unknown {
@@ -424,7 +788,13 @@ function appendTable(
   // After the parent's last sub-table (where toml_edit and Codex put it), else at the end.
   const at = endOfLastSubTable(text, path.slice(0, -1).map(tomlKey).join("."));
   const before = text.slice(0, at), after = text.slice(at);
-  const sep = before === "" ? "" : before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+  const sep = before === ""
+    ? ""
+    : before.endsWith("\n\n")
+    ? ""
+    : before.endsWith("\n")
+    ? "\n"
+    : "\n\n";
   const out = before + sep + block + (after === "" ? "" : "\n" + after.replace(/^\n+/, ""));
   // The guards above make the appended header valid: the key is new, its parent is a plain
   // table not spelled inline or dotted. So the result's data is known without parsing it again

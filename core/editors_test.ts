@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
+import { parseTree } from "jsonc-parser";
 import {
   ConfigParseError,
   editJson,
@@ -56,3 +58,320 @@ Deno.test("parseToml() reports line and column", () => {
     assert.match(e.message, /config.toml" at line 2/);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// editJson: what the plugins' own splicing helpers used to do, now in one place.
+
+Deno.test("editJson() adds a member after the last one and keeps its comment on its line", () => {
+  const text = '{\n  "mcpServers": {\n    "a": {"command": "x"} // mine\n  },\n  "z": 1\n}\n';
+  assert.equal(
+    editJson(text, ["mcpServers", "b"], { command: "y", args: ["-y", "pkg"] }),
+    '{\n  "mcpServers": {\n    "a": {"command": "x"}, // mine\n    "b": {\n' +
+      '      "command": "y",\n      "args": [\n        "-y",\n        "pkg"\n      ]\n    }\n' +
+      '  },\n  "z": 1\n}\n',
+  );
+});
+
+Deno.test("editJson() keeps one-line objects on one line, spaced as the file spaces them", () => {
+  assert.equal(
+    editJson('{"mcpServers": {"a": {"command": "x"}}}', ["mcpServers", "z"], {
+      type: "sse",
+      url: "http://s",
+    }),
+    '{"mcpServers": {"a": {"command": "x"}, "z": {"type": "sse", "url": "http://s"}}}',
+  );
+  assert.equal(
+    editJson('{ "mcpServers": { "a": { "command": "pa" } } }', ["mcp"], { excluded: ["a"] }),
+    '{ "mcpServers": { "a": { "command": "pa" } }, "mcp": { "excluded": ["a"] } }',
+  );
+  // A one-line entry in a multi-line file stays one line when a member is added to it.
+  assert.equal(
+    editJson('{\n  "a": {"command": "x"}\n}', ["a", "args"], ["1"]),
+    '{\n  "a": {"command": "x", "args": ["1"]}\n}',
+  );
+});
+
+Deno.test("editJson() removes first, middle and last members; an emptied object is {}", () => {
+  const crlf = [
+    "{",
+    '    "$schema": "https://anthropic.com/schemas/mcp-config.json",',
+    '    "mcpServers": {',
+    '        "a": {"command": "x", "args": ["1"]},',
+    '        "b" : { "command" : "y" } ,',
+    '        "c": {"command": "z"}',
+    "    }",
+    "}",
+  ].join("\r\n");
+  let text = editJson(crlf, ["mcpServers", "a"], undefined);
+  assert.equal(text, crlf.replace('        "a": {"command": "x", "args": ["1"]},\r\n', ""));
+  text = editJson(text, ["mcpServers", "c"], undefined);
+  assert.equal(
+    text,
+    crlf.replace('        "a": {"command": "x", "args": ["1"]},\r\n', "")
+      .replace(' ,\r\n        "c": {"command": "z"}', ""),
+  );
+  assert.equal(
+    editJson(text, ["mcpServers", "b"], undefined),
+    '{\r\n    "$schema": "https://anthropic.com/schemas/mcp-config.json",\r\n' +
+      '    "mcpServers": {}\r\n}',
+  );
+  const middle = '{\n  "a": 1,\n  "b": {\n    "x": [1, 2]\n  },\n  "c": 3\n}';
+  assert.equal(editJson(middle, ["b"], undefined), '{\n  "a": 1,\n  "c": 3\n}');
+  assert.equal(editJson('{"a": 1, "b": 2, "c": 3}', ["b"], undefined), '{"a": 1, "c": 3}');
+  assert.equal(editJson('{"a": 1, "b": 2}', ["b"], undefined), '{"a": 1}');
+  assert.equal(editJson('{"a": 1, "b": 2}', ["a"], undefined), '{"b": 2}');
+  // Comments inside an emptied object stay.
+  assert.equal(
+    editJson('{\n  "s": {\n    // mine\n    "a": 1\n  }\n}', ["s", "a"], undefined),
+    '{\n  "s": {\n    // mine\n  }\n}',
+  );
+});
+
+Deno.test("editJson() removing the last member keeps the comment of the one before it", () => {
+  const text = '{\r\n  "mcpServers": {\r\n    "a": { "command": "a", "args": ["1"] }, // a\r\n' +
+    '    "b": { "command": "b" } // b\r\n  },\r\n  "$version": 4\r\n}\r\n';
+  let out = editJson(text, ["mcpServers", "b"], undefined);
+  assert.equal(
+    out,
+    '{\r\n  "mcpServers": {\r\n    "a": { "command": "a", "args": ["1"] } // a\r\n  },\r\n' +
+      '  "$version": 4\r\n}\r\n',
+  );
+  out = editJson(out, ["mcpServers", "c"], { command: "c" });
+  out = editJson(out, ["mcp"], { excluded: ["c"] });
+  assert.equal(
+    out,
+    '{\r\n  "mcpServers": {\r\n    "a": { "command": "a", "args": ["1"] }, // a\r\n' +
+      '    "c": {\r\n      "command": "c"\r\n    }\r\n  },\r\n  "$version": 4,\r\n' +
+      '  "mcp": {\r\n    "excluded": [\r\n      "c"\r\n    ]\r\n  }\r\n}\r\n',
+  );
+});
+
+Deno.test("editJson() edits array elements: index removes, -1 appends", () => {
+  const text = '{\n  "mcp": {\n    "allowed": ["*"],\n    "excluded": [\n' +
+    '      "b", // off for now\n      "exp-*"\n    ]\n  }\n}\n';
+  let out = editJson(text, ["mcp", "excluded", 0], undefined);
+  out = editJson(out, ["mcp", "excluded", -1], "a");
+  assert.equal(
+    out,
+    text.replace('      "b", // off for now\n      "exp-*"', '      "exp-*",\n      "a"'),
+  );
+  assert.equal(
+    editJson(out, ["mcp", "allowed", -1], "x"),
+    out.replace('"allowed": ["*"]', '"allowed": ["*", "x"]'),
+  );
+  assert.equal(editJson('{"l": ["a"]}', ["l", 0], undefined), '{"l": []}');
+  assert.equal(editJson('{"l": []}', ["l", -1], "a"), '{"l": [\n  "a"\n]}');
+  // A list that only grew keeps its elements' comments.
+  assert.equal(
+    editJson('{\n  "l": [\n    "a" // first\n  ]\n}', ["l"], ["a", "b"]),
+    '{\n  "l": [\n    "a", // first\n    "b"\n  ]\n}',
+  );
+});
+
+Deno.test("editJson() replaces values in the layout they had", () => {
+  const text = '{\n  "a": {\n    "args": ["1", "2"],\n    "env": [\n      "x"\n    ],\n' +
+    '    "none": [],\n    "n": null\n  }\n}';
+  assert.equal(
+    editJson(text, ["a", "args"], ["3"]),
+    text.replace('"args": ["1", "2"]', '"args": ["3"]'),
+  );
+  assert.equal(
+    editJson(text, ["a", "env"], ["y", "z"]),
+    text.replace('"env": [\n      "x"\n    ]', '"env": [\n      "y",\n      "z"\n    ]'),
+  );
+  // An empty list or a scalar in a multi-line object is written one element a line.
+  assert.equal(
+    editJson(text, ["a", "none"], ["q"]),
+    text.replace('"none": []', '"none": [\n      "q"\n    ]'),
+  );
+  // A null (or scalar) parent becomes the object the path needs.
+  assert.equal(
+    editJson(text, ["a", "n", "k"], "v"),
+    text.replace('"n": null', '"n": {\n      "k": "v"\n    }'),
+  );
+  assert.equal(editJson('{"a": {"b": 1}}', ["a"], 5), '{"a": 5}');
+});
+
+Deno.test("editJson() keeps tabs, CRLF and a byte order mark, and creates missing parents", () => {
+  assert.equal(
+    editJson('{\n\t"numStartups": 1,\n\t"tips": {"a": 1}\n}', ["mcpServers", "x"], {
+      args: ["a"],
+      env: {},
+    }),
+    '{\n\t"numStartups": 1,\n\t"tips": {"a": 1},\n\t"mcpServers": {\n\t\t"x": {\n' +
+      '\t\t\t"args": [\n\t\t\t\t"a"\n\t\t\t],\n\t\t\t"env": {}\n\t\t}\n\t}\n}',
+  );
+  const bom = '\uFEFF// top\n{\n    /* keep */ "general": { "vimMode": true },\n' +
+    '    "mcpServers": {\n        "a": { "command": "a" } // note\n    }\n}';
+  assert.equal(
+    editJson(bom, ["mcpServers", "n"], { httpUrl: "http://n" }),
+    bom.replace(
+      '"a": { "command": "a" } // note\n',
+      '"a": { "command": "a" }, // note\n        "n": {\n            "httpUrl": "http://n"\n' +
+        "        }\n",
+    ),
+  );
+  assert.equal(
+    editJson('{\r\n  "mcpServers": {}\r\n}\r\n', ["mcpServers", "h"], { type: "http" }),
+    '{\r\n  "mcpServers": {\r\n    "h": {\r\n      "type": "http"\r\n    }\r\n  }\r\n}\r\n',
+  );
+});
+
+Deno.test("editJson() writes lists inline on request, and starts a new document from ''", () => {
+  const value = { local: { command: "npx", args: ["-y", "srv"], env: { K: "v" } } };
+  assert.equal(
+    editJson("", ["mcpServers"], value, { lists: "inline" }),
+    '{\n  "mcpServers": {\n    "local": {\n      "command": "npx",\n' +
+      '      "args": ["-y", "srv"],\n      "env": {\n        "K": "v"\n      }\n    }\n  }\n}',
+  );
+  assert.equal(editJson("", ["a"], undefined), "");
+  // Adding env after a one-line list leaves that list alone (the formatter would explode it).
+  const text = '{\n    "mcpServers": {\n        "b": {\n            "command": "y",\n' +
+    '            "args": ["-y", "pkg"]\n        }\n    }\n}';
+  assert.equal(
+    editJson(text, ["mcpServers", "b"], { command: "y", args: ["-y", "pkg"], env: { K: "v" } }, {
+      lists: "inline",
+    }),
+    text.replace(
+      '"args": ["-y", "pkg"]\n',
+      '"args": ["-y", "pkg"],\n            "env": {\n                "K": "v"\n            }\n',
+    ),
+  );
+});
+
+Deno.test("editJson() returns the same text when nothing changes and keeps trailing commas", () => {
+  const text = '{\n  "a": {"y": [1, {"z": null}], "x": true}, // c\n}';
+  assert.equal(editJson(text, ["a"], { x: true, y: [1, { z: null }] }), text);
+  assert.equal(editJson(text, ["nope"], undefined), text);
+  assert.equal(
+    editJson(text, ["b"], 2),
+    '{\n  "a": {"y": [1, {"z": null}], "x": true}, // c\n  "b": 2,\n}',
+  );
+  // Server names are data, even "__proto__".
+  assert.equal(editJson('{"s": {}}', ["s", "__proto__"], 1), '{"s": {\n  "__proto__": 1\n}}');
+});
+
+Deno.test("editJson() gives the wanted data for random edits of hand-written files", () => {
+  const key = fc.constantFrom("a", "b", "mcpServers", "x y", "é", "__proto__");
+  const { value } = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: "small" },
+      fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.boolean(), fc.constant(null)),
+      tie("list"),
+      tie("object"),
+    ),
+    list: fc.array(tie("value"), { maxLength: 3 }),
+    object: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+  }));
+  const layout = fc.record({
+    indent: fc.constantFrom(0, 2, 4, "\t"),
+    crlf: fc.boolean(),
+    comments: fc.nat(9),
+    lists: fc.constantFrom("expanded" as const, "inline" as const),
+  });
+  const edit = fc.tuple(
+    fc.array(fc.oneof(key, fc.constantFrom(0, 1, -1)), { minLength: 1, maxLength: 3 }),
+    fc.option(value, { nil: undefined }),
+  );
+  fc.assert(
+    fc.property(
+      fc.dictionary(key, value, { maxKeys: 4 }),
+      layout,
+      fc.array(edit, { maxLength: 6 }),
+      (
+        doc,
+        { indent, crlf, comments, lists },
+        edits,
+      ) => {
+        let text = withComments(JSON.stringify(doc, null, indent), comments);
+        if (crlf) text = text.replaceAll("\n", "\r\n");
+        let want = plain(doc);
+        for (const [path, v] of edits) {
+          const next = setIn(want, path, v === undefined ? undefined : plain(v));
+          if (next === SKIP) continue;
+          const out = editJson(text, path, v, { lists });
+          const why = `${JSON.stringify(path)} = ${JSON.stringify(v)}\n${text}\n---\n${out}`;
+          assert.deepEqual(plain(parseJsonc(out, "t.json", { comments: true })), next, why);
+          if (text.includes("\r\n")) assert.ok(!/[^\r]\n/.test(out), why);
+          // Every other top-level member keeps its bytes.
+          const before = members(text), after = members(out);
+          for (const [k, raw] of before) {
+            if (k !== path[0] && after.has(k)) assert.equal(after.get(k), raw, why);
+          }
+          text = out;
+          want = next;
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+const SKIP = Symbol("not a plain JSON edit");
+
+/** The text of each top-level member's value. */
+function members(text: string): Map<unknown, string> {
+  const root = parseTree(text.replace(/^\uFEFF/, ""), [], { allowTrailingComma: true });
+  const out = new Map<unknown, string>();
+  for (const p of root?.type === "object" ? root.children ?? [] : []) {
+    const v = p.children![1];
+    out.set(p.children![0].value, text.replace(/^\uFEFF/, "").slice(v.offset, v.offset + v.length));
+  }
+  return out;
+}
+
+function plain(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v) ?? "null");
+}
+
+/** The data editJson should produce; SKIP for paths that mix up objects and lists. */
+function setIn(root: unknown, path: (string | number)[], v: unknown): unknown {
+  if (!path.length) return v;
+  const [head, ...rest] = path;
+  if (typeof head === "number") {
+    if (!Array.isArray(root)) {
+      return root !== null && typeof root === "object" ? SKIP : v === undefined ? root : SKIP;
+    }
+    const list = [...root];
+    if (head === -1 || head >= list.length) {
+      if (v === undefined) return list;
+      if (rest.length) return SKIP;
+      return [...list, v];
+    }
+    const next = setIn(list[head], rest, v);
+    if (next === SKIP) return SKIP;
+    if (next === undefined) list.splice(head, 1);
+    else list[head] = next;
+    return list;
+  }
+  if (Array.isArray(root)) return SKIP;
+  const isObject = root !== null && typeof root === "object";
+  if (!isObject && root !== undefined && v === undefined) return root;
+  const obj: Record<string, unknown> = isObject ? { ...root } : {};
+  const current = Object.hasOwn(obj, head) ? obj[head] : undefined;
+  if (current === undefined && v === undefined) return root;
+  const next = setIn(current, rest, v);
+  if (next === SKIP) return SKIP;
+  if (next === undefined) delete obj[head];
+  else {
+    Object.defineProperty(obj, head, {
+      value: next,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return obj;
+}
+
+/** Hand-written touches: line comments, block comments before and after members, own lines. */
+function withComments(text: string, mode: number): string {
+  return text.split("\n").map((line, i) => {
+    const k = (i + mode) % 5;
+    if (k === 1 && /[,{[]$/.test(line)) return line + " // c" + i;
+    if (k === 2 && /^\s*"/.test(line)) return line.replace(/^(\s*)/, "$1/* b */ ");
+    if (k === 3 && /^\s*"/.test(line)) return line.replace(/^(\s*)/, "$1// own line\n$1");
+    if (k === 4 && /[^,{[]$/.test(line) && mode % 2) return line + " /* e */";
+    return line;
+  }).join("\n");
+}

@@ -25,7 +25,6 @@ import {
   editJson,
   Item,
   itemKey,
-  jsonFormat,
   type McpServer,
   type Note,
   parseJsonc,
@@ -34,7 +33,7 @@ import {
   type ReadResult,
   sameValue,
 } from "../_contract.ts";
-import { findNodeAtLocation, type Node, parseTree } from "jsonc-parser";
+import { findNodeAtLocation, parseTree } from "jsonc-parser";
 
 const ID = "claude_code";
 
@@ -308,13 +307,15 @@ function planScope(s: ScopeLayout, wanted: Map<string, McpServer>, notes: Note[]
     if (file.next === undefined) {
       file.next = JSON.stringify({ mcpServers: { [name]: toNative(want) } }, null, 2) + "\n";
     } else {
-      file.next = addMember(file.next, ["mcpServers"], name, toNative(want));
+      // After the last server, in the file's layout; `mcpServers` is created when missing.
+      file.next = editJson(file.next, ["mcpServers", name], toNative(want));
     }
   }
 }
 
+/** Removes a server with its line(s); the comment of the one before it stays. */
 function remove(file: JsonFile, path: string[]) {
-  file.next = removeMember(file.next!, path);
+  file.next = editJson(file.next!, path, undefined);
 }
 
 /**
@@ -499,80 +500,6 @@ function oauthToNative(o: OAuth, current: unknown): Json {
       : o.scopes.join(" ");
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON members
-//
-// editJson formats the lines an edit touches, so adding or removing a server after a sibling
-// written on one line would reflow that sibling too. Whole members are therefore added and
-// removed here by splicing text, in the file's own indentation and line ends.
-
-/** Adds `key: value` to the object at `path`, creating missing objects on the way. */
-function addMember(text: string, path: string[], key: string, value: unknown): string {
-  const root = parseTree(text)!;
-  let obj = root;
-  let i = 0;
-  for (; i < path.length; i++) {
-    const next = findNodeAtLocation(obj, [path[i]]);
-    if (next?.type !== "object") break;
-    obj = next;
-  }
-  for (let j = path.length - 1; j >= i; j--) {
-    value = { [j === path.length - 1 ? key : path[j + 1]]: value };
-  }
-  if (i < path.length) key = path[i];
-  const { eol, unit } = style(text);
-  const props = obj.children ?? [];
-  const member = (indent: string) =>
-    `${JSON.stringify(key)}: ${JSON.stringify(value, null, unit).replaceAll("\n", eol + indent)}`;
-  if (!props.length) {
-    const indent = lineIndent(text, obj.offset);
-    const body = `{${eol}${indent}${unit}${member(indent + unit)}${eol}${indent}}`;
-    return text.slice(0, obj.offset) + body + text.slice(obj.offset + obj.length);
-  }
-  const last = props[props.length - 1];
-  const end = last.offset + last.length;
-  const first = props[0];
-  const ownLine =
-    text.slice(text.lastIndexOf("\n", first.offset - 1) + 1, first.offset).trim() === "";
-  const added = ownLine
-    ? `,${eol}${lineIndent(text, first.offset)}${member(lineIndent(text, first.offset))}`
-    : `, ${JSON.stringify(key)}: ${oneLine(value)}`;
-  return text.slice(0, end) + added + text.slice(end);
-}
-
-/** Removes the member at `path` (and its comma); an object left empty becomes `{}`. */
-function removeMember(text: string, path: string[]): string {
-  const prop = findNodeAtLocation(parseTree(text)!, path)?.parent;
-  const obj = prop?.parent;
-  if (!prop || !obj?.children) return text;
-  const at = obj.children.indexOf(prop);
-  const siblings: Node[] = obj.children;
-  if (siblings.length === 1) {
-    return text.slice(0, obj.offset) + "{}" + text.slice(obj.offset + obj.length);
-  }
-  const [from, to] = at === siblings.length - 1
-    ? [siblings[at - 1].offset + siblings[at - 1].length, prop.offset + prop.length]
-    : [prop.offset, siblings[at + 1].offset];
-  return text.slice(0, from) + text.slice(to);
-}
-
-function style(text: string): { eol: string; unit: string } {
-  const fmt = jsonFormat(text);
-  return { eol: fmt.eol ?? "\n", unit: fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t" };
-}
-
-/** The leading whitespace of the line `offset` is on. */
-function lineIndent(text: string, offset: number): string {
-  const start = text.lastIndexOf("\n", offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
-}
-
-/** JSON on one line, spaced the way people write it by hand: `{"a": 1, "b": [2, 3]}`. */
-function oneLine(value: unknown): string {
-  return JSON.stringify(value, null, 1).replace(/([[{])\n\s*/g, "$1")
-    .replace(/\n\s*(?=[\]}])/g, "").replace(/\n\s*/g, " ");
 }
 
 // ---------------------------------------------------------------------------------------------

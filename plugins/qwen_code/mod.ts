@@ -22,21 +22,14 @@ import {
   ENV_REF,
   type Item,
   itemKey,
-  jsonFormat,
   type McpServer,
   type Note,
   parseJsonc,
   type PlannedWrite,
   type ReadError,
+  sameValue,
 } from "../_contract.ts";
-import {
-  findNodeAtLocation,
-  type JSONPath,
-  type Node,
-  parse as parseLoose,
-  type ParseError,
-  parseTree,
-} from "jsonc-parser";
+import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
 
 const ID = "qwen_code";
 const BOM = "\uFEFF";
@@ -72,8 +65,6 @@ const OAUTH_ORDER = [
 
 type Json = Record<string, unknown>;
 type McpItem = Extract<Item, { kind: "mcp" }>;
-/** Sets (or, with `undefined`, removes) the value at a path of a JSON text. */
-type Setter = (text: string, path: JSONPath, value: unknown) => string;
 
 /** One scope and the files that hold it. */
 interface ScopeFiles {
@@ -538,35 +529,28 @@ async function planSettings(
   }
   const data = file.data!;
   const servers = isObject(data.mcpServers) ? data.mcpServers : {};
-  const edit = (set: Setter) => {
-    let text = file.body;
-    for (const [name, raw] of Object.entries(servers)) {
-      // Entries aisync cannot read (Qwen cannot start them either) are left for the user.
-      if (want.has(name) || !validName(name) || !readServer(raw, false)) continue;
-      text = set(text, ["mcpServers", name], undefined);
-    }
-    const entryNotes: Note[] = [];
-    for (const item of want.values()) {
-      text = set(text, ["mcpServers", item.name], buildEntry(item, servers[item.name], entryNotes));
-    }
-    text = planExcluded(text, data, servers, [...want.values()], path, entryNotes, set);
+  let text = file.body;
+  for (const [name, raw] of Object.entries(servers)) {
+    // Entries aisync cannot read (Qwen cannot start them either) are left for the user.
+    if (want.has(name) || !validName(name) || !readServer(raw, false)) continue;
+    text = editJson(text, ["mcpServers", name], undefined);
+  }
+  const entryNotes: Note[] = [];
+  for (const item of want.values()) {
+    const entry = buildEntry(item, servers[item.name], entryNotes);
+    // Most entries are unchanged: skip them without re-parsing the file.
+    if (sameValue(servers[item.name], entry)) continue;
+    text = editJson(text, ["mcpServers", item.name], entry);
+  }
+  text = planExcluded(text, data, servers, [...want.values()], path, entryNotes);
+  try {
     // A result Qwen could not load is never planned.
     parseSettings(text, path);
-    return { text, entryNotes };
-  };
-  let result;
-  try {
-    result = edit(setJson);
   } catch {
-    try {
-      // The contract's editor re-formats more, but is the reference.
-      result = edit(editJson);
-    } catch {
-      return undefined;
-    }
+    return undefined;
   }
-  notes.push(...result.entryNotes);
-  const content = file.bom + result.text;
+  notes.push(...entryNotes);
+  const content = file.bom + text;
   return content === file.text ? undefined : { path, content };
 }
 
@@ -575,9 +559,9 @@ function newSettings(path: string, items: McpItem[], notes: Note[]): string {
   const servers: Json = {};
   for (const item of items) put(servers, item.name, buildEntry(item, undefined, notes));
   let text = JSON.stringify({ mcpServers: servers }, null, 2);
-  text = planExcluded(text, { mcpServers: servers }, servers, items, path, notes, setJson);
+  text = planExcluded(text, { mcpServers: servers }, servers, items, path, notes);
   // Without it, the next `qwen` run rewrites the whole file to add it.
-  return setJson(text, ["$version"], SETTINGS_VERSION) + "\n";
+  return editJson(text, ["$version"], SETTINGS_VERSION) + "\n";
 }
 
 /**
@@ -591,7 +575,6 @@ function planExcluded(
   items: McpItem[],
   file: string,
   notes: Note[],
-  set: Setter,
 ): string {
   const mcp = data.mcp;
   const list = isObject(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded as unknown[] : undefined;
@@ -628,15 +611,15 @@ function planExcluded(
     }
   }
   for (const i of [...drop].sort((a, b) => b - a)) {
-    text = set(text, ["mcp", "excluded", i], undefined);
+    text = editJson(text, ["mcp", "excluded", i], undefined);
   }
   if (!add.size) return text;
   if (list) {
-    for (const name of add) text = set(text, ["mcp", "excluded", -1], name);
+    for (const name of add) text = editJson(text, ["mcp", "excluded", -1], name);
   } else if (isObject(mcp)) {
-    text = set(text, ["mcp", "excluded"], [...add]);
+    text = editJson(text, ["mcp", "excluded"], [...add]);
   } else {
-    text = set(text, ["mcp"], { excluded: [...add] });
+    text = editJson(text, ["mcp"], { excluded: [...add] });
   }
   return text;
 }
@@ -685,252 +668,4 @@ function ordered(obj: Json, order: string[]): Json {
 /** Sets an own property, even one named `__proto__` (server and variable names are data). */
 function put(obj: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Format-keeping JSON edits
-//
-// The contract's editJson lets jsonc-parser re-format from the start of the line of every
-// insertion or removal: adding a server after a one-line entry expands that entry over several
-// lines and moves its trailing comment, and removing the last server drops the comment of the
-// one before it. These edits touch only the member they add, remove or replace.
-
-/** Sets (or, with `undefined`, removes) the value at `path`, recursing into objects. */
-function setJson(text: string, path: JSONPath, value: unknown): string {
-  return patchAt(
-    text,
-    path,
-    getAt(parseLoose(text, [], { allowTrailingComma: true }), path),
-    value,
-  );
-}
-
-function patchAt(text: string, path: JSONPath, current: unknown, value: unknown): string {
-  if (isObject(current) && isObject(value)) {
-    for (const k of Object.keys(current)) {
-      if (!Object.hasOwn(value, k) || value[k] === undefined) text = removeAt(text, [...path, k]);
-    }
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) {
-        text = patchAt(text, [...path, k], Object.hasOwn(current, k) ? current[k] : undefined, v);
-      }
-    }
-    return text;
-  }
-  if (JSON.stringify(current) === JSON.stringify(value)) return text;
-  if (value === undefined) return removeAt(text, path);
-  if (current === undefined) return insertAt(text, path, value);
-  return replaceAt(text, path, value);
-}
-
-function getAt(root: unknown, path: JSONPath): unknown {
-  let v = root;
-  for (const p of path) {
-    if (Array.isArray(v) && typeof p === "number") v = v[p];
-    else if (isObject(v) && typeof p === "string" && Object.hasOwn(v, p)) v = v[p];
-    else return undefined;
-  }
-  return v;
-}
-
-function tree(text: string): Node {
-  return parseTree(text, [], { allowTrailingComma: true })!;
-}
-
-/** Adds a member (or, with a number key, appends an element) to an existing container. */
-function insertAt(text: string, path: JSONPath, value: unknown): string {
-  const key = path[path.length - 1];
-  const parentPath = path.slice(0, -1);
-  const parent = findNodeAtLocation(tree(text), parentPath);
-  if (!parent) {
-    if (!parentPath.length) return text;
-    const wrapped: Json = {};
-    put(wrapped, String(key), value);
-    return insertAt(text, parentPath, wrapped);
-  }
-  if (parent.type === "object" && typeof key === "string") {
-    return insertMember(
-      text,
-      parent,
-      (indent, multi) => `${JSON.stringify(key)}: ${render(text, value, indent, multi)}`,
-    );
-  }
-  if (parent.type === "array" && typeof key === "number") {
-    return insertMember(text, parent, (indent, multi) => render(text, value, indent, multi));
-  }
-  // A null or a scalar where a container should be: replace it whole.
-  const wrapped: Json = {};
-  put(wrapped, String(key), value);
-  return replaceAt(text, parentPath, typeof key === "number" ? [value] : wrapped);
-}
-
-function insertMember(
-  text: string,
-  node: Node,
-  member: (indent: string, multiline: boolean) => string,
-): string {
-  const eol = eolOf(text);
-  const open = node.offset;
-  const close = node.offset + node.length - 1;
-  const children = node.children ?? [];
-  if (!children.length) {
-    const base = lineIndent(text, open);
-    const indent = base + indentUnit(text);
-    const inner = text.slice(open + 1, close);
-    const tail = inner.trim() === "" ? eol + base + text.slice(close) : text.slice(open + 1);
-    return text.slice(0, open + 1) + eol + indent + member(indent, true) + tail;
-  }
-  const first = children[0];
-  const last = children[children.length - 1];
-  const end = last.offset + last.length;
-  if (!text.slice(open, first.offset).includes("\n")) {
-    return text.slice(0, end) + ", " + member("", false) + text.slice(end);
-  }
-  const indent = lineIndent(text, first.offset);
-  const lineEnd = eolAt(text, end);
-  // Keep a comment that ends the last member's line with that member.
-  if (lineEnd < close && onlyComment(text.slice(end, lineEnd))) {
-    return text.slice(0, end) + "," + text.slice(end, lineEnd) + eol + indent +
-      member(indent, true) + text.slice(lineEnd);
-  }
-  return text.slice(0, end) + "," + eol + indent + member(indent, true) + text.slice(end);
-}
-
-/** Removes a member or element, with its line when it has one of its own. */
-function removeAt(text: string, path: JSONPath): string {
-  text = removeNode(text, path);
-  // A container left with only blank space inside becomes `{}` or `[]`.
-  const container = findNodeAtLocation(tree(text), path.slice(0, -1));
-  if (container && !container.children?.length) {
-    const open = container.offset + 1, close = container.offset + container.length - 1;
-    if (text.slice(open, close).trim() === "") text = text.slice(0, open) + text.slice(close);
-  }
-  return text;
-}
-
-function removeNode(text: string, path: JSONPath): string {
-  const found = findNodeAtLocation(tree(text), path);
-  if (!found) return text;
-  const target = found.parent?.type === "property" ? found.parent : found;
-  const container = target.parent;
-  if (!container?.children) return text;
-  const siblings = container.children;
-  const i = siblings.indexOf(target);
-  const start = target.offset;
-  const end = target.offset + target.length;
-  const ownLine = lineIndent(text, start) === text.slice(lineStart(text, start), start);
-  let j = end;
-  while (text[j] === " " || text[j] === "\t") j++;
-  if (text[j] === ",") {
-    const lineEnd = eolAt(text, j + 1);
-    if (ownLine && onlyComment(text.slice(j + 1, lineEnd))) {
-      return text.slice(0, lineStart(text, start)) + text.slice(afterEol(text, lineEnd));
-    }
-    let k = j + 1;
-    while (text[k] === " " || text[k] === "\t") k++;
-    return text.slice(0, start) + text.slice(k);
-  }
-  // The last member: remove it, then the comma after the one before it.
-  const lineEnd = eolAt(text, end);
-  if (ownLine && onlyComment(text.slice(end, lineEnd))) {
-    text = text.slice(0, lineStart(text, start)) + text.slice(afterEol(text, lineEnd));
-  } else {
-    let b = start;
-    while (b > 0 && (text[b - 1] === " " || text[b - 1] === "\t")) b--;
-    text = text.slice(0, b) + text.slice(end);
-  }
-  if (i > 0) {
-    const prev = siblings[i - 1];
-    const comma = commaAfter(text, prev.offset + prev.length);
-    if (comma >= 0) text = text.slice(0, comma) + text.slice(comma + 1);
-  }
-  return text;
-}
-
-/** Replaces a value in place, in the layout (one line or several) it had. */
-function replaceAt(text: string, path: JSONPath, value: unknown): string {
-  const node = findNodeAtLocation(tree(text), path);
-  if (!node) return insertAt(text, path, value);
-  const end = node.offset + node.length;
-  const old = text.slice(node.offset, end);
-  const scalar = node.type !== "object" && node.type !== "array";
-  const member = node.parent?.type === "property" ? node.parent : node;
-  const multi = old.includes("\n") ||
-    (scalar &&
-      lineIndent(text, member.offset) ===
-        text.slice(lineStart(text, member.offset), member.offset) &&
-      isMultiline(text, member));
-  return text.slice(0, node.offset) + render(text, value, lineIndent(text, node.offset), multi) +
-    text.slice(end);
-}
-
-/** True when the container of `member` puts its members on lines of their own. */
-function isMultiline(text: string, member: Node): boolean {
-  const container = member.parent;
-  const first = container?.children?.[0];
-  return !!container && !!first && text.slice(container.offset, first.offset).includes("\n");
-}
-
-function render(text: string, value: unknown, indent: string, multiline: boolean): string {
-  if (!multiline) return inline(value);
-  return JSON.stringify(value, null, indentUnit(text)).replaceAll("\n", eolOf(text) + indent);
-}
-
-/** One-line JSON with a space after each separator: `["a", "b"]`, `{ "k": "v" }`. */
-function inline(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(inline).join(", ")}]`;
-  if (isObject(value)) {
-    const members = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (!members.length) return "{}";
-    return `{ ${members.map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`).join(", ")} }`;
-  }
-  return JSON.stringify(value);
-}
-
-function indentUnit(text: string): string {
-  const f = jsonFormat(text);
-  return f.insertSpaces ? " ".repeat(f.tabSize ?? 2) : "\t";
-}
-
-function eolOf(text: string): string {
-  return text.includes("\r\n") ? "\r\n" : "\n";
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf("\n", offset - 1) + 1;
-}
-
-/** The whitespace that starts the line holding `offset`. */
-function lineIndent(text: string, offset: number): string {
-  return /^[ \t]*/.exec(text.slice(lineStart(text, offset)))![0];
-}
-
-/** The offset of the line break (`\r\n` or `\n`) at or after `offset`, or the end of the text. */
-function eolAt(text: string, offset: number): number {
-  const n = text.indexOf("\n", offset);
-  if (n < 0) return text.length;
-  return n > 0 && text[n - 1] === "\r" && n - 1 >= offset ? n - 1 : n;
-}
-
-function afterEol(text: string, at: number): number {
-  if (text.startsWith("\r\n", at)) return at + 2;
-  return text[at] === "\n" ? at + 1 : at;
-}
-
-function onlyComment(rest: string): boolean {
-  return /^\s*(\/\/.*|\/\*.*?\*\/\s*)?$/.test(rest);
-}
-
-/** The offset of the comma that follows `from`, past whitespace and comments; -1 if none. */
-function commaAfter(text: string, from: number): number {
-  let i = from;
-  while (i < text.length) {
-    if (/\s/.test(text[i])) i++;
-    else if (text.startsWith("//", i)) i = eolAt(text, i);
-    else if (text.startsWith("/*", i)) {
-      const e = text.indexOf("*/", i + 2);
-      i = e < 0 ? text.length : e + 2;
-    } else return text[i] === "," ? i : -1;
-  }
-  return -1;
 }

@@ -613,7 +613,12 @@ function memoryContext(files: Map<string, string>): Context {
   const ctx = contextFor(manifest, "/h", ["/p"]);
   return {
     ...ctx,
-    files: { read: (p) => Promise.resolve(files.get(p)), list: () => Promise.resolve([]) },
+    files: {
+      read: (p) => Promise.resolve(files.get(p)),
+      list: () => Promise.resolve([]),
+      readBase64: () => Promise.resolve(undefined),
+      stat: () => Promise.resolve(undefined),
+    },
   };
 }
 

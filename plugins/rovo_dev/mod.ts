@@ -21,7 +21,6 @@ import {
   envRefs,
   type Item,
   itemKey,
-  jsonFormat,
   type McpServer,
   type Note,
   parseJsonc,
@@ -30,18 +29,14 @@ import {
   type ReadError,
   sameValue,
 } from "../_contract.ts";
-import {
-  findNodeAtLocation,
-  type Node as JsonNode,
-  parse as parseJson,
-  parseTree,
-} from "jsonc-parser";
 
 const ID = "rovo_dev";
 /** Entry keys this plugin maps; every other key is kept verbatim in `extras.rovo_dev`. */
 const MAPPED = new Set(["command", "args", "env", "url", "headers", "transport"]);
 const TRANSPORTS = new Set(["stdio", "http", "sse"]);
 const INTERPOLATION = "Rovo Dev does not document env interpolation; written verbatim";
+/** The layout of Atlassian's examples: one member a line, lists of scalars inline. */
+const LAYOUT = { lists: "inline" } as const;
 
 type Json = Record<string, unknown>;
 
@@ -377,16 +372,20 @@ async function planMcp(
   }
   if (mcp.text === undefined) {
     if (entries.length) {
-      const content = renderJson({ mcpServers: Object.fromEntries(entries) }, "", "  ", "\n");
+      const content = editJson("", ["mcpServers"], Object.fromEntries(entries), LAYOUT);
       writes.push({ path: mcp.path, content: content + "\n" });
     }
     return;
   }
   let text = mcp.text;
   for (const name of readable) {
-    if (!wanted.has(name)) text = spliceJson(text, ["mcpServers", name], undefined);
+    if (!wanted.has(name)) text = editJson(text, ["mcpServers", name], undefined, LAYOUT);
   }
-  for (const [name, entry] of entries) text = spliceJson(text, ["mcpServers", name], entry);
+  for (const [name, entry] of entries) {
+    // Most entries are unchanged: skip them without touching the text.
+    if (sameValue(mcp.servers[name], entry)) continue;
+    text = editJson(text, ["mcpServers", name], entry, LAYOUT);
+  }
   if (text !== mcp.text) writes.push({ path: mcp.path, content: text });
 }
 
@@ -398,115 +397,6 @@ async function planInstructions(items: Item[], ctx: Context, writes: PlannedWrit
       if (current !== item.value.text) writes.push({ path, content: item.value.text });
     } else if (current !== undefined) writes.push({ path, content: null });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// JSON edits that touch only the edited member. The contract's editJson (jsonc-parser's
-// `modify` with formatting) re-formats the whole line next to an insertion or removal, so
-// adding `env` after `"args": ["-y", "pkg"]` would explode that untouched array over four lines.
-
-type JsonPath = string[];
-
-/**
- * Sets (or removes, with `undefined`) the member at `path` of a JSON text, recursing into
- * objects present on both sides; new members go after the last one at its indentation.
- */
-function spliceJson(text: string, path: JsonPath, value: unknown): string {
-  const out = spliceJsonRaw(text, path, value);
-  // Never trust a splice blindly: fall back to the contract's editor if the data is not right.
-  const want = JSON.stringify(withMember(parseJson(text), path, value));
-  return JSON.stringify(parseJson(out)) === want ? out : editJson(text, path, value);
-}
-
-function spliceJsonRaw(text: string, path: JsonPath, value: unknown): string {
-  const fmt = jsonFormat(text);
-  const unit = fmt.insertSpaces ? " ".repeat(fmt.tabSize ?? 2) : "\t";
-  const eol = fmt.eol ?? "\n";
-  const node = findNodeAtLocation(parseTree(text)!, path);
-  const prop = node?.parent;
-  if (value === undefined) {
-    if (!node || prop?.type !== "property" || !prop.parent) return text;
-    const members = prop.parent.children!;
-    const i = members.indexOf(prop);
-    if (members.length === 1) {
-      const obj = prop.parent;
-      return text.slice(0, obj.offset + 1) + text.slice(obj.offset + obj.length - 1);
-    }
-    if (i > 0) return text.slice(0, end(members[i - 1])) + text.slice(end(prop));
-    return text.slice(0, prop.offset) + text.slice(members[1].offset);
-  }
-  if (node) {
-    const current = parseJson(text.slice(node.offset, end(node)));
-    if (isPlain(current) && isPlain(value) && Object.keys(current).length) {
-      for (const [k, v] of Object.entries(value)) {
-        if (v !== undefined) text = spliceJsonRaw(text, [...path, k], v);
-      }
-      for (const k of Object.keys(current)) {
-        if (value[k] === undefined) text = spliceJsonRaw(text, [...path, k], undefined);
-      }
-      return text;
-    }
-    if (JSON.stringify(current) === JSON.stringify(value)) return text;
-    const indent = lineIndent(text, node.offset);
-    return text.slice(0, node.offset) + renderJson(value, indent, unit, eol) +
-      text.slice(end(node));
-  }
-  const parent = findNodeAtLocation(parseTree(text)!, path.slice(0, -1));
-  if (parent?.type !== "object") return editJson(text, path, value);
-  const key = JSON.stringify(path[path.length - 1]);
-  const members = parent.children ?? [];
-  if (members.length === 0) {
-    const indent = lineIndent(text, parent.offset);
-    const inner = indent + unit;
-    return text.slice(0, parent.offset) + "{" + eol + inner + key + ": " +
-      renderJson(value, inner, unit, eol) + eol + indent + "}" + text.slice(end(parent));
-  }
-  const last = members[members.length - 1];
-  const indent = text.slice(text.lastIndexOf("\n", last.offset - 1) + 1, last.offset);
-  if (!/^[ \t]*$/.test(indent)) return editJson(text, path, value);
-  return text.slice(0, end(last)) + "," + eol + indent + key + ": " +
-    renderJson(value, indent, unit, eol) + text.slice(end(last));
-}
-
-/** JSON in the layout of Atlassian's examples: one member a line, lists of scalars inline. */
-function renderJson(value: unknown, indent: string, unit: string, eol: string): string {
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) {
-      return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-    }
-    if (!value.length) return "[]";
-    const inner = indent + unit;
-    return "[" + eol + value.map((v) => inner + renderJson(v, inner, unit, eol)).join("," + eol) +
-      eol + indent + "]";
-  }
-  if (isPlain(value)) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (!entries.length) return "{}";
-    const inner = indent + unit;
-    return "{" + eol + entries.map(([k, v]) =>
-      `${inner}${JSON.stringify(k)}: ${renderJson(v, inner, unit, eol)}`
-    ).join("," + eol) + eol + indent + "}";
-  }
-  return JSON.stringify(value);
-}
-
-function withMember(root: unknown, path: JsonPath, value: unknown): unknown {
-  if (!path.length) return value;
-  const copy: Json = isPlain(root) ? { ...root } : {};
-  const [head, ...rest] = path;
-  const next = withMember(copy[head], rest, value);
-  if (next === undefined) delete copy[head];
-  else copy[head] = next;
-  return copy;
-}
-
-function end(node: JsonNode): number {
-  return node.offset + node.length;
-}
-
-function lineIndent(text: string, offset: number): string {
-  const start = text.lastIndexOf("\n", offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
 }
 
 // ---------------------------------------------------------------------------------------------
