@@ -799,12 +799,13 @@ function appendTable(
   // The guards above make the appended header valid: the key is new, its parent is a plain
   // table not spelled inline or dotted. So the result's data is known without parsing it again
   // (the engine still reads every planned file back before it writes it).
-  const want = structuredClone(data);
-  let node = want as Record<string, unknown>;
+  // `data` is the cache's own parse of `text`, which nobody else holds: it becomes the parse of
+  // `out` in place (copying it on every append made a first sync quadratic).
+  let node = data as Record<string, unknown>;
   for (const k of parentPath) node = (node[k] ??= {}) as Record<string, unknown>;
-  node[path[path.length - 1]] = tomlParseRaw(block) && getAt(tomlParseRaw(block), path);
+  node[path[path.length - 1]] = getAt(tomlParseRaw(block), path);
   tomlCacheText = out;
-  tomlCacheData = want;
+  tomlCacheData = data;
   return out;
 }
 
