@@ -157,9 +157,16 @@ export class Engine {
         const hashes = new Map<string, string>();
         for (const p of this.host.allowed(id)) await hashTree(p, hashes);
         const r = await this.host.read(id);
-        const frozenSets = (r.errors ?? []).map((e) => new Set(e.scopes ?? ["*"]));
+        // A file that does not parse freezes the scopes (and kinds) it holds: nothing of them is
+        // taken as changed or deleted, and nothing is planned over them.
+        const frozenSets = (r.errors ?? []).map((e) => ({
+          scopes: new Set(e.scopes ?? ["*"]),
+          kinds: e.kinds ? new Set<string>(e.kinds) : undefined,
+        }));
         const frozen = (it: Pick<Item, "kind" | "scope">) =>
-          frozenSets.some((s) => s.has("*") || s.has(it.scope));
+          frozenSets.some((f) =>
+            (f.scopes.has("*") || f.scopes.has(it.scope)) && (!f.kinds || f.kinds.has(it.kind))
+          );
         out.set(id, {
           items: new Map(r.items.map((i) => [itemKey(i), i])),
           frozen,
@@ -420,7 +427,12 @@ export class Engine {
     // error shown before anything is written.
     const writes: WriteReport[] = [];
     for (const [path, list] of planned) {
-      const contents = new Set(list.map((l) => `${l.encoding ?? ""}:${l.content}`));
+      // Compare the bytes, not their spelling (text vs base64 of the same bytes is one content).
+      const contents = new Set(
+        await Promise.all(
+          list.map(async (l) => `${await hashContent(l.content, l.encoding)}:${l.mode ?? ""}`),
+        ),
+      );
       if (contents.size > 1) {
         report.errors.push(
           `Cannot write "${path}": ${

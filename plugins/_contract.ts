@@ -116,6 +116,8 @@ export const ReadError = z.object({
   message: z.string(),
   /** The scopes this file holds; omitted means every scope of the plugin. */
   scopes: z.array(z.string()).optional(),
+  /** The kinds this file holds; omitted means every kind (so a broken prompt need not freeze MCP). */
+  kinds: z.array(Kind).optional(),
 }).strict();
 export type ReadError = z.infer<typeof ReadError>;
 

@@ -9,6 +9,12 @@
  * the canonical `${VAR}` form, keeps every key it cannot map in `extras.codex`, and edits the
  * TOML surgically so comments, `[projects.*]` trust tables and other settings stay as they are.
  *
+ * It also keeps custom prompts (`$CODEX_HOME/prompts/*.md`, user only, no sub-folders) as
+ * commands, with `$1`…`$9` translated to and from the canonical `$ARGUMENTS[0]`…; agent role
+ * files (`$CODEX_HOME/agents/**.toml`, `{project}/.codex/agents/`) as subagents, named by their
+ * `name` key with `developer_instructions` as the body; and skill folders (`~/.agents/skills/`,
+ * `{project}/.agents/skills/`, shared with Rovo Dev) byte for byte.
+ *
  * @module
  */
 import {
@@ -16,12 +22,15 @@ import {
   type Context,
   definePlugin,
   editToml,
+  editYaml,
   envRefs,
   type Item,
   itemKey,
+  type Kind,
   type McpServer,
   type Note,
   parseToml,
+  parseYaml,
   type PlannedWrite,
   type ReadError,
   sameValue,
@@ -142,7 +151,8 @@ function toCanonical(raw: Table): McpServer | undefined {
         continue;
       case "args":
         if (isStrings(val)) {
-          out.args = val;
+          // Canonical values are minimal: `args = []` says nothing (it is kept when written).
+          if (val.length) out.args = val;
           continue;
         }
         break;
@@ -353,6 +363,7 @@ function toNative(item: Item & { kind: "mcp" }, old: Table | undefined, notes: N
     for (const field of ["command", "args", "cwd"] as const) literally(field);
     out.command = v.command;
     if (v.args) out.args = v.args;
+    else if (Array.isArray(old?.args) && old.args.length === 0) out.args = [];
     const { env, vars } = placeEnv(v.env ?? {}, old, was, forms, note);
     // An empty table or list the file already has stays (it reads as nothing).
     if (vars.length || isEmpty(old?.env_vars)) out.env_vars = vars;
@@ -420,15 +431,6 @@ function toNative(item: Item & { kind: "mcp" }, old: Table | undefined, notes: N
     if (Object.keys(client).length) out.oauth = client;
   }
   return merge(out, extras);
-}
-
-/** The value with only this plugin's extras (other clients' extras are not ours to write). */
-function ownExtras(v: McpServer): McpServer {
-  if (!v.extras) return v;
-  const { extras, ...rest } = v;
-  return extras[ID] && Object.keys(extras[ID]).length
-    ? { ...rest, extras: { [ID]: extras[ID] } }
-    : rest;
 }
 
 function drop(extras: Table, key: string, names: string[]) {
@@ -643,7 +645,7 @@ function planConfig(
   for (const item of desired) {
     const old = isPlain(current[item.name]) ? current[item.name] as Table : undefined;
     const was = old ? toCanonical(old) : undefined;
-    if (was && sameValue(was, ownExtras(item.value))) continue;
+    if (was && sameValue(was, ownValue(item.value))) continue;
     if (!SERVER_NAME.test(item.name)) {
       notes.push({
         item: itemKey(item),
@@ -665,6 +667,841 @@ function planConfig(
   text = dropEmptyHeaders(start, text);
   if (crlf) text = text.replaceAll("\n", "\r\n");
   return text === before ? undefined : { path: file.path, content: text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files of their own: custom prompts, agent roles, skills
+
+/** Adds a lossy note about one field of the item at hand. */
+type NoteFn = (field: string, message: string) => void;
+
+/** A scope's error: the file, and where the parser stopped when it knows. */
+function readError(e: unknown, file: string, scope: string, lineOffset = 0): ReadError {
+  const error: ReadError = { file, message: String((e as Error)?.message ?? e), scopes: [scope] };
+  if (e instanceof ConfigParseError) {
+    error.message = e.reason;
+    if (e.line !== undefined) error.line = e.line + lineOffset;
+    if (e.column !== undefined) error.column = e.column;
+  }
+  return error;
+}
+
+/** A read error that freezes only one kind of the scope (a broken prompt leaves MCP alone). */
+function kindError(e: unknown, file: string, scope: string, ...rest: (number | Kind)[]): ReadError {
+  const kind = rest.find((r): r is Kind => typeof r === "string");
+  const offset = rest.find((r): r is number => typeof r === "number") ?? 0;
+  return { ...readError(e, file, scope, offset), ...(kind ? { kinds: [kind] } : {}) };
+}
+
+/** True when the name can be one file or folder name. */
+function isFileName(name: string): boolean {
+  return name !== "" && name !== "." && name !== ".." && !/[/\\\0]/.test(name);
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** `rel` resolved against `dir`, with `.` and `..` taken out. */
+function resolvePath(dir: string, rel: string): string {
+  const parts: string[] = [];
+  for (const part of (rel.startsWith("/") ? rel : `${dir}/${rel}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}
+
+/**
+ * The files below a folder, as paths relative to it. Folders are followed to a fixed depth, so
+ * a symlink that points back up cannot make the walk endless.
+ */
+async function walk(ctx: Context, dir: string, depth = 0): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await ctx.files.list(dir)) {
+    const st = await ctx.files.stat(`${dir}/${name}`);
+    if (st?.isFile) out.push(name);
+    else if (st?.isDirectory && depth < 16) {
+      out.push(...(await walk(ctx, `${dir}/${name}`, depth + 1)).map((p) => `${name}/${p}`));
+    }
+  }
+  return out;
+}
+
+/** An item's value with only this plugin's extras (other clients' extras are not ours). */
+function ownValue<T extends { extras?: Record<string, Record<string, unknown>> }>(v: T): T {
+  if (!v.extras) return v;
+  const { extras, ...rest } = v;
+  return (extras[ID] && Object.keys(extras[ID]).length
+    ? { ...rest, extras: { [ID]: extras[ID] } }
+    : rest) as T;
+}
+
+/** Keys that are not mapped, or `undefined` when there are none. */
+function extrasOf(table: Table): { [ID]: Table } | undefined {
+  return Object.keys(table).length ? { [ID]: table } : undefined;
+}
+
+// Custom prompts --------------------------------------------------------------------------------
+
+/**
+ * A Codex prompt body in canonical form. Codex numbers arguments from `$1`; the canonical form
+ * is Claude Code's `$ARGUMENTS[0]`. `$$` is Codex's escape (kept as it is, by Codex too), and
+ * `$ARGUMENTS` and named `$UPPERCASE` placeholders mean the same in both, so they stay.
+ */
+export function promptBodyFromCodex(text: string): string {
+  return text.replace(
+    /\$\$|\$([1-9])/g,
+    (m, digit?: string) => digit ? `$ARGUMENTS[${Number(digit) - 1}]` : m,
+  );
+}
+
+/** The named placeholders Codex fills from `KEY=value` arguments (its own rule). */
+function namedPlaceholders(text: string): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(/\$[A-Z][A-Z0-9_]*/g)) {
+    if (m.index > 0 && text[m.index - 1] === "$") continue;
+    if (m[0] !== "$ARGUMENTS" && !names.includes(m[0])) names.push(m[0]);
+  }
+  return names;
+}
+
+/**
+ * A canonical body as a Codex prompt body, noting what Codex will not expand: a position past
+ * `$9` (written as `$ARGUMENTS`), a placeholder right after `$$` (Codex's escape), and
+ * positional placeholders next to named ones (Codex then fills only the named ones).
+ */
+export function promptBodyToCodex(body: string, note: NoteFn): string {
+  const far: string[] = [], short: string[] = [];
+  const out = body.replace(
+    /\$\$|\$ARGUMENTS\[(\d+)\]|\$(\d+)/g,
+    (m, index?: string, shorthand?: string) => {
+      if (m === "$$") return m;
+      const n = Number(index ?? shorthand);
+      if (n > 8) {
+        if (!far.includes(m)) far.push(m);
+        return "$ARGUMENTS";
+      }
+      if (shorthand !== undefined && !short.includes(m)) short.push(m);
+      return `$${n + 1}`;
+    },
+  );
+  const list = (xs: string[]) => xs.map((x) => `"${x}"`).join(", ");
+  if (far.length) {
+    note(
+      "body",
+      `Codex has positions $1 to $9 only: ${list(far)} became "$ARGUMENTS" (all arguments)`,
+    );
+  }
+  if (short.length) {
+    note(
+      "body",
+      `Codex counts arguments from $1: ${list(short)} was written one higher and reads back ` +
+        `as "$ARGUMENTS[N]"`,
+    );
+  }
+  if (/\$\$(ARGUMENTS|\d)/.test(body)) {
+    note("body", 'Codex keeps "$$" as it is, so a placeholder right after it is not expanded');
+  }
+  const named = namedPlaceholders(out);
+  if (named.length && /\$ARGUMENTS|\$[1-9]/.test(out)) {
+    note(
+      "body",
+      `Codex fills either named placeholders or positional ones: with ${list(named)} in the ` +
+        `prompt, "$ARGUMENTS" and "$1"…"$9" are not expanded`,
+    );
+  }
+  return out;
+}
+
+interface Frontmatter {
+  /** The opening `---` line, its line end included. */
+  open: string;
+  text: string;
+  /** The closing `---` line, its line end (if any) included. */
+  close: string;
+}
+
+/**
+ * Splits off a leading `---` … `---` block the way Codex does: the first line and a later line
+ * that are `---` once trimmed. Without a closing line the whole text is the body.
+ */
+function splitFrontmatter(text: string): { fm?: Frontmatter; body: string } {
+  const nl = text.indexOf("\n");
+  if (nl < 0 || text.slice(0, nl).trim() !== "---") return { body: text };
+  for (let pos = nl + 1; pos < text.length;) {
+    const end = text.indexOf("\n", pos);
+    const stop = end < 0 ? text.length : end + 1;
+    if (text.slice(pos, end < 0 ? text.length : end).trim() === "---") {
+      return {
+        fm: {
+          open: text.slice(0, nl + 1),
+          text: text.slice(nl + 1, pos),
+          close: text.slice(pos, stop),
+        },
+        body: text.slice(stop),
+      };
+    }
+    pos = stop;
+  }
+  return { body: text };
+}
+
+/**
+ * The `key: value` lines of a frontmatter block as Codex reads them: it splits each line at the
+ * first ":" and strips one pair of quotes around the value (it is not a YAML parser). With
+ * `strict`, a line of another shape (indented, no ":") gives `undefined`.
+ */
+function codexLines(text: string, strict = false): [string, string][] | undefined {
+  const out: [string, string][] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    const t = line.trim();
+    if (t === "" || t.startsWith("#")) continue;
+    const colon = t.indexOf(":");
+    if (
+      strict &&
+      (colon < 1 || t !== line.trimEnd() || !/^[A-Za-z0-9_-]+\s*$/.test(t.slice(0, colon)))
+    ) {
+      return undefined;
+    }
+    if (colon < 0) continue;
+    let val = t.slice(colon + 1).trim();
+    if (val.length >= 2 && /^(".*"|'.*')$/s.test(val)) val = val.slice(1, -1);
+    out.push([t.slice(0, colon).trim(), val]);
+  }
+  return out;
+}
+
+/**
+ * YAML escapes in double quotes (`"a \\"b\\""`) are text to Codex's reader, which only strips
+ * the quotes: such a line is written single-quoted instead when that reads the same in YAML
+ * and in Codex (the value has no `'` and no line break).
+ */
+function codexQuoted(fm: string, key: string, value: string, path: string): string {
+  const line = new RegExp(`^${key}:[ \\t][^\\r\\n]*`, "m");
+  const m = line.exec(fm);
+  if (!m || new Map(codexLines(m[0])).get(key) === value || /['\r\n]/.test(value)) return fm;
+  const out = fm.replace(line, () => `${key}: '${value}'`);
+  const data = parseYaml(out, path).toJS() as Table;
+  return data[key] === value ? out : fm;
+}
+
+/** The description and argument hint Codex shows for a whole prompt file. */
+function codexFrontmatter(text: string): { description?: string; argumentHint?: string } {
+  const { fm } = splitFrontmatter(text);
+  const out: { description?: string; argumentHint?: string } = {};
+  for (const [k, v] of (fm && codexLines(fm.text)) ?? []) {
+    const key = k.toLowerCase();
+    if (key === "description") out.description = v;
+    else if (key === "argument-hint" || key === "argument_hint") out.argumentHint = v;
+  }
+  return out;
+}
+
+interface PromptFile {
+  path: string;
+  name: string;
+  text: string;
+  fm?: Frontmatter;
+  /** False when the frontmatter is not YAML but has the `key: value` lines Codex reads. */
+  yaml: boolean;
+  /** The body as the file has it (Codex placeholders). */
+  body: string;
+  /** The frontmatter's keys, the known ones as the text Codex shows. */
+  data: Table;
+  /** The spelling of the argument hint key the file uses. */
+  hintKey: string;
+  item: Item & { kind: "command" };
+}
+
+const KNOWN_KEYS = ["description", "argument-hint", "argument_hint"];
+
+/**
+ * Reads the frontmatter as YAML. Codex itself reads it line by line, and the examples in its
+ * docs (`argument-hint: [FILES=<paths>] [PR_TITLE="<title>"]`) are not YAML, or not YAML text
+ * (`argument-hint: [file]` is a list): for the keys Codex reads, a value that is not YAML text
+ * is taken the way Codex takes it, and a block that is not YAML at all is taken that way when
+ * every line has the `key: value` shape. Anything else is an error.
+ */
+function frontmatterData(fm: Frontmatter, path: string): { data: Table; yaml: boolean } {
+  let js: unknown;
+  try {
+    js = parseYaml(fm.text, path).toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    const lines = codexLines(fm.text, true);
+    if (!lines) throw e;
+    return { data: Object.fromEntries(lines), yaml: false };
+  }
+  if (js !== null && js !== undefined && !isPlain(js)) {
+    throw new ConfigParseError(path, "the frontmatter is not a mapping of keys", 1, 1);
+  }
+  const data: Table = { ...(js as Table | null) };
+  const seen = new Map(codexLines(fm.text));
+  for (const k of KNOWN_KEYS) {
+    if (k in data && typeof data[k] !== "string" && seen.has(k)) data[k] = seen.get(k);
+  }
+  return { data, yaml: true };
+}
+
+function parsePrompt(path: string, name: string, text: string): PromptFile {
+  const { fm, body } = splitFrontmatter(text);
+  const { data, yaml } = fm ? frontmatterData(fm, path) : { data: {}, yaml: true };
+  const cmd: { description?: string; argumentHint?: string; body: string } = {
+    body: promptBodyFromCodex(body),
+  };
+  const extras: Table = {};
+  let hintKey = "argument-hint";
+  for (const [k, v] of Object.entries(data)) {
+    if (k === "description" && typeof v === "string") cmd.description = v;
+    else if (k === "argument-hint" && typeof v === "string") {
+      cmd.argumentHint = v;
+      hintKey = k;
+    } else if (
+      k === "argument_hint" && typeof v === "string" && typeof data["argument-hint"] !== "string"
+    ) {
+      cmd.argumentHint = v;
+      hintKey = k;
+    } else extras[k] = v;
+  }
+  const ex = extrasOf(extras);
+  return {
+    path,
+    name,
+    text,
+    fm,
+    yaml,
+    body,
+    data,
+    hintKey,
+    item: {
+      kind: "command",
+      scope: "user",
+      name,
+      value: { ...cmd, ...(ex ? { extras: ex } : {}) },
+    },
+  };
+}
+
+interface Prompts {
+  files: PromptFile[];
+  errors: ReadError[];
+  /** Files that could not be read; never written. */
+  broken: Set<string>;
+}
+
+/** The `*.md` files at the top of the prompts folder (Codex reads no sub-folders). */
+async function readPrompts(ctx: Context, dir: string): Promise<Prompts> {
+  const out: Prompts = { files: [], errors: [], broken: new Set() };
+  let entries: string[];
+  try {
+    entries = await ctx.files.list(dir);
+  } catch (e) {
+    out.errors.push(kindError(e, dir, "user", "command"));
+    return out;
+  }
+  for (const entry of entries) {
+    const m = /^(.+)\.md$/i.exec(entry);
+    if (!m) continue;
+    const path = `${dir}/${entry}`;
+    try {
+      if (!(await ctx.files.stat(path))?.isFile) continue;
+      const text = await ctx.files.read(path);
+      if (text === undefined) continue;
+      if (out.files.some((f) => f.name === m[1])) {
+        throw new Error(`another file already holds the prompt "${m[1]}"`);
+      }
+      out.files.push(parsePrompt(path, m[1], text));
+    } catch (e) {
+      // The frontmatter starts on the file's second line.
+      out.errors.push(kindError(e, path, "user", 1, "command"));
+      out.broken.add(path);
+    }
+  }
+  return out;
+}
+
+/**
+ * The whole prompt file for a desired command. What the file already says the same way stays
+ * as it is (the body's own spelling, frontmatter comments and key order); frontmatter keys are
+ * edited one by one.
+ */
+function renderPrompt(
+  cur: PromptFile | undefined,
+  item: Item & { kind: "command" },
+  path: string,
+  note: NoteFn,
+): string {
+  const v = item.value;
+  const body = cur && cur.item.value.body === v.body ? cur.body : promptBodyToCodex(v.body, note);
+  const want: Table = {};
+  if (v.description !== undefined) want.description = v.description;
+  const hintKey = cur?.hintKey ?? "argument-hint";
+  if (v.argumentHint !== undefined) want[hintKey] = v.argumentHint;
+  for (const [k, x] of Object.entries(v.extras?.[ID] ?? {})) if (!(k in want)) want[k] = x;
+  let fm: string | undefined;
+  if (cur?.fm && sameValue(cur.data, want)) fm = cur.fm.open + cur.fm.text + cur.fm.close;
+  else if (Object.keys(want).length) {
+    // Frontmatter that is not YAML is written anew (as YAML Codex reads the same way).
+    const have = cur?.yaml ? cur.data : {};
+    let text = cur?.yaml && cur.fm ? cur.fm.text : "";
+    for (const k of Object.keys(have)) {
+      if (!(k in want)) text = editYaml(text, [k], undefined, path);
+    }
+    for (const [k, x] of Object.entries(want)) {
+      if (!sameValue(have[k], x)) {
+        text = editYaml(text, [k], x, path);
+        if (typeof x === "string" && KNOWN_KEYS.includes(k)) text = codexQuoted(text, k, x, path);
+      }
+    }
+    if (text !== "" && !text.endsWith("\n")) text += "\n";
+    fm = (cur?.fm?.open ?? "---\n") + text + (cur?.fm?.close ?? "---\n");
+  }
+  // A body that itself starts like frontmatter needs an empty block in front of it.
+  if (fm === undefined && splitFrontmatter(body).fm) fm = "---\n---\n";
+  if (fm !== undefined && !fm.endsWith("\n") && body !== "") fm += "\n";
+  const text = (fm ?? "") + body;
+  // Only about lines written now: a file's own lines are the user's to word.
+  const touched = (k: string) => !cur?.yaml || !sameValue(cur.data[k], want[k]);
+  const seen = codexFrontmatter(text);
+  if (seen.description !== v.description && touched("description")) {
+    note(
+      "description",
+      "Codex reads this description differently (its frontmatter reader is not YAML)",
+    );
+  }
+  if (seen.argumentHint !== v.argumentHint && touched(hintKey)) {
+    note(
+      "argumentHint",
+      "Codex reads this argument hint differently (its frontmatter reader is not YAML)",
+    );
+  }
+  return text;
+}
+
+function planPrompts(
+  prompts: Prompts,
+  dir: string,
+  desired: (Item & { kind: "command" })[],
+  notes: Note[],
+): PlannedWrite[] {
+  const writes: PlannedWrite[] = [];
+  const byName = new Map(prompts.files.map((f) => [f.name, f]));
+  const wanted = new Set<string>();
+  for (const item of desired) {
+    const note: NoteFn = (field, message) => notes.push({ item: itemKey(item), field, message });
+    const cur = byName.get(item.name);
+    // A file already named "a:b.md" is a prompt Codex lists as "a:b"; a new one would not be
+    // read as a namespace by Codex, so it is not created.
+    if (!cur && item.name.includes(":")) {
+      notes.push({
+        item: itemKey(item),
+        message: `Codex prompts have no namespaces (sub-folders are not read); "${item.name}" ` +
+          "was not written",
+      });
+      continue;
+    }
+    if (!isFileName(item.name)) {
+      notes.push({
+        item: itemKey(item),
+        message: `"${item.name}" cannot be a file name; the prompt was not written`,
+      });
+      continue;
+    }
+    wanted.add(item.name);
+    const path = cur?.path ?? `${dir}/${item.name}.md`;
+    if (prompts.broken.has(path)) continue; // read reports it; never write over it
+    if (cur && sameValue(cur.item.value, ownValue(item.value))) continue;
+    try {
+      const text = renderPrompt(cur, item, path, note);
+      if (text !== cur?.text) writes.push({ path, content: text });
+    } catch (e) {
+      notes.push({
+        item: itemKey(item),
+        message: `Cannot edit "${path}": ${(e as Error)?.message ?? e}`,
+      });
+    }
+  }
+  for (const f of prompts.files) {
+    if (!wanted.has(f.name)) writes.push({ path: f.path, content: null });
+  }
+  return writes;
+}
+
+// Agent roles -----------------------------------------------------------------------------------
+
+/** Model names only Claude Code runs; Codex would fail to start such an agent. */
+const CLAUDE_MODEL = /^(inherit|default|sonnet|opus|haiku|fable|opusplan)(\[1m\])?$|^claude-/i;
+
+interface AgentFile {
+  path: string;
+  text: string;
+  data: Table;
+  item: Item & { kind: "subagent" };
+}
+
+interface Agents {
+  files: AgentFile[];
+  errors: ReadError[];
+  /** Files that could not be read or are not agent roles; never written. */
+  taken: Set<string>;
+}
+
+/** Agent files that `[agents.<name>] config_file` declares: Codex loads them as that role. */
+function declaredAgentFiles(config: ConfigFile): Set<string> {
+  const out = new Set<string>();
+  const agents = config.data?.agents;
+  if (!isPlain(agents)) return out;
+  for (const role of Object.values(agents)) {
+    if (isPlain(role) && typeof role.config_file === "string") {
+      out.add(resolvePath(dirname(config.path), role.config_file));
+    }
+  }
+  return out;
+}
+
+/**
+ * Every `*.toml` below the agents folder (Codex searches sub-folders too). A role is named by
+ * its `name` key, not by its file; Codex needs `name` and `developer_instructions`.
+ */
+async function readAgents(
+  ctx: Context,
+  dir: string,
+  scope: string,
+  declared: Set<string>,
+): Promise<Agents> {
+  const out: Agents = { files: [], errors: [], taken: new Set() };
+  let rels: string[];
+  try {
+    rels = await walk(ctx, dir);
+  } catch (e) {
+    out.errors.push(kindError(e, dir, scope, "subagent"));
+    return out;
+  }
+  const paths = rels.filter((r) => r.endsWith(".toml")).map((r) => `${dir}/${r}`).sort();
+  for (const path of paths) {
+    if (declared.has(path)) {
+      out.taken.add(path); // config.toml manages it; not ours to read or write
+      continue;
+    }
+    try {
+      const text = await ctx.files.read(path);
+      if (text === undefined) continue;
+      const data = parseToml(text, path);
+      if (typeof data.name !== "string" || data.name.trim() === "") {
+        throw new Error("an agent file must set a non-empty `name`");
+      }
+      if (typeof data.developer_instructions !== "string") {
+        throw new Error("an agent file must set `developer_instructions`");
+      }
+      const name = data.name.trim();
+      if (out.files.some((f) => f.item.name === name)) {
+        throw new Error(`another file already defines the agent "${name}"`);
+      }
+      const value: { description?: string; model?: string; body: string } = {
+        body: data.developer_instructions,
+      };
+      const extras: Table = {};
+      for (const [k, v] of Object.entries(data)) {
+        if (k === "name" || k === "developer_instructions") continue;
+        if (k === "description" && typeof v === "string") value.description = v;
+        else if (k === "model" && typeof v === "string") value.model = v;
+        else extras[k] = v;
+      }
+      const ex = extrasOf(extras);
+      out.files.push({
+        path,
+        text,
+        data,
+        item: { kind: "subagent", scope, name, value: { ...value, ...(ex ? { extras: ex } : {}) } },
+      });
+    } catch (e) {
+      out.errors.push(kindError(e, path, scope, "subagent"));
+      out.taken.add(path);
+    }
+  }
+  return out;
+}
+
+const ROOT = "__aisync_root__";
+
+/**
+ * Sets (or removes) a top-level key of a TOML file. toml_edit cannot address a top-level key
+ * by itself (`Key Error: path key is empty`), so the file's root table is given a temporary
+ * header for the edit; tables are edited through their own keys.
+ */
+function editTop(text: string, key: string, value: unknown): string {
+  const cur = parseToml(text, "agent")[key];
+  if (isPlain(cur) && isPlain(value)) return editToml(text, [key], value);
+  if (isPlain(cur) || isPlain(value)) {
+    let out = text;
+    if (isPlain(cur)) {
+      for (const k of Object.keys(cur)) out = editToml(out, [key, k], undefined);
+    } else if (cur !== undefined) out = editTop(out, key, undefined);
+    if (isPlain(value)) {
+      for (const [k, v] of Object.entries(value)) out = editToml(out, [key, k], v);
+    }
+    return out;
+  }
+  const head = `[${ROOT}]` + (isCrlf(text) ? "\r\n" : "\n");
+  const out = editToml(head + text, [ROOT, key], value);
+  if (!out.startsWith(head)) throw new Error(`toml_edit moved the root of the file`);
+  return out.slice(head.length);
+}
+
+/** The top-level keys of a new agent file, in the order people write them. */
+function agentFileFrom(data: Table): string {
+  const order = ["name", "description", "model"];
+  const keys = [
+    ...order.filter((k) => k in data),
+    ...Object.keys(data).filter((k) =>
+      !order.includes(k) && k !== "developer_instructions" &&
+      !isPlain(data[k])
+    ),
+    ...("developer_instructions" in data ? ["developer_instructions"] : []),
+    ...Object.keys(data).filter((k) => !order.includes(k) && isPlain(data[k])),
+  ];
+  let text = "";
+  for (const k of keys) text = editTop(text, k, data[k]);
+  return text;
+}
+
+/**
+ * The whole agent file for a desired subagent. An existing file is edited key by key, so its
+ * comments and the keys it keeps stay; the result is checked by parsing it, and rebuilt from
+ * the data when an edit cannot be made in place.
+ */
+function renderAgent(
+  cur: AgentFile | undefined,
+  item: Item & { kind: "subagent" },
+  note: NoteFn,
+): string {
+  const v = item.value;
+  if (v.tools?.length) {
+    note("tools", "Codex agents have no tool list (only sandbox_mode); tools were left out");
+  }
+  let model = v.model;
+  if (model !== undefined && CLAUDE_MODEL.test(model)) {
+    note(
+      "model",
+      model === "inherit"
+        ? 'Codex has no "inherit": an agent without a model uses the session\'s; model was left out'
+        : `Codex cannot run the Claude model "${model}"; model was left out (the session's is used)`,
+    );
+    model = undefined;
+  }
+  if (v.description === undefined) {
+    note("description", "Codex ignores an agent without a description until it has one");
+  }
+  if (v.body.trim() === "") {
+    note("body", "Codex ignores an agent whose developer_instructions are blank");
+  }
+  const want: Table = {};
+  if (v.description !== undefined) want.description = v.description;
+  if (model !== undefined) want.model = model;
+  want.developer_instructions = v.body;
+  for (const [k, x] of Object.entries(v.extras?.[ID] ?? {})) {
+    if (!(k in want) && k !== "name") want[k] = x;
+  }
+  if (!cur) return agentFileFrom({ name: item.name, ...want });
+
+  const have = cur.data;
+  const expected: Table = { name: have.name, ...want };
+  let text = cur.text;
+  try {
+    for (const k of Object.keys(have)) {
+      if (k !== "name" && !(k in want)) text = editTop(text, k, undefined);
+    }
+    for (const [k, x] of Object.entries(want)) {
+      if (!sameValue(have[k], x)) text = editTop(text, k, x);
+    }
+    if (sameValue(parseToml(text, cur.path), expected)) return text;
+  } catch {
+    // rebuilt below
+  }
+  return agentFileFrom(expected);
+}
+
+async function planAgents(
+  ctx: Context,
+  agents: Agents,
+  dir: string,
+  desired: (Item & { kind: "subagent" })[],
+  notes: Note[],
+): Promise<PlannedWrite[]> {
+  const writes = new Map<string, PlannedWrite>();
+  const byName = new Map(agents.files.map((f) => [f.item.name, f]));
+  const wanted = new Set(desired.map((i) => i.name));
+  for (const f of agents.files) {
+    if (!wanted.has(f.item.name)) writes.set(f.path, { path: f.path, content: null });
+  }
+  for (const item of desired) {
+    const note: NoteFn = (field, message) => notes.push({ item: itemKey(item), field, message });
+    const cur = byName.get(item.name);
+    if (!cur && (!isFileName(item.name) || item.name.trim() !== item.name)) {
+      notes.push({
+        item: itemKey(item),
+        message: `"${item.name}" cannot be an agent file name; the agent was not written`,
+      });
+      continue;
+    }
+    const path = cur?.path ?? `${dir}/${item.name}.toml`;
+    // A file there that holds another agent is free only when that agent goes.
+    const taken = agents.taken.has(path) ||
+      (!writes.has(path) && (await ctx.files.stat(path)) !== undefined);
+    if (!cur && taken) {
+      notes.push({
+        item: itemKey(item),
+        message: `"${path}" already holds something else; the agent was not written`,
+      });
+      continue;
+    }
+    if (cur && sameValue(cur.item.value, ownValue(item.value))) continue;
+    try {
+      const text = renderAgent(cur, item, note);
+      if (text !== cur?.text) writes.set(path, { path, content: text });
+    } catch (e) {
+      notes.push({
+        item: itemKey(item),
+        message: `Cannot edit "${path}": ${(e as Error)?.message ?? e}`,
+      });
+    }
+  }
+  return [...writes.values()];
+}
+
+// Skills ----------------------------------------------------------------------------------------
+
+type SkillFiles = Record<string, { base64: string; mode?: number }>;
+
+interface Skills {
+  /** Folder name → its files, for folders with a `SKILL.md`. */
+  skills: Map<string, SkillFiles>;
+  errors: ReadError[];
+  /** Skill folders with a file that could not be read; never written. */
+  broken: Set<string>;
+}
+
+async function readSkillFiles(ctx: Context, dir: string): Promise<SkillFiles> {
+  const files: SkillFiles = {};
+  for (const rel of (await walk(ctx, dir)).sort()) {
+    const base64 = await ctx.files.readBase64(`${dir}/${rel}`);
+    if (base64 === undefined) continue;
+    const mode = (await ctx.files.stat(`${dir}/${rel}`))?.mode;
+    // Only the permission bits: the file type bits are not the skill's.
+    files[rel] = mode === undefined ? { base64 } : { base64, mode: mode & 0o777 };
+  }
+  return files;
+}
+
+/** Every folder of the skills folder that has a `SKILL.md`, each file byte for byte. */
+async function readSkills(ctx: Context, dir: string, scope: string): Promise<Skills> {
+  const out: Skills = { skills: new Map(), errors: [], broken: new Set() };
+  let names: string[];
+  try {
+    names = await ctx.files.list(dir);
+  } catch (e) {
+    out.errors.push(kindError(e, dir, scope, "skill"));
+    return out;
+  }
+  for (const name of names) {
+    const folder = `${dir}/${name}`;
+    try {
+      if (!(await ctx.files.stat(folder))?.isDirectory) continue;
+      if (!(await ctx.files.stat(`${folder}/SKILL.md`))?.isFile) continue;
+      out.skills.set(name, await readSkillFiles(ctx, folder));
+    } catch (e) {
+      out.errors.push(kindError(e, folder, scope, "skill"));
+      out.broken.add(name);
+    }
+  }
+  return out;
+}
+
+function sameBytes(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return btoa(atob(a)) === btoa(atob(b));
+  } catch {
+    return false;
+  }
+}
+
+/** A relative path that stays inside the skill's folder. */
+function isInsideRel(rel: string): boolean {
+  return rel.split("/").every(isFileName);
+}
+
+/**
+ * Every file of each desired skill, as base64 with its mode. The content is the item's own
+ * base64, unchanged: Rovo Dev reads the same `.agents/skills/` and must plan the same bytes.
+ */
+async function planSkills(
+  ctx: Context,
+  skills: Skills,
+  dir: string,
+  desired: (Item & { kind: "skill" })[],
+  notes: Note[],
+): Promise<PlannedWrite[]> {
+  const writes: PlannedWrite[] = [];
+  const wanted = new Set(desired.map((i) => i.name));
+  for (const [name, files] of skills.skills) {
+    if (wanted.has(name) || skills.broken.has(name)) continue;
+    for (const rel of Object.keys(files)) {
+      writes.push({ path: `${dir}/${name}/${rel}`, content: null });
+    }
+  }
+  for (const item of desired) {
+    if (!isFileName(item.name)) {
+      notes.push({
+        item: itemKey(item),
+        message: `"${item.name}" cannot be a folder name; the skill was not written`,
+      });
+      continue;
+    }
+    if (skills.broken.has(item.name)) continue;
+    const folder = `${dir}/${item.name}`;
+    // A folder of that name without SKILL.md becomes the skill: its other files go.
+    let have = skills.skills.get(item.name);
+    if (!have) {
+      try {
+        have = (await ctx.files.stat(folder))?.isDirectory ? await readSkillFiles(ctx, folder) : {};
+      } catch (e) {
+        notes.push({
+          item: itemKey(item),
+          message: `Cannot read "${folder}": ${(e as Error)?.message ?? e}`,
+        });
+        continue;
+      }
+    }
+    const files = item.value.files;
+    for (const [rel, f] of Object.entries(files)) {
+      if (!isInsideRel(rel)) {
+        notes.push({
+          item: itemKey(item),
+          field: `files.${rel}`,
+          message: `"${rel}" is not a path inside the skill's folder; it was not written`,
+        });
+        continue;
+      }
+      const old = have[rel];
+      const modeDiffers = f.mode !== undefined && old?.mode !== undefined &&
+        (f.mode & 0o777) !== old.mode;
+      if (old && sameBytes(old.base64, f.base64) && !modeDiffers) continue;
+      writes.push({
+        path: `${folder}/${rel}`,
+        content: f.base64,
+        encoding: "base64",
+        ...(f.mode === undefined ? {} : { mode: f.mode }),
+      });
+    }
+    for (const rel of Object.keys(have)) {
+      if (!(rel in files)) writes.push({ path: `${folder}/${rel}`, content: null });
+    }
+  }
+  return writes;
 }
 
 export default definePlugin({
@@ -697,11 +1534,24 @@ export default definePlugin({
           items.push({ kind: "instructions", scope, name: "main", value: { text } });
         }
       } catch (e) {
-        errors.push({
-          file: paths.instructions,
-          message: String((e as Error)?.message ?? e),
-          scopes: [scope],
-        });
+        errors.push(kindError(e, paths.instructions, scope, "instructions"));
+      }
+      if (scope === "user" && paths.prompts) {
+        const prompts = await readPrompts(ctx, paths.prompts);
+        items.push(...prompts.files.map((f) => f.item));
+        errors.push(...prompts.errors);
+      }
+      if (paths.agents) {
+        const agents = await readAgents(ctx, paths.agents, scope, declaredAgentFiles(file));
+        items.push(...agents.files.map((f) => f.item));
+        errors.push(...agents.errors);
+      }
+      if (paths.skills) {
+        const skills = await readSkills(ctx, paths.skills, scope);
+        for (const [name, files] of skills.skills) {
+          items.push({ kind: "skill", scope, name, value: { files } });
+        }
+        errors.push(...skills.errors);
       }
     }
     return {
@@ -717,8 +1567,35 @@ export default definePlugin({
     for (const { scope, paths } of scopesOf(ctx)) {
       const mine = desired.items.filter((i) => i.scope === scope);
       const servers = mine.filter((i): i is Item & { kind: "mcp" } => i.kind === "mcp");
-      const write = planConfig(await loadConfig(ctx, paths.config, scope), servers, notes);
+      const config = await loadConfig(ctx, paths.config, scope);
+      const write = planConfig(config, servers, notes);
       if (write) writes.push(write);
+
+      const commands = mine.filter((i): i is Item & { kind: "command" } => i.kind === "command");
+      if (scope === "user" && paths.prompts) {
+        const prompts = await readPrompts(ctx, paths.prompts);
+        writes.push(...planPrompts(prompts, paths.prompts, commands, notes));
+      } else {
+        for (const item of commands) {
+          notes.push({
+            item: itemKey(item),
+            message: "Codex has custom prompts for the user only (~/.codex/prompts); " +
+              "the project's command was not written",
+          });
+        }
+      }
+      if (paths.agents) {
+        const agents = await readAgents(ctx, paths.agents, scope, declaredAgentFiles(config));
+        const subagents = mine.filter((i): i is Item & { kind: "subagent" } =>
+          i.kind === "subagent"
+        );
+        writes.push(...await planAgents(ctx, agents, paths.agents, subagents, notes));
+      }
+      if (paths.skills) {
+        const skills = await readSkills(ctx, paths.skills, scope);
+        const wanted = mine.filter((i): i is Item & { kind: "skill" } => i.kind === "skill");
+        writes.push(...await planSkills(ctx, skills, paths.skills, wanted, notes));
+      }
 
       const docs = mine.filter((i) => i.kind === "instructions");
       for (const extra of docs.filter((i) => i.name !== "main")) {

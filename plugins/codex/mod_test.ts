@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import {
   type Context,
   type Item,
   type McpServer,
+  type Note,
   parseToml,
   type PlanResult,
 } from "../_contract.ts";
+import { promptBodyFromCodex, promptBodyToCodex } from "./mod.ts";
 
 runConformance("codex");
 
@@ -50,7 +52,10 @@ async function apply(plan: PlanResult) {
     if (w.content === null) await Deno.remove(w.path);
     else {
       await Deno.mkdir(w.path.replace(/\/[^/]*$/, ""), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
+      if (w.encoding === "base64") {
+        await Deno.writeFile(w.path, Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)));
+      } else await Deno.writeTextFile(w.path, w.content);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode & 0o777);
     }
   }
 }
@@ -578,14 +583,23 @@ Deno.test("codex instructions: AGENTS.md written whole, removed when not desired
   }
 });
 
-Deno.test("codex paths follow CODEX_HOME", () => {
+Deno.test("codex paths follow CODEX_HOME (skills stay in ~/.agents)", () => {
   const ctx = contextFor(manifest, "/home/me", [], { CODEX_HOME: "/opt/codex" });
   assert.equal(ctx.paths.config, "/opt/codex/config.toml");
   assert.equal(ctx.paths.instructions, "/opt/codex/AGENTS.md");
+  assert.equal(ctx.paths.prompts, "/opt/codex/prompts");
+  assert.equal(ctx.paths.agents, "/opt/codex/agents");
+  assert.equal(ctx.paths.skills, "/home/me/.agents/skills");
   const dflt = contextFor(manifest, "/home/me", ["/src/p"]);
   assert.equal(dflt.paths.config, "/home/me/.codex/config.toml");
+  assert.equal(dflt.paths.prompts, "/home/me/.codex/prompts");
+  assert.equal(dflt.paths.agents, "/home/me/.codex/agents");
   assert.equal(dflt.projects[0].paths.config, "/src/p/.codex/config.toml");
   assert.equal(dflt.projects[0].paths.instructions, "/src/p/AGENTS.md");
+  assert.equal(dflt.projects[0].paths.agents, "/src/p/.codex/agents");
+  assert.equal(dflt.projects[0].paths.skills, "/src/p/.agents/skills");
+  // Codex has no project prompts.
+  assert.equal(dflt.projects[0].paths.prompts, undefined);
 });
 
 Deno.test("codex keeps CRLF line ends of a file it edits", async () => {
@@ -737,4 +751,650 @@ Deno.test("codex notes references it would pass on literally and keeps literal l
   } finally {
     await Deno.remove(s.root, { recursive: true });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands (custom prompts), subagents (agent roles) and skills
+
+const b64 = (s: string | number[]) => btoa(typeof s === "string" ? s : String.fromCharCode(...s));
+
+/** A testdata case in a temp folder, with the plugin's context. */
+async function fromCase(name: string) {
+  const m = await materialize(new URL(`testdata/${name}`, import.meta.url).pathname);
+  return { ...m, ctx: contextFor(manifest, m.home, [m.project]) };
+}
+
+function cmd(name: string, value: Record<string, unknown>, scope = "user"): Item {
+  return { kind: "command", scope, name, value } as Item;
+}
+
+function agent(name: string, value: Record<string, unknown>, scope = "user"): Item {
+  return { kind: "subagent", scope, name, value } as Item;
+}
+
+function find(items: Item[], kind: string, name: string): Item {
+  const item = items.find((i) => i.kind === kind && i.name === name);
+  assert.ok(item, `no ${kind} "${name}"`);
+  return item;
+}
+
+Deno.test("codex placeholders: Codex prompt bodies to canonical and back", () => {
+  // [Codex prompt text, canonical text]: both directions, no notes.
+  const table: [string, string][] = [
+    ["Review $1 with a focus on $2.", "Review $ARGUMENTS[0] with a focus on $ARGUMENTS[1]."],
+    ["$9 is the last one", "$ARGUMENTS[8] is the last one"],
+    ["All of it: $ARGUMENTS", "All of it: $ARGUMENTS"],
+    ["Named: $FILE and $TICKET_ID", "Named: $FILE and $TICKET_ID"],
+    ["Escaped: $$1 and $$FILE cost $$", "Escaped: $$1 and $$FILE cost $$"],
+    ["$10 is $1 then a zero", "$ARGUMENTS[0]0 is $ARGUMENTS[0] then a zero"],
+    ["${HOME} and $x stay", "${HOME} and $x stay"],
+  ];
+  for (const [codex, canonical] of table) {
+    assert.equal(promptBodyFromCodex(codex), canonical, codex);
+    const notes: string[] = [];
+    assert.equal(promptBodyToCodex(canonical, (_f, m) => notes.push(m)), codex, canonical);
+    // "$$1" keeps its placeholder-looking text literal in both: noted, since Claude would expand it.
+    if (!canonical.includes("$$1")) assert.deepEqual(notes, [], canonical);
+  }
+  // Canonical spellings Codex has no form for: written the way that works best, and noted.
+  const lossy: [string, string, RegExp][] = [
+    ["Tenth: $ARGUMENTS[9]", "Tenth: $ARGUMENTS", /positions \$1 to \$9 only/],
+    ["Claude's shorthand $0 and $1", "Claude's shorthand $1 and $2", /counts arguments from \$1/],
+    ["Money: $$ARGUMENTS", "Money: $$ARGUMENTS", /keeps "\$\$" as it is/],
+    [
+      "Both $FILE and $ARGUMENTS[0]",
+      "Both $FILE and $1",
+      /either named placeholders or positional ones/,
+    ],
+  ];
+  for (const [canonical, codex, why] of lossy) {
+    const notes: string[] = [];
+    assert.equal(promptBodyToCodex(canonical, (f, m) => notes.push(`${f}: ${m}`)), codex);
+    assert.equal(notes.length, 1, canonical);
+    assert.match(notes[0], why);
+    assert.match(notes[0], /^body: /);
+  }
+});
+
+Deno.test("codex read() maps custom prompts, YAML or the lines Codex reads", async () => {
+  const t = await fromCase("typical");
+  const o = await fromCase("odd");
+  try {
+    const typical = (await plugin.read(t.ctx)).items;
+    assert.deepEqual(find(typical, "command", "review").value, {
+      description: "Review a file for bugs",
+      argumentHint: "[file] [focus]",
+      body: "Review $ARGUMENTS[0] with a focus on $ARGUMENTS[1].\n" +
+        "Everything you were told: $ARGUMENTS\n",
+    });
+    // The example of Codex's docs is not YAML; Codex reads it line by line, and so does read().
+    assert.deepEqual(find(typical, "command", "draftpr").value, {
+      description: "Prep a branch, commit, and open a draft PR",
+      argumentHint: '[FILES=<paths>] [PR_TITLE="<title>"]',
+      body: "\nCreate a branch named `dev/<feature_name>` for this work.\n" +
+        "If files are specified, stage them first: $FILES.\n" +
+        "Open a draft PR on the same branch. Use $PR_TITLE when supplied.\n",
+    });
+    assert.deepEqual(find(typical, "command", "summary").value, {
+      body: "Summarise the staged changes in one paragraph.\n",
+    });
+
+    const { items, errors } = await plugin.read(o.ctx);
+    assert.equal(errors, undefined);
+    // YAML reads `[issue-number]` as a list; Codex (and so the item) as text.
+    assert.deepEqual(find(items, "command", "fix-issue").value, {
+      description: "Fix a GitHub issue",
+      argumentHint: "[issue-number]",
+      body: "Fix issue $ARGUMENTS[0]. Full args: $ARGUMENTS\n",
+    });
+    assert.deepEqual(find(items, "command", "fix-test").value, {
+      description: "Fix: the failing test",
+      argumentHint: "<test-name>",
+      body: "\r\nRun the test $ARGUMENTS[0] again; it costs $$5 per run and $0 is the shell.\r\n",
+      extras: { codex: { "allowed-tools": ["Bash", "Read"], metadata: { owner: "qa" } } },
+    });
+    assert.deepEqual(find(items, "command", "ruled").value, {
+      body: "---\nA rule above, then text.\n",
+    });
+    // Only *.md at the top of the folder: no README.txt, no nested/ignored.md.
+    assert.deepEqual(
+      items.filter((i) => i.kind === "command").map((i) => i.name).sort(),
+      ["fix-issue", "fix-test", "ruled"],
+    );
+  } finally {
+    await Deno.remove(t.root, { recursive: true });
+    await Deno.remove(o.root, { recursive: true });
+  }
+});
+
+Deno.test("codex plan() writes a new prompt Codex reads the same way and reads it back", async () => {
+  const s = await setup();
+  try {
+    const item = cmd("commit", {
+      description: "Commit: staged changes only",
+      argumentHint: "[message]",
+      body: "Commit with the message $ARGUMENTS[0].\nContext: $ARGUMENTS\n",
+      extras: { codex: { "x-team": "core" }, claude_code: { "allowed-tools": "Bash(git *)" } },
+    });
+    const plan = await plugin.plan({ items: [item] }, s.ctx);
+    assert.deepEqual(plan.notes, []);
+    assert.deepEqual(plan.writes, [{
+      path: `${s.home}/.codex/prompts/commit.md`,
+      content: [
+        "---",
+        'description: "Commit: staged changes only"',
+        'argument-hint: "[message]"',
+        "x-team: core",
+        "---",
+        "Commit with the message $1.",
+        "Context: $ARGUMENTS",
+        "",
+      ].join("\n"),
+    }]);
+    await apply(plan);
+    const back = find((await plugin.read(s.ctx)).items, "command", "commit");
+    const { claude_code: _, ...own } = (item.value as { extras: Record<string, unknown> }).extras;
+    assert.deepEqual(back.value, { ...item.value, extras: own });
+    // Planning what was written again is a no-op.
+    assert.deepEqual((await plugin.plan({ items: [back] }, s.ctx)).writes, []);
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex plan() edits a prompt's frontmatter key by key and keeps its body's spelling", async () => {
+  const o = await fromCase("odd");
+  try {
+    const { items } = await plugin.read(o.ctx);
+    const path = `${o.home}/.codex/prompts/fix-test.md`;
+    const before = await Deno.readTextFile(path);
+    const fix = find(items, "command", "fix-test");
+    const changed = { ...fix, value: { ...fix.value, argumentHint: "<test> [--watch]" } } as Item;
+    const plan = await plugin.plan({ items: items.map((i) => i === fix ? changed : i) }, o.ctx);
+    assert.deepEqual(plan.notes, []);
+    assert.deepEqual(plan.writes.map((w) => w.path), [path]);
+    // One line changes: the underscore spelling, comments, other keys, the CRLF body and its
+    // "$0" (which a rewrite would turn into "$1") all stay.
+    assert.equal(
+      written(plan, path),
+      before.replace("argument_hint: <test-name>", "argument_hint: <test> [--watch]"),
+    );
+    await apply(plan);
+    assert.deepEqual(find((await plugin.read(o.ctx)).items, "command", "fix-test"), changed);
+
+    // A prompt whose frontmatter is not YAML is rewritten as YAML when it changes.
+    const t = await fromCase("typical");
+    try {
+      const typical = (await plugin.read(t.ctx)).items;
+      const draft = find(typical, "command", "draftpr");
+      const edited = {
+        ...draft,
+        value: { ...draft.value, description: "Open a draft PR" },
+      } as Item;
+      const p2 = await plugin.plan({
+        items: typical.map((i) => i === draft ? edited : i),
+      }, t.ctx);
+      assert.deepEqual(p2.notes, []);
+      const text = written(p2, `${t.home}/.codex/prompts/draftpr.md`);
+      assert.ok(
+        text.startsWith(
+          "---\ndescription: Open a draft PR\n" +
+            "argument-hint: '[FILES=<paths>] [PR_TITLE=\"<title>\"]'\n---\n\nCreate a branch",
+        ),
+        text,
+      );
+      await apply(p2);
+      assert.deepEqual(find((await plugin.read(t.ctx)).items, "command", "draftpr"), edited);
+    } finally {
+      await Deno.remove(t.root, { recursive: true });
+    }
+  } finally {
+    await Deno.remove(o.root, { recursive: true });
+  }
+});
+
+Deno.test("codex commands: what Codex cannot hold is noted and not written", async () => {
+  const s = await setup({ "home/.codex/prompts/old.md": "Old prompt.\n" });
+  try {
+    const plan = await plugin.plan({
+      items: [
+        cmd("git:commit", { body: "Commit.\n" }),
+        cmd("local", { body: "Project command.\n" }, `project:${s.project}`),
+        cmd("far", { description: "Tenth", body: "Use $ARGUMENTS[9].\n" }),
+        cmd("multi", { description: "line one\nline two", body: "Hi.\n" }),
+      ],
+    }, s.ctx);
+    assert.deepEqual(
+      plan.notes.map((n: Note) => `${n.item} ${n.field ?? "-"}`),
+      [
+        "command:user:git:commit -",
+        "command:user:far body",
+        "command:user:multi description",
+        `command:project:${s.project}:local -`,
+      ],
+    );
+    assert.deepEqual(plan.writes.map((w) => [w.path.slice(s.home.length), w.content]), [
+      ["/.codex/prompts/far.md", "---\ndescription: Tenth\n---\nUse $ARGUMENTS.\n"],
+      ["/.codex/prompts/multi.md", '---\ndescription: "line one\\nline two"\n---\nHi.\n'],
+      // Not desired any more.
+      ["/.codex/prompts/old.md", null],
+    ]);
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex commands: bad frontmatter is a read error with its line and is never written", async () => {
+  const b = await fromCase("broken_prompt");
+  try {
+    const r = await plugin.read(b.ctx);
+    const bad = `${b.home}/.codex/prompts/bad.md`;
+    assert.deepEqual(r.errors, [{
+      file: bad,
+      line: 3,
+      column: 1,
+      message: "Implicit map keys need to be followed by map values",
+      scopes: ["user"],
+      kinds: ["command"],
+    }]);
+    // The other prompt is still read.
+    assert.deepEqual(r.items.map(itemKeyOf), ["command:user:good"]);
+    // Neither an empty desired set nor a desired "bad" touches it.
+    for (const items of [[], [cmd("bad", { body: "New.\n" })]]) {
+      const plan = await plugin.plan({ items }, b.ctx);
+      assert.ok(!plan.writes.some((w) => w.path === bad));
+    }
+  } finally {
+    await Deno.remove(b.root, { recursive: true });
+  }
+});
+
+function itemKeyOf(i: Item): string {
+  return `${i.kind}:${i.scope}:${i.name}`;
+}
+
+Deno.test("codex read() maps agent role files by their name key", async () => {
+  const t = await fromCase("typical");
+  const o = await fromCase("odd");
+  try {
+    const typical = (await plugin.read(t.ctx)).items;
+    assert.deepEqual(find(typical, "subagent", "reviewer").value, {
+      description: "PR reviewer focused on correctness and tests.",
+      model: "gpt-5.5",
+      body: "Review like an owner; report findings only.\n",
+      extras: { codex: { sandbox_mode: "read-only" } },
+    });
+    const docs = find(typical, "subagent", "docs-writer");
+    assert.equal(docs.scope, `project:${t.project}`);
+    // team/sec.toml, in a sub-folder, is the role "security-auditor".
+    const odd = (await plugin.read(o.ctx)).items;
+    assert.deepEqual(find(odd, "subagent", "security-auditor").value, {
+      description: "Audits changes for secrets, injection and unsafe defaults.",
+      model: "gpt-5.5",
+      body: "Look for secrets, injection and unsafe defaults.\n" +
+        "Report findings with file:line; never edit files.\n",
+      extras: {
+        codex: {
+          nickname_candidates: ["Sentinel", "Warden"],
+          model_reasoning_effort: "high",
+          sandbox_mode: "read-only",
+          mcp_servers: { semgrep: { command: "semgrep", args: ["mcp"] } },
+        },
+      },
+    });
+  } finally {
+    await Deno.remove(t.root, { recursive: true });
+    await Deno.remove(o.root, { recursive: true });
+  }
+});
+
+Deno.test("codex plan() writes a new agent file; tools and Claude models are noted", async () => {
+  const s = await setup();
+  try {
+    const plan = await plugin.plan({
+      items: [
+        agent("code-reviewer", {
+          description: "Reviews code",
+          tools: ["Read", "Grep", "Bash"],
+          model: "sonnet",
+          body: 'You review code.\nBe "strict" \\ kind.\n',
+          extras: { codex: { sandbox_mode: "read-only" }, claude_code: { color: "red" } },
+        }),
+        agent("bare", { body: "Plain." }, `project:${s.project}`),
+      ],
+    }, s.ctx);
+    assert.deepEqual(plan.notes.map((n) => `${n.item} ${n.field}`), [
+      "subagent:user:code-reviewer tools",
+      "subagent:user:code-reviewer model",
+      `subagent:project:${s.project}:bare description`,
+    ]);
+    assert.deepEqual(plan.writes, [
+      {
+        path: `${s.home}/.codex/agents/code-reviewer.toml`,
+        content: [
+          'name = "code-reviewer"',
+          'description = "Reviews code"',
+          'sandbox_mode = "read-only"',
+          "developer_instructions = '''",
+          "You review code.",
+          'Be "strict" \\ kind.',
+          "'''",
+          "",
+        ].join("\n"),
+      },
+      {
+        path: `${s.project}/.codex/agents/bare.toml`,
+        content: 'name = "bare"\ndeveloper_instructions = "Plain."\n',
+      },
+    ]);
+    await apply(plan);
+    const back = (await plugin.read(s.ctx)).items;
+    assert.deepEqual(find(back, "subagent", "code-reviewer").value, {
+      description: "Reviews code",
+      body: 'You review code.\nBe "strict" \\ kind.\n',
+      extras: { codex: { sandbox_mode: "read-only" } },
+    });
+    assert.deepEqual(find(back, "subagent", "bare").value, { body: "Plain." });
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex plan() edits an agent file key by key, tables and comments kept", async () => {
+  const o = await fromCase("odd");
+  try {
+    const { items } = await plugin.read(o.ctx);
+    const sec = find(items, "subagent", "security-auditor") as Item & { kind: "subagent" };
+    const path = `${o.home}/.codex/agents/team/sec.toml`;
+    const before = await Deno.readTextFile(path);
+    const { model_reasoning_effort: _, ...extras } = sec.value.extras!.codex;
+    const changed = {
+      ...sec,
+      value: {
+        ...sec.value,
+        model: "gpt-5.5-mini",
+        body: "Look for secrets.\n",
+        extras: { codex: extras },
+      },
+    } as Item;
+    const plan = await plugin.plan({ items: items.map((i) => i === sec ? changed : i) }, o.ctx);
+    assert.deepEqual(plan.notes, []);
+    assert.equal(
+      written(plan, path),
+      before
+        .replace('model = "gpt-5.5"', 'model = "gpt-5.5-mini"')
+        .replace('model_reasoning_effort = "high"\n', "")
+        // toml_edit writes the new string in quotes of its own choosing.
+        .replace(
+          "'''\nLook for secrets, injection and unsafe defaults.\n" +
+            "Report findings with file:line; never edit files.\n'''",
+          '"""\nLook for secrets.\n"""',
+        ),
+    );
+    await apply(plan);
+    assert.deepEqual(
+      find((await plugin.read(o.ctx)).items, "subagent", "security-auditor"),
+      changed,
+    );
+    // Removing it removes its file, wherever it is.
+    const gone = await plugin.plan({ items: items.filter((i) => i !== sec) }, o.ctx);
+    assert.deepEqual(gone.writes, [{ path, content: null }]);
+  } finally {
+    await Deno.remove(o.root, { recursive: true });
+  }
+});
+
+Deno.test("codex agents: bad files are read errors; declared and occupied files are left alone", async () => {
+  const b = await fromCase("broken_agent");
+  try {
+    const r = await plugin.read(b.ctx);
+    assert.deepEqual(r.errors?.map((e) => [e.file.slice(b.root.length), e.line, e.message]), [
+      ["/home/.codex/agents/noname.toml", undefined, "an agent file must set a non-empty `name`"],
+      ["/project/.codex/agents/bad.toml", 2, 'invalid basic string, expected `"`'],
+    ]);
+    assert.deepEqual(r.items.map(itemKeyOf), ["subagent:user:ok"]);
+    // A new agent named after a broken file's name is not written over it.
+    const plan = await plugin.plan({
+      items: [...r.items, agent("noname", { description: "d", body: "b" })],
+    }, b.ctx);
+    assert.deepEqual(plan.writes, []);
+    assert.match(plan.notes[0].message, /already holds something else/);
+  } finally {
+    await Deno.remove(b.root, { recursive: true });
+  }
+  const s = await setup({
+    "home/.codex/config.toml": '[agents.legacy]\nconfig_file = "agents/legacy.toml"\n',
+    "home/.codex/agents/legacy.toml": 'developer_instructions = "Declared in config.toml."\n',
+    "home/.codex/agents/a.toml": 'name = "dup"\ndescription = "A"\ndeveloper_instructions = "a"\n',
+    "home/.codex/agents/b.toml": 'name = "dup"\ndescription = "B"\ndeveloper_instructions = "b"\n',
+    "home/.codex/agents/c.toml": 'name = "no-body"\ndescription = "C"\n',
+  });
+  try {
+    const r = await plugin.read(s.ctx);
+    // legacy.toml belongs to [agents.legacy] in config.toml: not read, not an error.
+    assert.deepEqual(r.errors?.map((e) => [e.file.slice(s.home.length), e.message]), [
+      ["/.codex/agents/b.toml", 'another file already defines the agent "dup"'],
+      ["/.codex/agents/c.toml", "an agent file must set `developer_instructions`"],
+    ]);
+    assert.deepEqual(r.items.map(itemKeyOf), ["subagent:user:dup"]);
+    const plan = await plugin.plan(
+      { items: [agent("legacy", { description: "x", body: "y" })] },
+      s.ctx,
+    );
+    assert.deepEqual(plan.writes, [{ path: `${s.home}/.codex/agents/a.toml`, content: null }]);
+    assert.match(plan.notes[0].message, /already holds something else/);
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex plan() moves an agent to a file of its new name only when the old one goes", async () => {
+  const s = await setup({
+    "home/.codex/agents/helper.toml":
+      'name = "old-helper"\ndescription = "d"\ndeveloper_instructions = "b"\n',
+  });
+  try {
+    // "helper" is new, "old-helper" goes: helper.toml is free to take.
+    const plan = await plugin.plan(
+      { items: [agent("helper", { description: "d", body: "b" })] },
+      s.ctx,
+    );
+    assert.deepEqual(plan.writes, [{
+      path: `${s.home}/.codex/agents/helper.toml`,
+      content: 'name = "helper"\ndescription = "d"\ndeveloper_instructions = "b"\n',
+    }]);
+    await apply(plan);
+    assert.deepEqual((await plugin.read(s.ctx)).items.map(itemKeyOf), ["subagent:user:helper"]);
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex skills: a binary skill round-trips byte for byte, modes kept, removals whole", async () => {
+  const s = await setup({
+    // A folder of that name without SKILL.md becomes the skill; its stray file goes.
+    "home/.agents/skills/imgs/stray.txt": "left over\n",
+  });
+  try {
+    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0xff, 0xfe, 0x80];
+    const skill: Item = {
+      kind: "skill",
+      scope: "user",
+      name: "imgs",
+      value: {
+        files: {
+          "SKILL.md": {
+            base64: b64("---\nname: imgs\ndescription: Images\n---\nUse it.\n"),
+            mode: 0o644,
+          },
+          "assets/logo.png": { base64: b64(png), mode: 0o600 },
+          "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+        },
+      },
+    };
+    const project: Item = { ...skill, scope: `project:${s.project}`, name: "proj" } as Item;
+    const plan = await plugin.plan({ items: [skill, project] }, s.ctx);
+    assert.deepEqual(plan.notes, []);
+    const files =
+      (skill.value as { files: Record<string, { base64: string; mode: number }> }).files;
+    // Every file is the item's own base64, untouched: Rovo Dev plans the same bytes for the
+    // shared .agents/skills/.
+    assert.deepEqual(plan.writes, [
+      ...Object.entries(files).map(([rel, f]) => ({
+        path: `${s.home}/.agents/skills/imgs/${rel}`,
+        content: f.base64,
+        encoding: "base64",
+        mode: f.mode,
+      })),
+      { path: `${s.home}/.agents/skills/imgs/stray.txt`, content: null },
+      ...Object.entries(files).map(([rel, f]) => ({
+        path: `${s.project}/.agents/skills/proj/${rel}`,
+        content: f.base64,
+        encoding: "base64",
+        mode: f.mode,
+      })),
+    ]);
+    await apply(plan);
+    assert.deepEqual(
+      await Deno.readFile(`${s.home}/.agents/skills/imgs/assets/logo.png`),
+      new Uint8Array(png),
+    );
+    assert.equal(
+      (await Deno.stat(`${s.home}/.agents/skills/imgs/scripts/run.sh`)).mode! & 0o777,
+      0o755,
+    );
+    const back = (await plugin.read(s.ctx)).items;
+    assert.deepEqual(find(back, "skill", "imgs"), skill);
+    assert.deepEqual(find(back, "skill", "proj"), project);
+    assert.deepEqual((await plugin.plan({ items: back }, s.ctx)).writes, []);
+
+    // A changed mode alone is planned; a file gone from the skill is removed.
+    const { "scripts/run.sh": _, ...rest } = files;
+    const edited = {
+      ...skill,
+      value: { files: { ...rest, "assets/logo.png": { ...rest["assets/logo.png"], mode: 0o644 } } },
+    } as Item;
+    const p2 = await plugin.plan({ items: [edited, project] }, s.ctx);
+    assert.deepEqual(p2.writes.map((w) => [w.path.slice(s.home.length), w.mode ?? w.content]), [
+      ["/.agents/skills/imgs/assets/logo.png", 0o644],
+      ["/.agents/skills/imgs/scripts/run.sh", null],
+    ]);
+    // A skill no longer desired loses every file.
+    const p3 = await plugin.plan({ items: [skill] }, s.ctx);
+    assert.deepEqual(
+      p3.writes.map((w) => [w.path.slice(s.project.length), w.content]),
+      Object.keys(files).map((rel) => [`/.agents/skills/proj/${rel}`, null]),
+    );
+  } finally {
+    await Deno.remove(s.root, { recursive: true });
+  }
+});
+
+Deno.test("codex skills: only folders with SKILL.md; bad names and paths are noted", async () => {
+  const o = await fromCase("odd");
+  try {
+    const { items } = await plugin.read(o.ctx);
+    const skills = items.filter((i) => i.kind === "skill");
+    assert.deepEqual(skills.map(itemKeyOf), ["skill:user:odd-skill"]);
+    assert.deepEqual(
+      Object.keys((skills[0].value as { files: object }).files).sort(),
+      [".hidden/notes.txt", "SKILL.md", "deep/a/b/c.txt"],
+    );
+    const file = { base64: b64("x"), mode: 0o644 };
+    const plan = await plugin.plan({
+      items: [
+        ...items,
+        { kind: "skill", scope: "user", name: "../up", value: { files: { "SKILL.md": file } } },
+        {
+          kind: "skill",
+          scope: "user",
+          name: "esc",
+          value: { files: { "SKILL.md": file, "../../evil": file } },
+        },
+      ],
+    }, o.ctx);
+    assert.deepEqual(plan.notes.map((n) => `${n.item} ${n.field ?? "-"}`), [
+      "skill:user:../up -",
+      "skill:user:esc files.../../evil",
+    ]);
+    assert.deepEqual(plan.writes.map((w) => w.path.slice(o.home.length)), [
+      "/.agents/skills/esc/SKILL.md",
+    ]);
+  } finally {
+    await Deno.remove(o.root, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "codex CLI 0.171.0 lists the skills and agent roles plan() writes",
+  ignore: !(() => {
+    try {
+      return Deno.statSync(CODEX).isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    const s = await setup({
+      "home/.codex/config.toml": "",
+    });
+    try {
+      const skill = (name: string, description: string, scope: string): Item => ({
+        kind: "skill",
+        scope,
+        name,
+        value: {
+          files: {
+            "SKILL.md": {
+              base64: b64(`---\nname: ${name}\ndescription: ${description}\n---\n\nDo it.\n`),
+              mode: 0o644,
+            },
+          },
+        },
+      });
+      const proj = `project:${s.project}`;
+      const plan = await plugin.plan({
+        items: [
+          skill("aisync-user-skill", "User skill written by aisync", "user"),
+          skill("aisync-proj-skill", "Project skill written by aisync", proj),
+          agent("aisync-reviewer", {
+            description: "Reviewer role written by aisync",
+            model: "gpt-5.5",
+            body: "Review.\n",
+            extras: { codex: { model_reasoning_effort: "high" } },
+          }),
+          agent("aisync-proj-agent", {
+            description: "Project role written by aisync",
+            body: "P.\n",
+          }, proj),
+        ],
+      }, s.ctx);
+      assert.deepEqual(plan.notes, []);
+      await apply(plan);
+      // Project agents load only for a trusted project.
+      await Deno.writeTextFile(
+        s.user,
+        `[projects."${s.project}"]\ntrust_level = "trusted"\n`,
+      );
+      const out = await new Deno.Command(CODEX, {
+        args: ["debug", "prompt-input"],
+        env: { HOME: s.home, PATH: Deno.env.get("PATH") ?? "" },
+        clearEnv: true,
+        cwd: s.project,
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const text = JSON.stringify(JSON.parse(new TextDecoder().decode(out.stdout)));
+      for (
+        const want of [
+          "aisync-user-skill: User skill written by aisync",
+          "aisync-proj-skill: Project skill written by aisync",
+          "aisync-reviewer: {\\nReviewer role written by aisync",
+          "model is set to `gpt-5.5` and its reasoning effort is set to `high`",
+          "aisync-proj-agent: {\\nProject role written by aisync",
+        ]
+      ) assert.ok(text.includes(want), want);
+    } finally {
+      await Deno.remove(s.root, { recursive: true });
+    }
+  },
 });
