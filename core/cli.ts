@@ -105,7 +105,19 @@ export async function runCli(args: string[], out: Out = console): Promise<number
         const dry = cmd !== "sync" || !!o["dry-run"];
         const report = await app.engine.sync({ dryRun: dry, prefer: o.prefer, trigger: "cli" });
         if (cmd === "diff") printDiff(report, out);
-        else if (o.json) out.log(JSON.stringify(redactReport(report), null, 2));
+        else if (o.json) {
+          const json: Record<string, unknown> = redactReport(report);
+          // Every item aisync keeps, with its kind (secrets stay out: keys, not values).
+          if (cmd === "status") {
+            json.items = [...(await app.state.base()).entries()].map(([key, b]) => ({
+              key,
+              kind: b.item.kind,
+              scope: b.item.scope,
+              name: b.item.name,
+            }));
+          }
+          out.log(JSON.stringify(json, null, 2));
+        }
         else printReport(report, out, dry);
         return exitCode(report);
       }
@@ -159,7 +171,14 @@ function redactReport(r: SyncReport) {
     backupId: w.backupId,
     remove: w.after === null,
   });
-  return { ...r, writes: r.writes.map(strip), pending: r.pending.map(strip) };
+  const kind = (key: string) => parseItemKey(key).kind;
+  return {
+    ...r,
+    changes: r.changes.map((c) => ({ ...c, kind: kind(c.key) })),
+    conflicts: r.conflicts.map((c) => ({ ...c, kind: kind(c.key) })),
+    writes: r.writes.map(strip),
+    pending: r.pending.map(strip),
+  };
 }
 
 function printReport(r: SyncReport, out: Out, dry: boolean) {

@@ -231,9 +231,13 @@ export class Engine {
     const open = await this.state.openConflicts();
     const deletes = (await this.#setting("propagateDeletes")) !== false;
 
+    // A client gets only the kinds its plugin keeps, and of those what its policy allows.
+    const declared = new Map(
+      this.host.plugins.map((p) => [p.id, new Set<string>(p.manifest.kinds)]),
+    );
     const syncs = (id: string, it: Pick<Item, "kind" | "scope">) => {
       const pol = policies.get(id)!;
-      if (!pol.kinds.includes(it.kind)) return false;
+      if (!declared.get(id)?.has(it.kind) || !pol.kinds.includes(it.kind)) return false;
       if (pol.scopes === "user" && it.scope !== "user") return false;
       if (pol.scopes === "project" && it.scope === "user") return false;
       return true;
