@@ -760,9 +760,16 @@ function showsExactly(id: string, desired: Item[], read: ClientRead): boolean {
   return true;
 }
 
-/** The value as one client keeps it: other clients' extras left out. */
+/**
+ * The value as one client keeps it: other clients' extras left out, and empty `args`, `env` and
+ * `headers` taken as absent (an empty list says nothing, whichever way a plugin spells it).
+ */
 function ownValue(id: string, v: unknown): string {
-  const { extras, ...rest } = v as { extras?: Record<string, unknown> };
+  const { extras, ...rest } = v as { extras?: Record<string, unknown> } & Record<string, unknown>;
+  for (const k of ["args", "env", "headers"]) {
+    const x = rest[k];
+    if (x && typeof x === "object" && Object.keys(x).length === 0) delete rest[k];
+  }
   return stableStringify(extras?.[id] ? { ...rest, extras: { [id]: extras[id] } } : rest);
 }
 

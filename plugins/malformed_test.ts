@@ -141,6 +141,44 @@ const FORMATS: Format[] = [
       '{"mcp": {"servers": {"x": {"type": "local", "command": "notalist"}}}}',
     ],
   },
+  {
+    plugin: "claude_desktop",
+    path: "config",
+    valid:
+      '{\n  "mcpServers": {\n    "fs": {"command": "npx", "args": ["-y", "x"], "env": {"A": "b"}}\n  },\n  "preferences": {"a": true}\n}\n',
+    wrongTypes: ['{"mcpServers": []}', '{"mcpServers": {"x": 5}}', "[]", "1", "null"],
+  },
+  {
+    plugin: "kiro",
+    path: "mcp",
+    valid:
+      '{\n  "mcpServers": {\n    "fs": {"command": "npx", "args": ["-y", "x"], "env": {}, "disabled": false, "autoApprove": ["a"]},\n    "web": {"url": "http://127.0.0.1:1/mcp", "headers": {"X": "1"}, "oauth": {"clientId": "c"}, "oauthScopes": ["s"]}\n  }\n}\n',
+    wrongTypes: [
+      '{"mcpServers": []}',
+      '{"mcpServers": {"x": 5}}',
+      '{"mcpServers": {"x": {"url": "u", "oauth": 5}}}',
+      "[]",
+    ],
+  },
+  {
+    plugin: "zed",
+    path: "settings",
+    valid:
+      '// c\n{\n  "theme": "x",\n  "context_servers": {\n    "fs": {"source": "custom", "command": "npx", "args": ["-y"], "env": {}},\n    "old": {"command": {"path": "p", "args": []}, "settings": {}},\n    "web": {"url": "http://127.0.0.1:1/mcp", "headers": {"X": "1"}, "timeout": 5},\n  },\n}\n',
+    wrongTypes: [
+      '{"context_servers": []}',
+      '{"context_servers": {"x": 5}}',
+      '{"context_servers": {"x": {"command": {"path": 5}}}}',
+      "[]",
+    ],
+  },
+  {
+    plugin: "amp",
+    path: "settings",
+    valid:
+      '{\n  "amp.mcpServers": {\n    "fs": {\n      "command": "npx",\n      "args": ["-y"]\n    },\n    "web": {"url": "http://127.0.0.1:1/mcp", "headers": {"X": "1"}}\n  }\n}',
+    wrongTypes: ['{"amp.mcpServers": []}', '{"amp.mcpServers": {"x": 5}}', "[]", "1"],
+  },
 ];
 
 function memoryFiles(files: Map<string, string>): Context["files"] {

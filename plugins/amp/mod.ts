@@ -1,0 +1,401 @@
+/**
+ * Amp (ampcode.com): MCP servers under the flat key `amp.mcpServers` of `settings.json` (user and
+ * workspace) and the `AGENTS.md` instructions.
+ *
+ * What this plugin relies on was checked with the Amp CLI itself (npm `@ampcode/cli` with
+ * `@ampcode/cli-linux-x64`, 0.0.1790142911-g7618fb): what `amp mcp add` writes, what
+ * `amp mcp list --json` and `amp mcp doctor` read, and the bundled source:
+ *
+ * - `$XDG_CONFIG_HOME/amp/settings.json` (default `~/.config/amp`), and `.amp/settings.json` in
+ *   the workspace; each falls back to `settings.jsonc` when there is no `settings.json`. Both
+ *   are read with jsonc-parser (comments and trailing commas are fine) and share the file with
+ *   every other Amp setting: only `amp.mcpServers` is touched. `amp mcp add` writes two-space
+ *   JSON with no newline at the end.
+ * - A local server is `{command, args, env}`, a remote one `{url, headers}`; Amp tries
+ *   Streamable HTTP, then falls back to SSE, so there is no transport to write. Other keys
+ *   (`includeTools`, which Amp applies only to servers that skills bring, `cwd`, which it
+ *   ignores, `disabled`, which it does not read, `oauth`, `transport`) stay as extras.
+ * - References: `${VAR}` is replaced from the environment in `command`, `args`, `env`, `url` and
+ *   `headers`, and left as written when the variable is unset; `$VAR` and `${VAR:-default}` are
+ *   not expanded (the default form gets a note).
+ * - There is no switch to turn a local-settings server off: a server that should be off is left
+ *   out of the file (its entry taken out), with a note, so that it does not start.
+ * - Instructions: the first of `AGENTS.md`, `AGENT.md`, `CLAUDE.md` (and case variants) in each
+ *   folder; the user's in `$XDG_CONFIG_HOME/amp/AGENTS.md`.
+ *
+ * @module
+ */
+import {
+  ConfigParseError,
+  type Context,
+  definePlugin,
+  editJson,
+  ENV_REF,
+  type Item,
+  itemKey,
+  type McpServer,
+  type Note,
+  parseJsonc,
+  type PlannedWrite,
+  type ReadError,
+  sameValue,
+} from "../_contract.ts";
+
+const ID = "amp";
+const BOM = "\uFEFF";
+const KEY = "amp.mcpServers";
+
+type Json = Record<string, unknown>;
+type McpItem = Extract<Item, { kind: "mcp" }>;
+
+/** One scope and its files. */
+interface Where {
+  scope: string;
+  settings: string;
+  jsonc: string;
+  instructions: string;
+}
+
+/** A settings file as read: its text, and either its servers or why it cannot be used. */
+interface Loaded {
+  path: string;
+  text?: string;
+  bom: string;
+  body: string;
+  servers: Json;
+  error?: ReadError;
+}
+
+export default definePlugin({
+  async detect(ctx) {
+    for (const path of [ctx.paths.settings, ctx.paths.settings_jsonc, ctx.paths.instructions]) {
+      if ((await ctx.files.read(path)) !== undefined) return { installed: true };
+    }
+    return { installed: false };
+  },
+
+  async read(ctx) {
+    const items: Item[] = [];
+    const errors: ReadError[] = [];
+    for (const w of where(ctx)) {
+      const file = await load(ctx, w);
+      if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
+      for (const [name, raw] of Object.entries(file.servers)) {
+        const value = readServer(raw);
+        if (value && validName(name)) items.push({ kind: "mcp", scope: w.scope, name, value });
+      }
+      const text = await ctx.files.read(w.instructions);
+      if (text !== undefined) {
+        items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
+      }
+    }
+    return errors.length ? { items, errors } : { items };
+  },
+
+  async plan(desired, ctx) {
+    const writes: PlannedWrite[] = [];
+    const notes: Note[] = [];
+    const known = new Set(where(ctx).map((w) => w.scope));
+    for (const item of desired.items) {
+      if (!known.has(item.scope)) {
+        notes.push({ item: itemKey(item), message: `no Amp files for the scope ${item.scope}` });
+      }
+    }
+    for (const w of where(ctx)) {
+      const mine = desired.items.filter((i) => i.scope === w.scope);
+      const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
+      const write = planFile(await load(ctx, w), servers, notes);
+      if (write) writes.push(write);
+      const memory = mine.find((i) => i.kind === "instructions");
+      const current = await ctx.files.read(w.instructions);
+      if (memory?.kind === "instructions") {
+        if (memory.value.text !== current) {
+          writes.push({ path: w.instructions, content: memory.value.text });
+        }
+      } else if (current !== undefined) {
+        writes.push({ path: w.instructions, content: null });
+      }
+    }
+    return { writes, notes };
+  },
+});
+
+function where(ctx: Context): Where[] {
+  const of = (scope: string, p: Record<string, string>): Where => ({
+    scope,
+    settings: p.settings,
+    jsonc: p.settings_jsonc,
+    instructions: p.instructions,
+  });
+  return [of("user", ctx.paths), ...ctx.projects.map((p) => of(`project:${p.root}`, p.paths))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** The settings file Amp reads for a scope: `settings.json`, else `settings.jsonc`. */
+async function load(ctx: Context, w: Where): Promise<Loaded> {
+  let path = w.settings;
+  let text = await ctx.files.read(path);
+  if (text === undefined) {
+    const jsonc = await ctx.files.read(w.jsonc);
+    if (jsonc !== undefined) [path, text] = [w.jsonc, jsonc];
+  }
+  if (text === undefined) return { path, bom: "", body: "", servers: {} };
+  const bom = text.startsWith(BOM) ? BOM : "";
+  const body = text.slice(bom.length);
+  try {
+    return { path, text, bom, body, servers: parseSettings(body, path) };
+  } catch (e) {
+    let error: ReadError;
+    if (e instanceof ConfigParseError) {
+      error = { file: path, message: e.message };
+      if (e.line !== undefined) error.line = e.line;
+      if (e.column !== undefined) error.column = e.column;
+    } else if (e instanceof RangeError) {
+      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
+    } else throw e;
+    return { path, text, bom, body, servers: {}, error };
+  }
+}
+
+/** The `amp.mcpServers` of a settings file; throws {@linkcode ConfigParseError}. */
+function parseSettings(body: string, file: string): Json {
+  const data = parseJsonc(body, file, { comments: true });
+  if (!isObject(data)) {
+    throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
+  }
+  const servers = data[KEY];
+  if (servers === undefined) return {};
+  if (!isObject(servers)) {
+    const [line, column] = lineCol(body, Math.max(0, body.indexOf(`"${KEY}"`)));
+    throw new ConfigParseError(file, `"${KEY}" must be an object`, line, column);
+  }
+  return servers;
+}
+
+/**
+ * One entry as a canonical server: a `command` makes it local, else a `url` remote (as Amp
+ * decides). Anything else is not a server Amp could start, and is left alone.
+ */
+function readServer(raw: unknown): McpServer | undefined {
+  if (!isObject(raw)) return undefined;
+  const stdio = filled(raw.command);
+  if (!stdio && !filled(raw.url)) return undefined;
+  const value: McpServer = { transport: stdio ? "stdio" : "http" };
+  const extras: Json = {};
+  for (const [key, field] of Object.entries(raw)) {
+    let mapped = false;
+    if (key === "command" && stdio) {
+      mapped = true;
+      value.command = field as string;
+    } else if (key === "url" && !stdio) {
+      mapped = true;
+      value.url = field as string;
+    } else if (key === "args" && stdio && isStrings(field)) {
+      mapped = true;
+      // Canonical values are minimal: empty lists and maps say nothing (they are kept).
+      if (field.length) value.args = field;
+    } else if (key === (stdio ? "env" : "headers") && isStringRecord(field)) {
+      mapped = true;
+      if (Object.keys(field).length) value[stdio ? "env" : "headers"] = field;
+    }
+    if (!mapped) put(extras, key, field);
+  }
+  if (Object.keys(extras).length) value.extras = { [ID]: extras };
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/** What Amp cannot express of a server, as lossy notes. */
+function lossyNotes(item: McpItem, notes: Note[]): void {
+  const v = item.value;
+  const note = (field: string, message: string) =>
+    notes.push({ item: itemKey(item), field, message });
+  const stdio = v.transport === "stdio";
+  if (v.transport === "sse") {
+    note(
+      "transport",
+      "Amp has no transport setting: it tries Streamable HTTP and falls back to SSE; the " +
+        "server is written as a plain url and reads back as http",
+    );
+  }
+  if (v.cwd !== undefined) {
+    note(
+      "cwd",
+      "Amp starts local servers in the workspace folder; a working folder is not written",
+    );
+  }
+  for (const f of ["startupTimeoutMs", "toolTimeoutMs"] as const) {
+    if (v[f] !== undefined) note(f, "Amp has no timeout setting for a server");
+  }
+  if (v.tools) {
+    note(
+      "tools",
+      "Amp has no per-server tool list in its settings (includeTools applies to skills' " +
+        "servers only); not written",
+    );
+  }
+  if (v.oauth) {
+    note(
+      "oauth",
+      "Amp registers OAuth clients with `amp mcp oauth login`, not from these fields; not written",
+    );
+  }
+  if (stdio) {
+    if (v.url !== undefined) note("url", "a local server's url is not written");
+    if (v.headers) note("headers", "Amp sends headers to remote servers only");
+  } else {
+    for (const f of ["command", "args", "env"] as const) {
+      if (v[f] !== undefined) {
+        note(f, `Amp runs no command for a remote server; "${f}" is not written`);
+      }
+    }
+  }
+  const strings: [string, string][] = stdio
+    ? [
+      ["command", v.command ?? ""],
+      ...(v.args ?? []).map((a, i) => [`args[${i}]`, a] as [string, string]),
+      ...Object.entries(v.env ?? {}).map(([k, s]) => [`env.${k}`, s] as [string, string]),
+    ]
+    : [
+      ["url", v.url ?? ""],
+      ...Object.entries(v.headers ?? {}).map(([k, s]) => [`headers.${k}`, s] as [string, string]),
+    ];
+  for (const [field, text] of strings) {
+    for (const m of text.matchAll(ENV_REF)) {
+      if (m[2] !== undefined) {
+        note(field, `Amp expands \${VAR} only; "${m[0]}" reaches the server as written`);
+      }
+    }
+  }
+  for (const f of ["args", "env", "headers"] as const) {
+    const x = v[f];
+    if (x && (Array.isArray(x) ? !x.length : !Object.keys(x).length)) {
+      note(f, `an empty ${f} reads back as none`);
+    }
+  }
+}
+
+/**
+ * A canonical server as an Amp entry, keys in the order `amp mcp add` writes them. `old` is the
+ * entry in the file: empty `args`/`env`/`headers` that it has stay.
+ */
+function buildEntry(v: McpServer, old: Json | undefined): Json {
+  const extras = v.extras?.[ID] ?? {};
+  const out: Json = {};
+  const keepEmpty = (key: string) => {
+    const x = old?.[key];
+    if (Array.isArray(x) ? !x.length : isObject(x) && !Object.keys(x).length) out[key] = x;
+  };
+  if (v.transport === "stdio") {
+    out.command = v.command;
+    if (v.args) out.args = v.args;
+    else keepEmpty("args");
+    if (v.env) out.env = v.env;
+    else keepEmpty("env");
+  } else {
+    out.url = v.url;
+    if (v.headers) out.headers = v.headers;
+    else keepEmpty("headers");
+  }
+  for (const [k, x] of Object.entries(extras)) if (!Object.hasOwn(out, k)) put(out, k, x);
+  return out;
+}
+
+/** The parts of a value this file holds: own extras, minimal empties. */
+function filePart(v: McpServer): McpServer {
+  const own = v.extras?.[ID];
+  const { extras: _x, ...rest } = v;
+  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
+  if (out.args?.length === 0) delete out.args;
+  if (out.env && !Object.keys(out.env).length) delete out.env;
+  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
+  return out;
+}
+
+function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
+  const wanted: McpItem[] = [];
+  for (const item of items) {
+    if (item.value.enabled === false) {
+      notes.push({
+        item: itemKey(item),
+        field: "enabled",
+        message: "Amp has no switch to turn a server off in its settings; it is left out of " +
+          "the file so that it does not start",
+      });
+      continue;
+    }
+    lossyNotes(item, notes);
+    wanted.push(item);
+  }
+  if (file.error) return undefined;
+  let body = file.body;
+  if (file.text === undefined) {
+    if (!wanted.length) return undefined;
+    const fresh: Json = {};
+    for (const item of wanted) put(fresh, item.name, buildEntry(item.value, undefined));
+    // As `amp mcp add` writes a new file: two spaces, no newline at the end.
+    body = JSON.stringify({ [KEY]: fresh }, null, 2);
+  } else {
+    const want = new Set(wanted.map((i) => i.name));
+    for (const [name, raw] of Object.entries(file.servers)) {
+      if (!want.has(name) && validName(name) && readServer(raw)) {
+        body = editJson(body, [KEY, name], undefined);
+      }
+    }
+    for (const item of wanted) {
+      const raw = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
+      const current = readServer(raw);
+      if (current && sameValue(current, filePart(item.value))) continue;
+      body = editJson(
+        body,
+        [KEY, item.name],
+        buildEntry(item.value, isObject(raw) ? raw : undefined),
+      );
+    }
+  }
+  try {
+    parseSettings(body, file.path);
+  } catch {
+    return undefined;
+  }
+  const content = file.bom + body;
+  return content === file.text ? undefined : { path: file.path, content };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function filled(v: unknown): v is string {
+  return typeof v === "string" && v !== "";
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+/** Item names may not be empty, longer than 200 or hold control characters. */
+function validName(name: string): boolean {
+  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
+}
+
+function lineCol(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
+}
+
+/** Sets an own property, even one named `__proto__` (server and variable names are data). */
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

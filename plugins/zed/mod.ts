@@ -1,0 +1,500 @@
+/**
+ * Zed: MCP servers ("context servers") in `settings.json` (user and project) and the project's
+ * `AGENTS.md`.
+ *
+ * Zed has no CLI for this (servers are added in its UI). What this plugin relies on, checked in
+ * Zed's source (`crates/settings/src/settings_content/project.rs`, the `ContextServerSettings`
+ * enum, and the agent's `RULES_FILE_NAMES`) and `../shared/docs/clients.md` §6–16, §19:
+ *
+ * - `context_servers.<name>` in `settings.json`, a JSONC file shared with every other editor
+ *   setting: only that subtree is touched. User file: `$XDG_CONFIG_HOME/zed` (Linux),
+ *   `~/.config/zed` (macOS), `%APPDATA%\Zed` (Windows); project file `.zed/settings.json`.
+ * - A local server is `{command, args, env, timeout}` with `command` a path string and `args`
+ *   required (it has no default); older Zed wrote `command: {path, args, env}`, which is read and
+ *   kept in that shape. A remote server is `{url, headers, timeout, oauth: {client_id}}` (Zed
+ *   speaks Streamable HTTP; there is no transport key). Both take `enabled` (default true);
+ *   `timeout` is in seconds. `"source": "custom"` (the tag of Zed's 2025 format, still shown in
+ *   its docs) is ignored by current Zed and written on new entries so older Zed reads them too.
+ *   An entry with only `settings` belongs to an extension and is left alone.
+ * - Zed expands no environment references in these settings: strings are written as they are,
+ *   with a note where they hold one.
+ * - Zed reads the first of `.rules`, `.cursorrules`, `.windsurfrules`, `.clinerules`,
+ *   `.github/copilot-instructions.md`, `CLAUDE.md`, `AGENT.md`, `AGENTS.md`, `GEMINI.md` at the
+ *   project root. Project instructions go to `AGENTS.md`; a note says so when a file before it
+ *   holds other text. User rules live in Zed's Rules Library (a database), not in a file.
+ *
+ * @module
+ */
+import {
+  ConfigParseError,
+  type Context,
+  definePlugin,
+  editJson,
+  envRefs,
+  type Item,
+  itemKey,
+  type McpServer,
+  type Note,
+  parseJsonc,
+  type PlannedWrite,
+  type ReadError,
+  sameValue,
+} from "../_contract.ts";
+
+const ID = "zed";
+const BOM = "\uFEFF";
+/** Key order for entries this plugin creates (as in Zed's docs). */
+const KEY_ORDER = ["source", "command", "args", "env", "url", "headers", "timeout", "enabled"];
+/** Project files Zed reads before `AGENTS.md` (manifest path names, in Zed's order). */
+const BEFORE_AGENTS = [
+  "rules",
+  "cursorrules",
+  "windsurfrules",
+  "clinerules",
+  "copilot_instructions",
+  "claude_md",
+  "agent_md",
+];
+const NO_INTERPOLATION = "Zed does not expand environment references in its settings; the " +
+  "server gets the text as written";
+
+type Json = Record<string, unknown>;
+type McpItem = Extract<Item, { kind: "mcp" }>;
+
+/** One scope and its files (instructions only in projects). */
+interface Where {
+  scope: string;
+  settings: string;
+  project?: Record<string, string>;
+}
+
+/** A settings file as read: its text, and either its servers or why it cannot be used. */
+interface Loaded {
+  path: string;
+  text?: string;
+  bom: string;
+  body: string;
+  servers: Json;
+  error?: ReadError;
+}
+
+export default definePlugin({
+  async detect(ctx) {
+    return { installed: (await ctx.files.read(ctx.paths.settings)) !== undefined };
+  },
+
+  async read(ctx) {
+    const items: Item[] = [];
+    const errors: ReadError[] = [];
+    for (const w of where(ctx)) {
+      const file = await load(ctx, w.settings);
+      if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
+      for (const [name, raw] of Object.entries(file.servers)) {
+        const value = readServer(raw);
+        if (value && validName(name)) items.push({ kind: "mcp", scope: w.scope, name, value });
+      }
+      if (w.project) {
+        const text = await ctx.files.read(w.project.instructions);
+        if (text !== undefined) {
+          items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
+        }
+      }
+    }
+    return errors.length ? { items, errors } : { items };
+  },
+
+  async plan(desired, ctx) {
+    const writes: PlannedWrite[] = [];
+    const notes: Note[] = [];
+    const known = new Set(where(ctx).map((w) => w.scope));
+    for (const item of desired.items) {
+      if (!known.has(item.scope)) {
+        notes.push({ item: itemKey(item), message: `no Zed files for the scope ${item.scope}` });
+      }
+    }
+    for (const w of where(ctx)) {
+      const mine = desired.items.filter((i) => i.scope === w.scope);
+      const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
+      const write = planFile(await load(ctx, w.settings), servers, notes);
+      if (write) writes.push(write);
+      const memory = mine.find((i) => i.kind === "instructions");
+      if (!w.project) {
+        if (memory) {
+          notes.push({
+            item: itemKey(memory),
+            message: "Zed keeps user rules in its Rules Library (a database), not in a file; " +
+              "not written",
+          });
+        }
+        continue;
+      }
+      const path = w.project.instructions;
+      const current = await ctx.files.read(path);
+      if (memory?.kind === "instructions") {
+        if (memory.value.text !== current) writes.push({ path, content: memory.value.text });
+        for (const name of BEFORE_AGENTS) {
+          const other = await ctx.files.read(w.project[name]);
+          if (other === undefined) continue;
+          if (other !== memory.value.text) {
+            notes.push({
+              item: itemKey(memory),
+              message: `Zed reads ${w.project[name]} instead of AGENTS.md, and it holds other text`,
+            });
+          }
+          break;
+        }
+      } else if (current !== undefined) {
+        writes.push({ path, content: null });
+      }
+    }
+    return { writes, notes };
+  },
+});
+
+function where(ctx: Context): Where[] {
+  return [
+    { scope: "user", settings: ctx.paths.settings },
+    ...ctx.projects.map((p) => ({
+      scope: `project:${p.root}`,
+      settings: p.paths.settings,
+      project: p.paths,
+    })),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+async function load(ctx: Context, path: string): Promise<Loaded> {
+  const text = await ctx.files.read(path);
+  if (text === undefined) return { path, bom: "", body: "", servers: {} };
+  const bom = text.startsWith(BOM) ? BOM : "";
+  const body = text.slice(bom.length);
+  try {
+    return { path, text, bom, body, servers: parseSettings(body, path) };
+  } catch (e) {
+    let error: ReadError;
+    if (e instanceof ConfigParseError) {
+      error = { file: path, message: e.message };
+      if (e.line !== undefined) error.line = e.line;
+      if (e.column !== undefined) error.column = e.column;
+    } else if (e instanceof RangeError) {
+      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
+    } else throw e;
+    return { path, text, bom, body, servers: {}, error };
+  }
+}
+
+/** The `context_servers` of a settings file (JSONC, as Zed reads it). */
+function parseSettings(body: string, file: string): Json {
+  const data = parseJsonc(body, file, { comments: true });
+  if (!isObject(data)) {
+    throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
+  }
+  if (data.context_servers === undefined || data.context_servers === null) return {};
+  if (!isObject(data.context_servers)) {
+    const [line, column] = lineCol(body, Math.max(0, body.indexOf('"context_servers"')));
+    throw new ConfigParseError(file, '"context_servers" must be an object', line, column);
+  }
+  return data.context_servers;
+}
+
+/**
+ * One entry as a canonical server: a `command` (a string, or Zed's older `{path, …}` object)
+ * makes it local, else a `url` remote. Extension entries (`settings` only) and anything Zed
+ * could not start are left alone.
+ */
+function readServer(raw: unknown): McpServer | undefined {
+  if (!isObject(raw)) return undefined;
+  const legacy = isObject(raw.command) && filled(raw.command.path);
+  const stdio = legacy || filled(raw.command);
+  if (!stdio && !filled(raw.url)) return undefined;
+  const value: McpServer = { transport: stdio ? "stdio" : "http" };
+  const extras: Json = {};
+  for (const [key, field] of Object.entries(raw)) {
+    let mapped = false;
+    switch (key) {
+      case "command":
+        mapped = stdio;
+        if (legacy) readLegacy(value, field as Json, extras);
+        else if (stdio) value.command = field as string;
+        break;
+      case "args":
+        if (stdio && !legacy && isStrings(field)) {
+          mapped = true;
+          // Canonical values are minimal: empty lists and maps say nothing (they are kept).
+          if (field.length) value.args = field;
+        }
+        break;
+      case "env":
+        if (stdio && !legacy && isStringRecord(field)) {
+          mapped = true;
+          if (Object.keys(field).length) value.env = field;
+        }
+        break;
+      case "url":
+        mapped = !stdio;
+        if (mapped) value.url = field as string;
+        break;
+      case "headers":
+        if (!stdio && isStringRecord(field)) {
+          mapped = true;
+          if (Object.keys(field).length) value.headers = field;
+        }
+        break;
+      case "timeout":
+        if (typeof field === "number" && Number.isInteger(field) && field >= 0) {
+          mapped = true;
+          value.toolTimeoutMs = field * 1000;
+        }
+        break;
+      case "enabled":
+        mapped = typeof field === "boolean";
+        if (field === false) value.enabled = false;
+        break;
+      case "source":
+        // The tag of Zed's 2025 format; any other value stays an extra.
+        mapped = field === "custom";
+        break;
+      case "oauth":
+        if (!stdio && isObject(field)) {
+          mapped = true;
+          readOAuth(value, field, extras);
+        }
+        break;
+    }
+    if (!mapped) put(extras, key, field);
+  }
+  if (Object.keys(extras).length) value.extras = { [ID]: extras };
+  return value;
+}
+
+/** Zed's older `command: {path, args, env}`; other members stay in `extras.command`. */
+function readLegacy(value: McpServer, command: Json, extras: Json): void {
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(command)) {
+    if (k === "path") value.command = v as string;
+    else if (k === "args" && isStrings(v)) {
+      if (v.length) value.args = v;
+    } else if (k === "env" && isStringRecord(v)) {
+      if (Object.keys(v).length) value.env = v;
+    } else put(rest, k, v);
+  }
+  if (Object.keys(rest).length) extras.command = rest;
+}
+
+/** `oauth.client_id` is canonical; the rest (`client_secret`) stays in `extras.oauth`. */
+function readOAuth(value: McpServer, field: Json, extras: Json): void {
+  const rest: Json = {};
+  for (const [k, v] of Object.entries(field)) {
+    if (k === "client_id" && typeof v === "string") value.oauth = { clientId: v };
+    else put(rest, k, v);
+  }
+  if (Object.keys(rest).length || !value.oauth) extras.oauth = rest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+/** What Zed cannot express of a server, as lossy notes. */
+function lossyNotes(item: McpItem, notes: Note[]): void {
+  const v = item.value;
+  const note = (field: string, message: string) =>
+    notes.push({ item: itemKey(item), field, message });
+  const stdio = v.transport === "stdio";
+  if (v.transport === "sse") {
+    note(
+      "transport",
+      "Zed connects to remote servers with Streamable HTTP and has no transport setting; the " +
+        "server is written as a plain url and reads back as http",
+    );
+  }
+  if (v.cwd !== undefined) note("cwd", "Zed has no working folder setting for a server");
+  if (v.startupTimeoutMs !== undefined) {
+    note("startupTimeoutMs", "Zed has one timeout per server, for tool calls; not written");
+  }
+  if (v.toolTimeoutMs !== undefined && v.toolTimeoutMs % 1000 !== 0) {
+    note("toolTimeoutMs", "Zed's timeout is in whole seconds; it was rounded up");
+  }
+  if (v.tools) note("tools", "Zed turns tools on and off in agent profiles, not per server");
+  if (stdio) {
+    if (v.url !== undefined) note("url", "a local server's url is not written");
+    if (v.headers) note("headers", "Zed sends headers to remote servers only");
+    if (v.oauth) note("oauth", "Zed uses OAuth for remote servers only; not written");
+  } else {
+    for (const f of ["command", "args", "env"] as const) {
+      if (v[f] !== undefined) {
+        note(f, `Zed runs no command for a remote server; "${f}" is not written`);
+      }
+    }
+    for (const f of ["scopes", "callbackPort", "authServerMetadataUrl", "resource"] as const) {
+      if (v.oauth?.[f] !== undefined) {
+        note(`oauth.${f}`, "Zed's oauth setting has a client id (and secret) only; not written");
+      }
+    }
+  }
+  const strings: [string, string][] = stdio
+    ? [
+      ["command", v.command ?? ""],
+      ...(v.args ?? []).map((a, i) => [`args[${i}]`, a] as [string, string]),
+      ...Object.entries(v.env ?? {}).map(([k, s]) => [`env.${k}`, s] as [string, string]),
+    ]
+    : [
+      ["url", v.url ?? ""],
+      ...Object.entries(v.headers ?? {}).map(([k, s]) => [`headers.${k}`, s] as [string, string]),
+    ];
+  for (const [field, text] of strings) if (envRefs(text).length) note(field, NO_INTERPOLATION);
+  for (const f of ["args", "env", "headers"] as const) {
+    const x = v[f];
+    if (x && (Array.isArray(x) ? !x.length : !Object.keys(x).length)) {
+      note(f, `an empty ${f} reads back as none`);
+    }
+  }
+}
+
+/**
+ * A canonical server as a Zed entry. `old` is the entry in the file: its shape (the older
+ * `command` object), its `source`, an `"enabled": true` and empty `env`/`headers` stay.
+ */
+function buildEntry(v: McpServer, old: Json | undefined): Json {
+  const extras = { ...(v.extras?.[ID] ?? {}) } as Json;
+  const out: Json = {};
+  if (!old || old.source === "custom") out.source = "custom";
+  const keepEmpty = (key: string) => {
+    const x = old?.[key];
+    if (isObject(x) && !Object.keys(x).length) out[key] = x;
+  };
+  if (v.transport === "stdio") {
+    if (isObject(old?.command)) {
+      // Zed's older shape stays the entry's shape.
+      const rest = isObject(extras.command) ? extras.command : {};
+      const cmd: Json = { path: v.command, args: v.args ?? [] };
+      if (v.env) cmd.env = v.env;
+      else if (isObject(old.command.env) && !Object.keys(old.command.env).length) cmd.env = {};
+      for (const [k, x] of Object.entries(rest)) if (!Object.hasOwn(cmd, k)) put(cmd, k, x);
+      out.command = cmd;
+    } else {
+      out.command = v.command;
+      // Zed requires `args` (it has no default).
+      out.args = v.args ?? [];
+      if (v.env) out.env = v.env;
+      else keepEmpty("env");
+    }
+    delete extras.command;
+  } else {
+    out.url = v.url;
+    if (v.headers) out.headers = v.headers;
+    else keepEmpty("headers");
+    if (v.oauth?.clientId !== undefined) {
+      const rest = isObject(extras.oauth) ? extras.oauth : {};
+      out.oauth = { client_id: v.oauth.clientId, ...rest };
+      delete extras.oauth;
+    }
+  }
+  if (v.toolTimeoutMs !== undefined) out.timeout = Math.ceil(v.toolTimeoutMs / 1000);
+  if (v.enabled === false) out.enabled = false;
+  else if (old?.enabled === true) out.enabled = true;
+  for (const [k, x] of Object.entries(extras)) if (!Object.hasOwn(out, k)) put(out, k, x);
+  return old ? out : ordered(out, KEY_ORDER);
+}
+
+/** The parts of a value this file holds: own extras, minimal empties. */
+function filePart(v: McpServer): McpServer {
+  const own = v.extras?.[ID];
+  const { extras: _x, ...rest } = v;
+  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
+  if (out.enabled === true) delete out.enabled;
+  if (out.args?.length === 0) delete out.args;
+  if (out.env && !Object.keys(out.env).length) delete out.env;
+  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
+  return out;
+}
+
+function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
+  for (const item of items) lossyNotes(item, notes);
+  if (file.error) return undefined;
+  let body = file.body;
+  if (file.text === undefined) {
+    if (!items.length) return undefined;
+    const fresh: Json = {};
+    for (const item of items) put(fresh, item.name, buildEntry(item.value, undefined));
+    body = JSON.stringify({ context_servers: fresh }, null, 2) + "\n";
+  } else {
+    const want = new Set(items.map((i) => i.name));
+    for (const [name, raw] of Object.entries(file.servers)) {
+      if (!want.has(name) && validName(name) && readServer(raw)) {
+        body = editJson(body, ["context_servers", name], undefined);
+      }
+    }
+    for (const item of items) {
+      const raw = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
+      const current = readServer(raw);
+      if (raw !== undefined && !current) {
+        // Most likely an extension's settings: they are the user's, and stay.
+        notes.push({
+          item: itemKey(item),
+          message: `${file.path} has an entry "${item.name}" that is not a server aisync can ` +
+            "read (an extension's settings?); it stays as it is and the server is not written",
+        });
+        continue;
+      }
+      if (current && sameValue(current, filePart(item.value))) continue;
+      const old = isObject(raw) ? raw : undefined;
+      body = editJson(body, ["context_servers", item.name], buildEntry(item.value, old));
+    }
+  }
+  try {
+    parseSettings(body, file.path);
+  } catch {
+    return undefined;
+  }
+  const content = file.bom + body;
+  return content === file.text ? undefined : { path: file.path, content };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function filled(v: unknown): v is string {
+  return typeof v === "string" && v !== "";
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+/** Item names may not be empty, longer than 200 or hold control characters. */
+function validName(name: string): boolean {
+  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
+}
+
+function lineCol(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
+}
+
+/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
+function ordered(obj: Json, order: string[]): Json {
+  const rank = (k: string) => {
+    const i = order.indexOf(k);
+    return i < 0 ? order.length : i;
+  };
+  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
+    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
+  const out: Json = {};
+  for (const [k] of keys) put(out, k, obj[k]);
+  return out;
+}
+
+/** Sets an own property, even one named `__proto__` (server and variable names are data). */
+function put(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
