@@ -53,6 +53,8 @@ const http = fc.record({
 }).map((v) => prune(v));
 
 type Edit =
+  | { op: "command"; client: Client; name: string; body?: string; description?: string }
+  | { op: "skill"; client: Client; name: string; text?: string; blob?: number[] }
   | { op: "put"; client: Client; name: string; value: Record<string, unknown> }
   | { op: "delete"; client: Client; name: string }
   | { op: "rename"; client: Client; name: string; to: string }
@@ -60,6 +62,24 @@ type Edit =
 
 const client = fc.constantFrom(...CLIENTS);
 const edit: fc.Arbitrary<Edit> = fc.oneof(
+  // A command (body without placeholders every client expands alike), or its deletion.
+  fc.record({
+    op: fc.constant("command" as const),
+    client,
+    name: fc.constantFrom("review", "explain"),
+    body: fc.option(fc.array(word, { minLength: 1, maxLength: 3 }).map((l) => `${l.join(" ")}\n`), {
+      nil: undefined,
+    }),
+    description: fc.option(word, { nil: undefined }),
+  }),
+  // A skill with a binary file, or its deletion.
+  fc.record({
+    op: fc.constant("skill" as const),
+    client,
+    name: fc.constantFrom("tidy", "lint"),
+    text: fc.option(word, { nil: undefined }),
+    blob: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 16 }),
+  }),
   fc.record({ op: fc.constant("put" as const), client, name, value: fc.oneof(stdio, http) }),
   fc.record({ op: fc.constant("delete" as const), client, name }),
   fc.record({ op: fc.constant("rename" as const), client, name, to: name }),
@@ -95,6 +115,34 @@ async function applyEdit(s: Sandbox, e: Edit) {
     if (!it || e.to === e.name) return;
     items = items.filter((i) => itemKey(i) !== key(e.name) && itemKey(i) !== key(e.to));
     items.push({ ...it, name: e.to });
+  } else if (e.op === "command") {
+    if (!kinds(s, e.client).includes("command")) return;
+    items = items.filter((i) => !(i.kind === "command" && i.name === e.name));
+    if (e.body !== undefined) {
+      items.push({
+        kind: "command",
+        scope: "user",
+        name: e.name,
+        value: { body: e.body, ...(e.description ? { description: e.description } : {}) },
+      });
+    }
+  } else if (e.op === "skill") {
+    if (!kinds(s, e.client).includes("skill")) return;
+    items = items.filter((i) => !(i.kind === "skill" && i.name === e.name));
+    if (e.text !== undefined) {
+      const md = `---\nname: ${e.name}\ndescription: ${e.text}\n---\n\n${e.text}\n`;
+      items.push({
+        kind: "skill",
+        scope: "user",
+        name: e.name,
+        value: {
+          files: {
+            "SKILL.md": { base64: btoa(md), mode: 0o644 },
+            "data.bin": { base64: btoa(String.fromCharCode(...e.blob!)), mode: 0o644 },
+          },
+        },
+      });
+    }
   } else {
     items = items.filter((i) => !(i.kind === "instructions" && i.scope === "user"));
     items.push({ kind: "instructions", scope: "user", name: "main", value: { text: e.text } });
@@ -104,9 +152,18 @@ async function applyEdit(s: Sandbox, e: Edit) {
     if (w.content === null) await Deno.remove(w.path).catch(() => {});
     else {
       await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
+      await Deno.writeFile(
+        w.path,
+        w.encoding === "base64"
+          ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+          : new TextEncoder().encode(w.content),
+      );
     }
   }
+}
+
+function kinds(s: Sandbox, id: string): string[] {
+  return s.app.host.plugins.find((p) => p.id === id)?.manifest.kinds ?? [];
 }
 
 async function canonical(s: Sandbox, c: Client): Promise<string> {
@@ -129,6 +186,7 @@ Deno.test("Engine property: random edits in random clients converge everywhere a
       async (steps) => {
         const s = await sandbox(
           Object.fromEntries(Object.entries(MARKERS).map(([p, m]) => [p, m.text])),
+          { only: [...CLIENTS] },
         );
         try {
           await s.app.engine.sync();

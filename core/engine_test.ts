@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { itemKey } from "./schema.ts";
 import { sandbox } from "./testing.ts";
+
+/** The four clients of the sync engine (the other plugins' policies are off: quicker). */
+const open = (files: Record<string, string>) =>
+  sandbox(files, { only: ["claude_code", "codex", "qwen_code", "rovo_dev"] });
 import type { Sandbox } from "./testing.ts";
 
 const CLAUDE = `{
@@ -45,7 +49,7 @@ function plain(v: unknown) {
 }
 
 Deno.test("Engine: first sync unions every client; a second sync is a no-op", async () => {
-  const s = await sandbox({
+  const s = await open({
     "~/.claude.json": CLAUDE,
     "~/.codex/config.toml": CODEX,
     "~/.claude/CLAUDE.md": "# Be kind\n",
@@ -91,7 +95,7 @@ Deno.test("Engine: first sync unions every client; a second sync is a no-op", as
 });
 
 Deno.test("Engine: a one-sided change propagates, a deletion propagates", async () => {
-  const s = await sandbox({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {
     await s.app.engine.sync();
     const codex = (await s.read("~/.codex/config.toml"))!;
@@ -123,7 +127,7 @@ Deno.test("Engine: a one-sided change propagates, a deletion propagates", async 
 });
 
 Deno.test("Engine: two clients changing one field differently make a conflict; nothing is overwritten", async () => {
-  const s = await sandbox({ "~/.claude.json": CLAUDE });
+  const s = await open({ "~/.claude.json": CLAUDE });
   try {
     await s.app.engine.sync();
     const claude = JSON.parse((await s.read("~/.claude.json"))!);
@@ -168,14 +172,14 @@ Deno.test("Engine: first-run same name with different values is a conflict unles
     "~/.qwen/settings.json":
       `{"mcpServers": {"fs": {"command": "uvx", "args": ["srv"]}}, "$version": 4}\n`,
   };
-  const s = await sandbox(files);
+  const s = await open(files);
   try {
     const r = await s.app.engine.sync();
     assert.deepEqual(r.conflicts.map((c) => c.key), ["mcp:user:fs"]);
   } finally {
     await s.close();
   }
-  const p = await sandbox(files);
+  const p = await open(files);
   try {
     const r = await p.app.engine.sync({ prefer: "qwen_code" });
     assert.deepEqual(r.conflicts, []);
@@ -189,7 +193,7 @@ Deno.test("Engine: first-run same name with different values is a conflict unles
 });
 
 Deno.test("Engine: an SSE server does not conflict with Codex, which can only say HTTP", async () => {
-  const s = await sandbox({
+  const s = await open({
     "~/.claude.json":
       `{"mcpServers": {"events": {"type": "sse", "url": "http://127.0.0.1:59999/sse"}}}\n`,
     "~/.codex/config.toml": `[mcp_servers.events]\nurl = "http://127.0.0.1:59999/sse"\n`,
@@ -213,7 +217,7 @@ Deno.test("Engine: an SSE server does not conflict with Codex, which can only sa
 });
 
 Deno.test("Engine: a file that fails to parse is never written; the others still sync", async () => {
-  const s = await sandbox({ "~/.codex/config.toml": CODEX });
+  const s = await open({ "~/.codex/config.toml": CODEX });
   try {
     const broken = '{\n  "mcpServers": {\n    "x": {"command": "a"\n';
     await s.write("~/.claude.json", broken);
@@ -232,7 +236,7 @@ Deno.test("Engine: a file that fails to parse is never written; the others still
 });
 
 Deno.test("Engine: a project's AGENTS.md shared by Codex and Rovo Dev is one item and one write", async () => {
-  const s = await sandbox({ "{project}/CLAUDE.md": "Use tabs.\n" });
+  const s = await open({ "{project}/CLAUDE.md": "Use tabs.\n" });
   try {
     const r = await s.app.engine.sync();
     assert.deepEqual(r.errors, []);
@@ -255,7 +259,7 @@ Deno.test("Engine: a project's AGENTS.md shared by Codex and Rovo Dev is one ite
 });
 
 Deno.test("Engine: dry run writes nothing; backups restore the old bytes", async () => {
-  const s = await sandbox({
+  const s = await open({
     "~/.claude.json": CLAUDE,
     "~/.qwen/settings.json": '{\n  // mine\n  "$version": 4\n}\n',
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import { type App, openApp } from "./app.ts";
+import { Policy } from "./state.ts";
 
 /** A temp home + data dir with an opened app. */
 export interface Sandbox {
@@ -20,7 +21,13 @@ export interface Sandbox {
 }
 
 /** Opens aisync over a fresh temporary home with one registered project. */
-export async function sandbox(files: Record<string, string> = {}): Promise<Sandbox> {
+export async function sandbox(
+  files: Record<string, string> = {},
+  options: {
+    /** Sync only these clients (the others' policies are switched off: faster tests). */
+    only?: string[];
+  } = {},
+): Promise<Sandbox> {
   const root = await Deno.makeTempDir({ prefix: "aisync-test-" });
   const home = `${root}/home`, project = `${root}/project`;
   await Deno.mkdir(home, { recursive: true });
@@ -35,6 +42,13 @@ export async function sandbox(files: Record<string, string> = {}): Promise<Sandb
   for (const [p, t] of Object.entries(files)) await write(p, t);
   const app = await openApp({ home, dataDir: `${root}/data`, env: {}, timeoutMs: 30_000 });
   await app.state.addProject(project, "registered");
+  if (options.only) {
+    for (const p of app.host.plugins) {
+      if (!options.only.includes(p.id)) {
+        await app.state.setPolicy(p.id, Policy.parse({ enabled: false }));
+      }
+    }
+  }
   return {
     root,
     home,
