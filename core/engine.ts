@@ -732,7 +732,7 @@ export class Engine {
  * where the plugin gave a lossy note. Anything else is a plugin bug, and nothing is written.
  */
 /** Hashes a declared path: a file, or every file below a folder (skills, commands). */
-async function hashTree(path: string, into: Map<string, string>): Promise<void> {
+async function hashTree(path: string, into: Map<string, string>, depth = 0): Promise<void> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -744,10 +744,10 @@ async function hashTree(path: string, into: Map<string, string>): Promise<void> 
     into.set(path, await fileHash(path));
     return;
   }
-  for await (const e of Deno.readDir(path)) {
-    if (e.isSymlink) continue;
-    await hashTree(`${path}/${e.name}`, into);
-  }
+  // Symlinks are followed, as the plugins' reads follow them (a linked skill folder is common);
+  // the depth bound stops a link cycle.
+  if (depth > 16) return;
+  for await (const e of Deno.readDir(path)) await hashTree(`${path}/${e.name}`, into, depth + 1);
 }
 
 /** True when the client's read is exactly the desired set (and it read without errors). */

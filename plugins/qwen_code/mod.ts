@@ -1,5 +1,7 @@
 /**
- * Qwen Code: MCP servers in `settings.json` (user and project) and the `QWEN.md` memory files.
+ * Qwen Code: MCP servers in `settings.json` (user and project), the `QWEN.md` memory files, and
+ * custom commands, subagents and skills in `commands/`, `agents/` and `skills/` of `~/.qwen`
+ * (`$QWEN_HOME`) and of each project's `.qwen` (see `commands.ts` and `skills.ts`).
  *
  * What this plugin relies on, checked in the bundled source of Qwen Code 0.24.4 and with its CLI:
  *
@@ -30,6 +32,8 @@ import {
   sameValue,
 } from "../_contract.ts";
 import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
+import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
+import { planSkills, readSkills, skillItems, type SkillRules, type SkillScope } from "./skills.ts";
 
 const ID = "qwen_code";
 const BOM = "\uFEFF";
@@ -89,6 +93,9 @@ export default definePlugin({
     for (const path of [ctx.paths.settings, ctx.paths.instructions]) {
       if ((await ctx.files.read(path)) !== undefined) return { installed: true };
     }
+    for (const path of [ctx.paths.commands, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
     return { installed: false };
   },
 
@@ -105,6 +112,15 @@ export default definePlugin({
       if (text !== undefined) {
         items.push({ kind: "instructions", scope: s.scope, name: "main", value: { text } });
       }
+    }
+    const folders = await loadFolders(ctx);
+    for (const s of folders.md) {
+      items.push(...mdItems(s));
+      errors.push(...s.errors);
+    }
+    for (const s of folders.skills) {
+      items.push(...skillItems(s));
+      errors.push(...s.errors);
     }
     return errors.length ? { items, errors } : { items };
   },
@@ -138,9 +154,67 @@ export default definePlugin({
         writes.push({ path: s.instructions, content: null });
       }
     }
+    const folders = await loadFolders(ctx);
+    for (const s of folders.md) {
+      const mine = desired.items.filter((i): i is Extract<Item, { kind: "command" | "subagent" }> =>
+        i.kind === s.kind && i.scope === s.scope
+      );
+      writes.push(...planMdScope(s, mine, notes));
+    }
+    for (const s of folders.skills) {
+      const mine = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
+        i.kind === "skill" && i.scope === s.scope
+      );
+      writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
+    }
+    for (const item of desired.items) {
+      const why = folders.skipped.get(`${item.kind}:${item.scope}`);
+      if (why) notes.push({ item: itemKey(item), message: `${why}; the item was not written` });
+    }
     return { writes, notes };
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+const SKILL_RULES: SkillRules = {
+  client: "Qwen Code",
+  // Qwen's own install leftovers (`SkillManager.loadSkillsFromDir`).
+  refuse: (name) =>
+    /\.(backup|installing)-\d+-\d+$/.test(name)
+      ? "Qwen Code skips folders named like its install leftovers"
+      : undefined,
+};
+
+/** Every scope's commands, agents and skills folders that Qwen reads, read. */
+async function loadFolders(
+  ctx: Context,
+): Promise<{ md: MdScope[]; skills: SkillScope[]; skipped: Map<string, string> }> {
+  const md: MdScope[] = [];
+  const skills: SkillScope[] = [];
+  const skipped = new Map<string, string>();
+  md.push(await readMdScope(ctx, "command", ctx.paths.commands, "user"));
+  md.push(await readMdScope(ctx, "subagent", ctx.paths.agents, "user"));
+  skills.push(await readSkills(ctx, ctx.paths.skills, "user", SKILL_RULES));
+  const home = trimSlash(ctx.home);
+  for (const p of ctx.projects) {
+    const scope = `project:${p.root}`;
+    const atHome = trimSlash(p.root) === home;
+    // The project's commands folder is the user's when the project is the home folder.
+    if (p.paths.commands === ctx.paths.commands) {
+      skipped.set(`command:${scope}`, "this project's commands folder is the user's");
+    } else md.push(await readMdScope(ctx, "command", p.paths.commands, scope));
+    // Qwen skips project subagents and skills when the project is the home folder.
+    if (atHome || p.paths.agents === ctx.paths.agents) {
+      skipped.set(`subagent:${scope}`, "Qwen Code reads no project subagents in the home folder");
+    } else md.push(await readMdScope(ctx, "subagent", p.paths.agents, scope));
+    if (atHome || p.paths.skills === ctx.paths.skills) {
+      skipped.set(`skill:${scope}`, "Qwen Code reads no project skills in the home folder");
+    } else skills.push(await readSkills(ctx, p.paths.skills, scope, SKILL_RULES));
+  }
+  return { md, skills, skipped };
+}
 
 function scopeFiles(ctx: Context): ScopeFiles[] {
   const out: ScopeFiles[] = [{

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
-import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import {
+  type Command,
+  type Context,
+  type Item,
+  itemKey,
+  type McpServer,
+  type PlanResult,
+  type Subagent,
+} from "../_contract.ts";
+import { fromQwen, toQwen } from "./commands.ts";
 
 runConformance("qwen_code");
 
@@ -862,5 +871,571 @@ Deno.test({
     assert.match(reconnect, /off: Skipped - server is excluded in settings \(mcp\.excluded\)/);
     // Qwen did not rewrite the file ("$version": 4 is there).
     assert.equal(await Deno.readTextFile(t.user), before);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+type Files = Record<string, string | Uint8Array>;
+
+/** A temp home and project holding `files` (text or bytes; keys start with home/ or project/). */
+async function folders(files: Files, env: Record<string, string> = {}) {
+  const t = await setup();
+  for (const [rel, data] of Object.entries(files)) {
+    const path = `${t.root}/${rel}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    if (typeof data === "string") await Deno.writeTextFile(path, data);
+    else await Deno.writeFile(path, data);
+  }
+  const ctx = contextFor(manifest, t.home, [t.project], env);
+  return {
+    ...t,
+    ctx,
+    text: (rel: string) => Deno.readTextFile(`${t.root}/${rel}`).catch(() => undefined),
+    async apply(items: Item[]): Promise<PlanResult> {
+      const plan = await plugin.plan({ items }, ctx);
+      await writeAll(plan);
+      return plan;
+    },
+    async items(kind?: string): Promise<Item[]> {
+      const r = await plugin.read(ctx);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      return r.items.filter((i) => kind === undefined || i.kind === kind);
+    },
+  };
+}
+
+async function writeAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path);
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+function command(scope: string, name: string, value: Command): Item {
+  return { kind: "command", scope, name, value };
+}
+
+function agent(scope: string, name: string, value: Subagent): Item {
+  return { kind: "subagent", scope, name, value };
+}
+
+function valueOf(items: Item[], kind: string, name: string): unknown {
+  return items.find((i) => i.kind === kind && i.name === name)?.value;
+}
+
+const b64 = (bytes: Uint8Array | string) =>
+  btoa(
+    String.fromCharCode(...(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes)),
+  );
+
+Deno.test("qwen_code reads Markdown and TOML commands; Markdown hides TOML of a name", async () => {
+  await using t = await folders({
+    "home/.qwen/commands/git/commit.md": "---\ndescription: Commit\nargument-hint: <msg>\n" +
+      "when_to_use: after changes\n---\n\nCommit: {{args}}\n",
+    "home/.qwen/commands/legacy.toml":
+      '# old\ndescription = "Old"\nprompt = """\nSummarise {{args}}\n"""\n' +
+      'owner = "me"\n',
+    "home/.qwen/commands/both.toml": 'prompt = "from TOML"\n',
+    "home/.qwen/commands/both.md": "from Markdown\n",
+    "home/.qwen/commands/odd:name.md": "colon in a file name\n",
+    "project/.qwen/commands/deploy.md": "Deploy {{args}}\n",
+  });
+  const items = await t.items("command");
+  assert.deepEqual(
+    items.map(itemKey).sort(),
+    [
+      "command:user:both",
+      "command:user:git:commit",
+      "command:user:legacy",
+      "command:user:odd_name",
+      `command:${t.pscope}:deploy`,
+    ].sort(),
+  );
+  assert.deepEqual(valueOf(items, "command", "git:commit"), {
+    description: "Commit",
+    argumentHint: "<msg>",
+    body: "Commit: $ARGUMENTS\n",
+    extras: { qwen_code: { when_to_use: "after changes" } },
+  });
+  assert.deepEqual(valueOf(items, "command", "legacy"), {
+    description: "Old",
+    body: "Summarise $ARGUMENTS\n",
+    extras: { qwen_code: { owner: "me" } },
+  });
+  assert.deepEqual(valueOf(items, "command", "both"), { body: "from Markdown\n" });
+  // Removing a command removes the hidden TOML file of its name too.
+  const plan = await plugin.plan({ items: items.filter((i) => i.name !== "both") }, t.ctx);
+  assert.deepEqual(plan.writes.map((w) => [w.path.slice(t.root.length), w.content]).sort(), [
+    ["/home/.qwen/commands/both.md", null],
+    ["/home/.qwen/commands/both.toml", null],
+  ]);
+});
+
+Deno.test("qwen_code writes new commands as Markdown and keeps a TOML command TOML", async () => {
+  await using t = await folders({
+    "home/.qwen/commands/legacy.toml":
+      '# Summarise things\nprompt = """\nSummarise {{args}}\n"""  # the prompt\nowner = "me"\n' +
+      "\n[meta]\nx = 1\n",
+  });
+  const [legacy] = await t.items("command");
+  const plan = await t.apply([
+    command("user", "legacy", {
+      ...(legacy.value as Command),
+      description: 'Summarise "it"',
+      argumentHint: "<what>",
+      body: 'Summarise $ARGUMENTS.\nEnd with a "quote"',
+    }),
+    command(t.pscope, "git:commit", {
+      description: "Commit: staged",
+      argumentHint: "[message]",
+      body: "Commit with $ARGUMENTS.\n",
+      extras: { qwen_code: { "disable-model-invocation": true }, claude_code: { model: "x" } },
+    }),
+  ]);
+  assert.deepEqual(plan.notes, [{
+    item: "command:user:legacy",
+    field: "argumentHint",
+    message: "Qwen Code's TOML commands have no argument hint (a Markdown command has); it " +
+      "was not written",
+  }]);
+  assert.equal(
+    await t.text("home/.qwen/commands/legacy.toml"),
+    '# Summarise things\ndescription = "Summarise \\"it\\""\nprompt = """\nSummarise {{args}}.\n' +
+      'End with a "quote\\""""  # the prompt\nowner = "me"\n\n[meta]\nx = 1\n',
+  );
+  assert.equal(
+    await t.text("project/.qwen/commands/git/commit.md"),
+    '---\ndescription: "Commit: staged"\nargument-hint: "[message]"\n' +
+      "disable-model-invocation: true\n---\n\nCommit with {{args}}.\n",
+  );
+  const back = await t.items("command");
+  assert.deepEqual(valueOf(back, "command", "legacy"), {
+    description: 'Summarise "it"',
+    body: 'Summarise $ARGUMENTS.\nEnd with a "quote"',
+    extras: { qwen_code: { owner: "me", meta: { x: 1 } } },
+  });
+  assert.deepEqual((await plugin.plan({ items: back }, t.ctx)).writes, []);
+  // Removing the description removes its line only.
+  await t.apply([
+    ...back.filter((i) => i.name !== "legacy"),
+    command("user", "legacy", {
+      body: 'Summarise $ARGUMENTS.\nEnd with a "quote"',
+      extras: { qwen_code: { owner: "me", meta: { x: 1 } } },
+    }),
+  ]);
+  assert.equal(
+    await t.text("home/.qwen/commands/legacy.toml"),
+    '# Summarise things\nprompt = """\nSummarise {{args}}.\nEnd with a "quote\\""""  # the prompt\n' +
+      'owner = "me"\n\n[meta]\nx = 1\n',
+  );
+});
+
+Deno.test("qwen_code translates placeholders both ways, with notes for what Qwen cannot say", () => {
+  // Qwen → canonical → Qwen.
+  const table: [string, string][] = [
+    ["Hi {{args}}", "Hi $ARGUMENTS"],
+    ["!{git log {{args}}} and !{echo $ARGUMENTS}", "!{git log $ARGUMENTS} and !{echo $ARGUMENTS}"],
+    ["plain $ARGUMENTS, $1 and $ARGUMENTS[0]", "plain \\$ARGUMENTS, \\$1 and \\$ARGUMENTS[0]"],
+    ["costs $5 !{echo $1}", "costs \\$5 !{echo \\$1}"],
+    ["@{docs/a.md} !{ls} {braces} $HOME", "@{docs/a.md} !{ls} {braces} $HOME"],
+  ];
+  for (const [raw, canon] of table) {
+    assert.equal(fromQwen(raw), canon, raw);
+    const notes: string[] = [];
+    const back = toQwen(canon, (m) => notes.push(m));
+    assert.equal(fromQwen(back), canon, `${raw} round trip`);
+    if (!raw.includes("$ARGUMENTS}")) assert.equal(back, raw);
+    assert.deepEqual(notes, []);
+  }
+  // Canonical (Claude Code's) → Qwen, lossy.
+  const lossy: [string, string, RegExp][] = [
+    [
+      "Fix $ARGUMENTS[0] on $ARGUMENTS[1]",
+      "Fix {{args}} on {{args}}",
+      /only \{\{args\}\}.*"\$ARGUMENTS\[0\]", "\$ARGUMENTS\[1\]"/,
+    ],
+    ["Fix $0", "Fix {{args}}", /"\$0" became \{\{args\}\}/],
+    ["Status: !`git status`", "Status: !`git status`", /does not run Claude Code's "!`…`"/],
+    [
+      "Dir ${CLAUDE_SKILL_DIR}/x",
+      "Dir ${CLAUDE_SKILL_DIR}/x",
+      /does not expand \$\{CLAUDE_SKILL_DIR\}/,
+    ],
+    ["literal {{args}}", "literal {{args}}", /Qwen replaces it with the arguments/],
+    ["!{echo \\$ARGUMENTS}", "!{echo $ARGUMENTS}", /replaces "\$ARGUMENTS" inside "!\{…\}"/],
+  ];
+  for (const [canon, qwen, why] of lossy) {
+    const notes: string[] = [];
+    assert.equal(toQwen(canon, (m) => notes.push(m)), qwen, canon);
+    assert.match(notes.join("\n"), why, canon);
+  }
+});
+
+Deno.test("qwen_code notes placeholders it cannot keep, and the item still reads back", async () => {
+  await using t = await folders({});
+  const plan = await t.apply([
+    command("user", "fix", { description: "Fix", body: "Fix issue $ARGUMENTS[0] ($0).\n" }),
+  ]);
+  assert.deepEqual(plan.notes.map((n) => [n.item, n.field]), [["command:user:fix", "body"]]);
+  assert.equal(
+    await t.text("home/.qwen/commands/fix.md"),
+    "---\ndescription: Fix\n---\n\nFix issue {{args}} ({{args}}).\n",
+  );
+  assert.deepEqual(valueOf(await t.items("command"), "command", "fix"), {
+    description: "Fix",
+    body: "Fix issue $ARGUMENTS ($ARGUMENTS).\n",
+  });
+});
+
+Deno.test("qwen_code reports bad commands and agents with their file and changes nothing", async () => {
+  await using t = await folders({
+    "home/.qwen/commands/noprompt.toml": '# no prompt\ndescription = "x"\n',
+    "home/.qwen/commands/good.md": "Good {{args}}\n",
+    "project/.qwen/commands/hint.md": "---\nargument-hint: [a, b]\n---\nx\n",
+    "project/.qwen/commands/toml-desc.toml": 'prompt = "p"\ndescription = 3\n',
+    "home/.qwen/agents/bad.md":
+      "---\nname: bad\ndescription: [unclosed\n---\nYou are bad at YAML.\n",
+  });
+  const r = await plugin.read(t.ctx);
+  const errors = (r.errors ?? []).map((e) => ({ ...e, file: e.file.slice(t.root.length) }));
+  assert.deepEqual(errors.map((e) => [e.file, e.line, e.scopes, e.kinds]), [
+    ["/home/.qwen/commands/noprompt.toml", undefined, ["user"], ["command"]],
+    ["/home/.qwen/agents/bad.md", 4, ["user"], ["subagent"]],
+    ["/project/.qwen/commands/hint.md", undefined, [t.pscope], ["command"]],
+    ["/project/.qwen/commands/toml-desc.toml", 2, [t.pscope], ["command"]],
+  ]);
+  assert.match(errors[0].message, /noprompt\.toml": a TOML command needs a "prompt"/);
+  assert.match(errors[2].message, /"argument-hint" must be a string/);
+  assert.match(errors[3].message, /"description" must be a string/);
+  // Nothing of a broken kind and scope is planned: not even the removal of "good".
+  const plan = await plugin.plan({ items: [] }, t.ctx);
+  assert.deepEqual(plan.writes, []);
+});
+
+Deno.test("qwen_code maps subagent tools to Qwen's names and keeps the file's spelling", async () => {
+  await using t = await folders({
+    "home/.qwen/agents/reviewer.md": "---\nname: reviewer\ndescription: Reviews\n" +
+      "tools: read_file, Grep, run_shell_command, mcp__gh__search, save_memory\n" +
+      "approvalMode: auto-edit\n---\n\nYou review code.\n",
+    "home/.qwen/agents/nested/ignored.md": "---\nname: ignored\ndescription: x\n---\nsub-folder\n",
+    "home/.qwen/agents/plain.md": "No frontmatter: Qwen does not load it.\n",
+  });
+  const items = await t.items("subagent");
+  assert.deepEqual(items.map((i) => i.name), ["reviewer"]);
+  assert.deepEqual(items[0].value, {
+    description: "Reviews",
+    tools: ["Read", "Grep", "Bash", "mcp__gh__search", "save_memory"],
+    body: "You review code.\n",
+    extras: { qwen_code: { approvalMode: "auto-edit" } },
+  });
+  assert.deepEqual((await plugin.plan({ items }, t.ctx)).writes, []);
+  // Canonical (Claude Code's) names become Qwen's; what Qwen cannot use is noted.
+  const plan = await t.apply([
+    agent("user", "reviewer", {
+      ...(items[0].value as Subagent),
+      tools: [
+        "Read",
+        "Write",
+        "Bash",
+        "TodoWrite",
+        "LS",
+        "Edit",
+        "WebFetch",
+        "BashOutput",
+        "Bash(git log:*)",
+      ],
+    }),
+    agent(t.pscope, "helper", {
+      description: "Helps",
+      model: "sonnet",
+      body: "You help people.\n",
+    }),
+    agent("user", "x", { description: "Short", body: "Hi.\n" }),
+  ]);
+  assert.equal(
+    await t.text("home/.qwen/agents/reviewer.md"),
+    "---\nname: reviewer\ndescription: Reviews\ntools: ReadFile, WriteFile, Shell, TodoList, " +
+      "ListFiles, Edit, WebFetch, BashOutput, Bash(git log:*)\napprovalMode: auto-edit\n---\n\n" +
+      "You review code.\n",
+  );
+  assert.equal(
+    await t.text("project/.qwen/agents/helper.md"),
+    "---\nname: helper\ndescription: Helps\nmodel: sonnet\n---\n\nYou help people.\n",
+  );
+  assert.deepEqual(plan.notes.map((n) => [n.item, n.field, n.message]), [
+    [
+      "subagent:user:reviewer",
+      "tools",
+      'Qwen Code has no tool like "BashOutput"; it stays in the list and Qwen ignores it',
+    ],
+    [
+      "subagent:user:reviewer",
+      "tools",
+      'Qwen Code\'s subagent tools are plain tool names: "Bash(git log:*)" stays in the list and Qwen ignores it',
+    ],
+    [
+      "subagent:user:x",
+      "name",
+      "Qwen Code does not load this subagent: a name has 2 to 50 characters",
+    ],
+    [
+      "subagent:user:x",
+      "body",
+      "Qwen Code does not load a subagent whose prompt is shorter than 10 characters",
+    ],
+    [
+      `subagent:${t.pscope}:helper`,
+      "model",
+      '"sonnet" is a Claude model: Qwen Code asks its own provider for a model of that name',
+    ],
+  ]);
+  const back = await t.items("subagent");
+  assert.deepEqual((valueOf(back, "subagent", "reviewer") as Subagent).tools, [
+    "Read",
+    "Write",
+    "Bash",
+    "TodoWrite",
+    "LS",
+    "Edit",
+    "WebFetch",
+    "BashOutput",
+    "Bash(git log:*)",
+  ]);
+  assert.ok(await t.text("home/.qwen/agents/plain.md"), "not a subagent: left alone");
+});
+
+Deno.test("qwen_code keeps skills byte for byte and skips Qwen's install leftovers", async () => {
+  const bin = new Uint8Array(256).map((_, i) => i);
+  await using t = await folders({
+    "home/.qwen/skills/tool.backup-1-2/SKILL.md": "---\nname: tool\n---\nleftover\n",
+  });
+  const skill = {
+    kind: "skill" as const,
+    scope: "user",
+    name: "tool",
+    value: {
+      files: {
+        "SKILL.md": {
+          base64: b64("---\nname: tool\ndescription: A tool\n---\nUse it.\n"),
+          mode: 0o644,
+        },
+        "bin/data.bin": { base64: b64(bin), mode: 0o600 },
+        "run.sh": { base64: b64("#!/bin/sh\n"), mode: 0o755 },
+      },
+    },
+  };
+  await t.apply([skill, { ...skill, scope: t.pscope }]);
+  assert.deepEqual(await Deno.readFile(`${t.home}/.qwen/skills/tool/bin/data.bin`), bin);
+  assert.equal((await Deno.stat(`${t.project}/.qwen/skills/tool/run.sh`)).mode! & 0o777, 0o755);
+  const back = await t.items("skill");
+  assert.deepEqual(back.map(itemKey).sort(), ["skill:user:tool", `skill:${t.pscope}:tool`].sort());
+  for (const i of back) assert.deepEqual(i.value, skill.value);
+  const plan = await plugin.plan({ items: [{ ...skill, name: "x.installing-1-2" }] }, t.ctx);
+  assert.match(plan.notes[0].message, /cannot keep a skill named "x\.installing-1-2"/);
+  assert.ok(await t.text("home/.qwen/skills/tool.backup-1-2/SKILL.md"), "leftovers stay");
+});
+
+Deno.test("qwen_code follows QWEN_HOME and skips project agents and skills in the home folder", async () => {
+  await using t = await folders({ "qh/commands/c.md": "From QWEN_HOME\n" });
+  const ctx = contextFor(manifest, t.home, [t.home], { QWEN_HOME: `${t.root}/qh` });
+  assert.equal(ctx.paths.agents, `${t.root}/qh/agents`);
+  assert.deepEqual(await plugin.detect(ctx), { installed: true });
+  assert.deepEqual((await plugin.read(ctx)).items.map(itemKey), ["command:user:c"]);
+  const home = `project:${t.home}`;
+  const plan = await plugin.plan({
+    items: [
+      command("user", "c", { body: "From QWEN_HOME\n" }),
+      command(home, "p", { body: "project command\n" }),
+      agent(home, "helper", { description: "d", body: "You help people.\n" }),
+    ],
+  }, ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${t.home}/.qwen/commands/p.md`]);
+  assert.deepEqual(plan.notes.map((n) => n.message), [
+    "Qwen Code reads no project subagents in the home folder; the item was not written",
+  ]);
+});
+
+Deno.test("qwen_code and claude_code carry a command across with the lossy parts noted", async () => {
+  const claude = await loadPlugin("claude_code");
+  await using t = await folders({
+    "home/.claude/commands/fix.md": "---\ndescription: Fix\narguments: [issue]\n---\n\n" +
+      "Fix $issue, see $ARGUMENTS.\n",
+  });
+  const cctx = contextFor(claude.manifest, t.home, [t.project]);
+  const items = (await claude.plugin.read(cctx)).items.filter((i) => i.kind === "command");
+  assert.deepEqual(items[0].value, {
+    description: "Fix",
+    body: "\nFix $ARGUMENTS[0], see $ARGUMENTS.\n".slice(1),
+    extras: { claude_code: { arguments: ["issue"] } },
+  });
+  const plan = await t.apply(items);
+  assert.equal(plan.notes.length, 1);
+  assert.equal(
+    await t.text("home/.qwen/commands/fix.md"),
+    "---\ndescription: Fix\n---\n\nFix {{args}}, see {{args}}.\n",
+  );
+  // Back from Qwen: what Qwen can say arrives; Claude's file keeps its own names.
+  const fromQwen = (await plugin.read(t.ctx)).items.filter((i) => i.kind === "command");
+  const again = await claude.plugin.plan({
+    items: fromQwen.map((i) =>
+      ({ ...i, value: { ...i.value, extras: { claude_code: { arguments: ["issue"] } } } }) as Item
+    ),
+  }, cctx);
+  assert.deepEqual(again.writes.map((w) => w.content), [
+    "---\ndescription: Fix\narguments: [issue]\n---\n\nFix $ARGUMENTS, see $ARGUMENTS.\n",
+  ]);
+});
+
+Deno.test({
+  name: "qwen_code reads every corpus command and subagent, and plan(read) writes nothing",
+  ignore: !(await exists(`${CORPUS}commands`)),
+  async fn(t) {
+    for (const [dir, where] of [["commands", "commands"], ["subagents", "agents"]]) {
+      for (
+        const e of [...Deno.readDirSync(`${CORPUS}${dir}`)].sort((a, b) => a.name < b.name ? -1 : 1)
+      ) {
+        const ext = e.name.endsWith(".toml") ? ".toml" : ".md";
+        await t.step(`${dir}/${e.name}`, async () => {
+          await using c = await folders({
+            [`project/.qwen/${where}/x${ext}`]: await Deno.readTextFile(
+              `${CORPUS}${dir}/${e.name}`,
+            ),
+          });
+          const r = await plugin.read(c.ctx);
+          for (const err of r.errors ?? []) {
+            assert.equal(err.file, `${c.project}/.qwen/${where}/x${ext}`);
+            assert.match(err.message, /^Cannot parse/);
+          }
+          assert.deepEqual((await plugin.plan({ items: r.items }, c.ctx)).writes, []);
+          // Qwen's and Gemini's TOML commands all have a prompt.
+          if (where === "commands" && ext === ".toml") assert.equal(r.items.length, 1);
+        });
+      }
+    }
+  },
+});
+
+const CLIENTS = Deno.env.get("AISYNC_CLIENTS_BIN") ??
+  "/root/.cache/aisync-ci/clients/node_modules/.bin";
+const NODE22_BIN = Deno.env.get("AISYNC_NODE22_BIN") ?? NODE22;
+const hasQwenBin = await exists(`${CLIENTS}/qwen`) && await exists(`${NODE22_BIN}/node`);
+
+/**
+ * Runs `qwen -o stream-json` once against an OpenAI-style API on loopback that answers every
+ * request with an error: Qwen prints its `init` message (the slash commands and agents it
+ * loaded) and sends the expanded prompt, which the fake API keeps.
+ */
+async function qwenOnce(home: string, cwd: string, prompt: string) {
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    requests.push(await req.text());
+    return Response.json({ error: { type: "invalid_request_error", message: "test" } }, {
+      status: 400,
+    });
+  });
+  try {
+    const out = await new Deno.Command(`${CLIENTS}/qwen`, {
+      args: [
+        "-o",
+        "stream-json",
+        "--auth-type",
+        "openai",
+        "--openai-api-key",
+        "test",
+        "--openai-base-url",
+        `http://127.0.0.1:${server.addr.port}/v1`,
+        "-m",
+        "test-model",
+        prompt,
+      ],
+      cwd,
+      clearEnv: true,
+      env: {
+        HOME: home,
+        PATH: `${NODE22_BIN}:/usr/bin:/bin`,
+        CI: "1",
+        NO_COLOR: "1",
+        TERM: "dumb",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(120_000),
+    }).output();
+    const init = new TextDecoder().decode(out.stdout).split("\n").map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return undefined;
+      }
+    }).find((m) => m?.type === "system" && m?.subtype === "init");
+    return { init, requests };
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test({
+  name: "qwen_code commands, subagents and skills are loaded by the real Qwen Code",
+  ignore: !hasQwenBin,
+  async fn() {
+    await using t = await folders({
+      "project/.qwen/commands/legacy.toml": '# kept as TOML\nprompt = "old {{args}}"\n',
+    });
+    const [legacy] = await t.items("command");
+    const plan = await t.apply([
+      command("user", "git:hello", {
+        description: "Say hello",
+        argumentHint: "<who>",
+        body: "MARK all=$ARGUMENTS literal=\\$ARGUMENTS first=$ARGUMENTS[0]\n",
+      }),
+      { ...legacy, value: { ...legacy.value, body: "MARK toml $ARGUMENTS" } } as Item,
+      agent("user", "aisync-reviewer", {
+        description: "Reviews code",
+        tools: ["Read", "Grep", "Bash"],
+        body: "You review code carefully.\n",
+      }),
+      {
+        kind: "skill",
+        scope: "user",
+        name: "aisync-skill",
+        value: {
+          files: {
+            "SKILL.md": {
+              base64: b64("---\nname: aisync-skill\ndescription: A test skill\n---\n\nDo it.\n"),
+              mode: 0o644,
+            },
+            "bin/x.bin": { base64: b64(new Uint8Array([0, 1, 254, 255])), mode: 0o755 },
+          },
+        },
+      },
+    ]);
+    // Only the position is lossy ($ARGUMENTS[0] became {{args}}).
+    assert.deepEqual(plan.notes.map((n) => n.item), ["command:user:git:hello"]);
+    assert.equal(
+      await t.text("project/.qwen/commands/legacy.toml"),
+      '# kept as TOML\nprompt = "MARK toml {{args}}"\n',
+    );
+    const { init, requests } = await qwenOnce(t.home, t.project, "/git:hello alpha beta");
+    assert.ok(init, "qwen printed its init message");
+    for (const name of ["git:hello", "legacy", "aisync-skill"]) {
+      assert.ok(init.slash_commands.includes(name), `${name} in ${init.slash_commands}`);
+    }
+    assert.ok(init.agents.includes("aisync-reviewer"), `agents: ${init.agents}`);
+    assert.ok(
+      requests.some((r) => r.includes("MARK all=alpha beta literal=$ARGUMENTS first=alpha beta")),
+      "the expanded command reached the model API",
+    );
+    const toml = await qwenOnce(t.home, t.project, "/legacy zeta");
+    assert.ok(toml.requests.some((r) => r.includes("MARK toml zeta")));
   },
 });
