@@ -54,6 +54,7 @@ const http = fc.record({
 
 type Edit =
   | { op: "command"; client: Client; name: string; body?: string; description?: string }
+  | { op: "subagent"; client: Client; name: string; body?: string; description: string }
   | { op: "skill"; client: Client; name: string; text?: string; blob?: number[] }
   | { op: "put"; client: Client; name: string; value: Record<string, unknown> }
   | { op: "delete"; client: Client; name: string }
@@ -71,6 +72,19 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
       nil: undefined,
     }),
     description: fc.option(word, { nil: undefined }),
+  }),
+  // A subagent (no tools or model: not every client has them), or its deletion.
+  fc.record({
+    op: fc.constant("subagent" as const),
+    client,
+    name: fc.constantFrom("reviewer", "planner"),
+    body: fc.option(
+      fc.array(word, { minLength: 2, maxLength: 4 }).map((l) => `You ${l.join(" ")}.\n`),
+      {
+        nil: undefined,
+      },
+    ),
+    description: word.map((w) => `Agent ${w}`),
   }),
   // A skill with a binary file, or its deletion.
   fc.record({
@@ -124,6 +138,17 @@ async function applyEdit(s: Sandbox, e: Edit) {
         scope: "user",
         name: e.name,
         value: { body: e.body, ...(e.description ? { description: e.description } : {}) },
+      });
+    }
+  } else if (e.op === "subagent") {
+    if (!kinds(s, e.client).includes("subagent")) return;
+    items = items.filter((i) => !(i.kind === "subagent" && i.name === e.name));
+    if (e.body !== undefined) {
+      items.push({
+        kind: "subagent",
+        scope: "user",
+        name: e.name,
+        value: { body: e.body, description: e.description },
       });
     }
   } else if (e.op === "skill") {
