@@ -117,8 +117,7 @@ export async function runCli(args: string[], out: Out = console): Promise<number
             }));
           }
           out.log(JSON.stringify(json, null, 2));
-        }
-        else printReport(report, out, dry);
+        } else printReport(report, out, dry);
         return exitCode(report);
       }
       case "watch":

@@ -58,7 +58,9 @@ async function lay(root: string) {
     const dir = await Deno.makeTempDir({ prefix: "aisync-crash-data-" });
     const app = await openApp({ home: `${dir}/nohome`, dataDir: dir, env: {} });
     for (const p of app.host.plugins) {
-      if (!CLIENTS.includes(p.id)) await app.state.setPolicy(p.id, Policy.parse({ enabled: false }));
+      if (!CLIENTS.includes(p.id)) {
+        await app.state.setPolicy(p.id, Policy.parse({ enabled: false }));
+      }
     }
     await app.close();
     return dir;

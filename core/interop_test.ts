@@ -52,7 +52,11 @@ const COMMAND: Item = {
   kind: "command",
   scope: "user",
   name: "review",
-  value: { description: "Review a file", argumentHint: "<file>", body: "Review $ARGUMENTS[0] carefully.\n" },
+  value: {
+    description: "Review a file",
+    argumentHint: "<file>",
+    body: "Review $ARGUMENTS[0] carefully.\n",
+  },
 };
 
 const SKILL: Item = {
@@ -61,8 +65,14 @@ const SKILL: Item = {
   name: "tidy",
   value: {
     files: {
-      "SKILL.md": { base64: btoa("---\nname: tidy\ndescription: Tidies code\n---\n\nTidy it.\n"), mode: 0o644 },
-      "logo.bin": { base64: btoa(String.fromCharCode(0x89, 0x50, 0x4e, 0x47, 0, 255)), mode: 0o644 },
+      "SKILL.md": {
+        base64: btoa("---\nname: tidy\ndescription: Tidies code\n---\n\nTidy it.\n"),
+        mode: 0o644,
+      },
+      "logo.bin": {
+        base64: btoa(String.fromCharCode(0x89, 0x50, 0x4e, 0x47, 0, 255)),
+        mode: 0o644,
+      },
     },
   },
 };
@@ -110,7 +120,9 @@ Deno.test("Interop matrix: each client's servers, command and skill reach every 
           const k = itemKey(server);
           // What the source itself could not say never reached the base.
           const inBase = (await s.app.state.base()).has(k);
-          if (inBase) assert.ok(seen.has(k) || noted.has(k), `${source.id} → ${target.id}: ${k} missing`);
+          if (inBase) {
+            assert.ok(seen.has(k) || noted.has(k), `${source.id} → ${target.id}: ${k} missing`);
+          }
         }
       }
     } finally {
