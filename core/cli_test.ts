@@ -56,6 +56,14 @@ Deno.test("CLI: status --json names the kind of every item; sync, history and re
       assert.notEqual(await Deno.readTextFile(w.path).catch(() => undefined), before);
     }
   } finally {
-    await Deno.remove(root, { recursive: true });
+    // The database's last writes may still be landing: retry, then leave the temp folder.
+    for (let i = 0; i < 10; i++) {
+      try {
+        await Deno.remove(root, { recursive: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 });
