@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { createTwoFilesPatch } from "diff";
-import { type App, openApp } from "./app.ts";
+import { type App, type AppOptions, openApp } from "./app.ts";
 import type { SyncReport } from "./engine.ts";
 import { hashContent } from "./files.ts";
 import { restoreBackup } from "./items.ts";
@@ -42,7 +42,12 @@ Exit codes: 0 in sync, 1 error, 2 conflicts pending.`;
 type Out = { log(s: string): void; error(s: string): void };
 
 /** Runs one CLI command; returns the exit code. */
-export async function runCli(args: string[], out: Out = console): Promise<number> {
+export async function runCli(
+  args: string[],
+  out: Out = console,
+  /** Where clients' files and aisync's state are (tests); the environment by default. */
+  appOptions: AppOptions = {},
+): Promise<number> {
   const [cmd, ...rest] = args;
   if (!cmd || cmd === "help" || cmd === "--help" || cmd === "-h") {
     out.log(USAGE);
@@ -50,7 +55,7 @@ export async function runCli(args: string[], out: Out = console): Promise<number
   }
   if (cmd === "export" || cmd === "import") {
     // These take their own flags (--format, --out, --to, filters): parsed in export_cli.ts.
-    const app = await openApp();
+    const app = await openApp(appOptions);
     try {
       return await runExportCli(app, cmd, rest, out);
     } finally {
@@ -83,7 +88,7 @@ export async function runCli(args: string[], out: Out = console): Promise<number
     const { serve } = await import("../routes/serve.ts");
     return await serve({ host: o.host, port: o.port ? Number(o.port) : undefined });
   }
-  const app = await openApp();
+  const app = await openApp(appOptions);
   try {
     switch (cmd) {
       case "clients":

@@ -108,11 +108,20 @@ Deno.test("A user plugin that reads outside its paths is stopped and reported", 
 
 Deno.test("plugins check runs a plugin folder in the sandbox over its testdata", async () => {
   const { lines, out } = capture();
-  const code = await runCli([
-    "plugins",
-    "check",
-    new URL("../plugins/codex", import.meta.url).pathname,
-  ], out);
-  assert.equal(code, 0, lines.join("\n"));
-  assert.ok(lines.some((l) => l.startsWith("ok   typical: read")), lines.join("\n"));
+  const root = await Deno.makeTempDir({ prefix: "aisync-check-" });
+  try {
+    const code = await runCli(
+      [
+        "plugins",
+        "check",
+        new URL("../plugins/codex", import.meta.url).pathname,
+      ],
+      out,
+      { home: `${root}/home`, dataDir: `${root}/data`, env: {} },
+    );
+    assert.equal(code, 0, lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("ok   typical: read")), lines.join("\n"));
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
 });
