@@ -307,8 +307,8 @@ export async function runWatch(
         log(`change in ${changed.join(", ")}: ${summary(r)}`);
         for (const w of r.writes) hashes.set(w.path, await hashContent(w.after, w.encoding));
       } catch (e) {
+        // The engine has published the error for the dashboard and the log.
         log(`sync failed: ${(e as Error).message}`);
-        app.bus.publish({ type: "error", source: "engine", message: (e as Error).message });
       }
       // New projects mean new paths to watch: restart the watcher.
       if (app.host.projects.join("\n") !== projectsBefore) inner.abort();

@@ -119,7 +119,11 @@ export class Engine {
         options = { ...options, prefer: p };
       }
     }
-    this.bus?.publish({ type: "sync.started", trigger: options.trigger ?? "cli" });
+    // A dry run (status, diff, a plan preview) is not a sync: the dashboard, log and metrics
+    // hear only of real ones (a started sync with no client states after it would leave every
+    // card on "syncing").
+    const bus = options.dryRun ? undefined : this.bus;
+    bus?.publish({ type: "sync.started", trigger: options.trigger ?? "cli" });
     let report: SyncReport | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
@@ -127,10 +131,14 @@ export class Engine {
         break;
       } catch (e) {
         // A client wrote one of its files between our read and our write: read again, plan again.
-        if (!(e instanceof StaleFileError) || attempt === MAX_ATTEMPTS) throw e;
+        if (!(e instanceof StaleFileError) || attempt === MAX_ATTEMPTS) {
+          // Every started sync ends with "finished" or an engine error, whoever called it.
+          bus?.publish({ type: "error", source: "engine", message: (e as Error).message });
+          throw e;
+        }
       }
     }
-    this.bus?.publish({
+    bus?.publish({
       type: "sync.finished",
       changes: report!.changes.length,
       writes: report!.writes.length,

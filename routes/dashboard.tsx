@@ -11,10 +11,8 @@ import { back, type Env, isFragment, page } from "./_web.ts";
 /** Runs a sync in the background and reports failures on the bus. */
 export function syncSoon(web: Env["Variables"]["web"], options: { approve?: string[] } = {}) {
   const { app } = web;
-  return app.engine.sync({ trigger: "web", ...options }).catch((e) => {
-    app.bus.publish({ type: "error", source: "engine", message: (e as Error).message });
-    throw e;
-  });
+  // A failure is published on the bus by the engine itself.
+  return app.engine.sync({ trigger: "web", ...options });
 }
 
 /** The dashboard routes. */
