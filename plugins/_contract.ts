@@ -43,6 +43,20 @@ export {
   parseYaml,
 } from "../core/editors.ts";
 
+// Helpers several plugins share: Markdown frontmatter, and skill folders kept byte for byte.
+export {
+  editFront,
+  isPlain,
+  joinMd,
+  parseFront,
+  put,
+  renderFront,
+  splitMd,
+} from "../core/frontmatter.ts";
+export type { Front, Json, MdFile } from "../core/frontmatter.ts";
+export { isFileName, planSkills, readSkills, skillItems } from "../core/skill_files.ts";
+export type { SkillRules, SkillScope } from "../core/skill_files.ts";
+
 /** The version of this contract; the host refuses plugins that declare another. */
 export const CONTRACT_VERSION = 1;
 

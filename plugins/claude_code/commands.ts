@@ -37,8 +37,8 @@ import {
   put,
   renderFront,
   splitMd,
-} from "./markdown.ts";
-import { isFileName } from "./skills.ts";
+} from "../_contract.ts";
+import { isFileName } from "../_contract.ts";
 
 const ID = "claude_code";
 const MAX_DEPTH = 16;

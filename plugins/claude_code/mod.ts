@@ -11,7 +11,7 @@
  *   where it lives; new project servers go to `.mcp.json`;
  * - instructions: `~/.claude/CLAUDE.md` and `<project>/CLAUDE.md`, whole files;
  * - commands, subagents and skills: `~/.claude/{commands,agents,skills}/` and
- *   `<project>/.claude/{commands,agents,skills}/` (see `commands.ts` and `skills.ts`).
+ *   `<project>/.claude/{commands,agents,skills}/` (see `commands.ts`, and the contract's skill helpers).
  *   `$CLAUDE_CONFIG_DIR` replaces `~/.claude`. Claude Code folded commands into skills, but
  *   `commands/` is still read (2.1.332 lists those commands), so commands stay commands.
  *
@@ -39,7 +39,13 @@ import {
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
-import { planSkills, readSkills, skillItems, type SkillRules, type SkillScope } from "./skills.ts";
+import {
+  planSkills,
+  readSkills,
+  skillItems,
+  type SkillRules,
+  type SkillScope,
+} from "../_contract.ts";
 
 const ID = "claude_code";
 

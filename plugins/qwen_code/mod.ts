@@ -1,7 +1,7 @@
 /**
  * Qwen Code: MCP servers in `settings.json` (user and project), the `QWEN.md` memory files, and
  * custom commands, subagents and skills in `commands/`, `agents/` and `skills/` of `~/.qwen`
- * (`$QWEN_HOME`) and of each project's `.qwen` (see `commands.ts` and `skills.ts`).
+ * (`$QWEN_HOME`) and of each project's `.qwen` (see `commands.ts`, and the contract's skill helpers).
  *
  * What this plugin relies on, checked in the bundled source of Qwen Code 0.24.4 and with its CLI:
  *
@@ -33,7 +33,13 @@ import {
 } from "../_contract.ts";
 import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
 import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
-import { planSkills, readSkills, skillItems, type SkillRules, type SkillScope } from "./skills.ts";
+import {
+  planSkills,
+  readSkills,
+  skillItems,
+  type SkillRules,
+  type SkillScope,
+} from "../_contract.ts";
 
 const ID = "qwen_code";
 const BOM = "\uFEFF";

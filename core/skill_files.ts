@@ -3,20 +3,12 @@
  * too) is read as base64 with its permission bits; a plan writes the files whose bytes differ and
  * removes the files that are no longer in the skill.
  *
- * The same file is in `plugins/claude_code/` and `plugins/qwen_code/` (a plugin imports only its
- * own folder and the contract); keep the two copies identical.
+ * Shared by the plugins through the contract.
  *
  * @module
  */
-import {
-  type Context,
-  type Item,
-  itemKey,
-  type Note,
-  type PlannedWrite,
-  type ReadError,
-  type Skill,
-} from "../_contract.ts";
+import type { Context, PlannedWrite, ReadError } from "../plugins/_contract.ts";
+import { type Item, itemKey, type Note, type Skill } from "./schema.ts";
 
 type SkillFiles = Skill["files"];
 type SkillItem = Extract<Item, { kind: "skill" }>;

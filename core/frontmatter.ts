@@ -3,12 +3,12 @@
  * frontmatter, parse it, and edit it key by key so every byte outside the edited keys and the
  * body stays as it was.
  *
- * The same file is in `plugins/claude_code/` and `plugins/qwen_code/` (a plugin imports only its
- * own folder and the contract); keep the two copies identical.
+ * Shared by the plugins through the contract.
  *
  * @module
  */
-import { ConfigParseError, editYaml, parseYaml, sameValue } from "../_contract.ts";
+import { ConfigParseError, editYaml, parseYaml } from "./editors.ts";
+import { sameValue } from "./schema.ts";
 import YAML from "yaml";
 
 /** A plain JSON object. */
