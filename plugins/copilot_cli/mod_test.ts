@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { generatedServers } from "../_generated_servers.ts";
 import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
 
 runConformance("copilot_cli");
@@ -645,84 +646,7 @@ const text = fc.array(
   ),
   { maxLength: 4 },
 ).map((parts) => parts.join(""));
-const filled = text.filter((t) => t !== "");
-const serverName = fc.string({ minLength: 1, maxLength: 6 }).filter((n) =>
-  ![...n].some((c) => c.charCodeAt(0) < 0x20) && n !== "__proto__"
-);
-const common = {
-  toolTimeoutMs: fc.nat(),
-  startupTimeoutMs: fc.nat(),
-  tools: fc.record({
-    allow: fc.array(text, { maxLength: 2 }),
-    deny: fc.array(text, { maxLength: 2 }),
-  }, {
-    requiredKeys: [],
-  }).filter((t) => Object.keys(t).length > 0),
-  enabled: fc.constant(false),
-  oauth: fc.record({
-    clientId: text,
-    scopes: fc.array(filled, { maxLength: 2 }),
-    callbackPort: fc.integer({ min: 1, max: 65535 }),
-  }, { requiredKeys: [] }).filter((o) => Object.keys(o).length > 0),
-  extras: fc.constantFrom<Record<string, Record<string, unknown>>>(
-    { copilot_cli: { description: "d" } },
-    { other_client: { x: 1 } },
-  ),
-};
-// Canonical values are minimal (no empty args, env or headers), as every plugin reads them.
-const serverValue: fc.Arbitrary<McpServer> = fc.oneof(
-  fc.record({
-    transport: fc.constant("stdio" as const),
-    command: filled,
-    args: fc.array(text, { minLength: 1, maxLength: 3 }),
-    env: fc.dictionary(fc.string({ maxLength: 4 }), text, { minKeys: 1, maxKeys: 2 }),
-    cwd: text,
-    ...common,
-  }, { requiredKeys: ["transport", "command"] }),
-  fc.record({
-    transport: fc.constantFrom("http" as const, "sse" as const),
-    url: filled,
-    headers: fc.dictionary(fc.string({ maxLength: 4 }), text, { minKeys: 1, maxKeys: 2 }),
-    ...common,
-  }, { requiredKeys: ["transport", "url"] }),
-);
-const desiredSet = fc.uniqueArray(
-  fc.tuple(fc.constantFrom("user", "project:/p"), serverName, serverValue),
-  { selector: ([scope, name]) => `${scope}\u0000${name}`, maxLength: 5 },
-).map((rows) => rows.map(([scope, name, value]) => mcp(scope, name, value)));
-
-/** Plans `desired` over `files`, writes it, and checks that it reads back as planned. */
-async function roundTrip(files: Map<string, string>, desired: Item[]) {
-  const ctx = memoryContext(files);
-  const plan = await plugin.plan({ items: desired }, ctx);
-  for (const w of plan.writes) {
-    if (w.content === null) files.delete(w.path);
-    else files.set(w.path, w.content);
-  }
-  const back = await plugin.read(ctx);
-  assert.equal(back.errors, undefined);
-  const noted = new Set(plan.notes.map((n) => n.item));
-  const got = new Map(back.items.map((i) => [itemKey(i), i]));
-  // The engine compares values with other clients' extras left out.
-  const own = (v: McpServer) => {
-    const { extras, ...rest } = v;
-    return JSON.parse(
-      JSON.stringify(
-        extras?.copilot_cli ? { ...rest, extras: { copilot_cli: extras.copilot_cli } } : rest,
-      ),
-    );
-  };
-  for (const d of desired) {
-    if (noted.has(itemKey(d))) continue;
-    const g = got.get(itemKey(d));
-    assert.ok(g?.kind === "mcp", `${itemKey(d)} is missing`);
-    assert.deepEqual(own(g.value), own((d as McpItem).value));
-  }
-  const want = new Set(desired.map(itemKey));
-  for (const k of got.keys()) assert.ok(want.has(k) || noted.has(k), `${k} should be gone`);
-  const again = await plugin.plan({ items: back.items }, ctx);
-  assert.deepEqual(again.writes.filter((w) => files.get(w.path) !== (w.content ?? undefined)), []);
-}
+const { desiredSet, roundTrip } = generatedServers("copilot_cli", text, plugin, memoryContext);
 
 Deno.test("copilot_cli round-trips generated servers through new and edited files", async () => {
   await fc.assert(
