@@ -43,7 +43,8 @@ export {
   parseYaml,
 } from "../core/editors.ts";
 
-// Helpers several plugins share: Markdown frontmatter, and skill folders kept byte for byte.
+// Helpers several plugins share: Markdown frontmatter, skill folders kept byte for byte, and
+// folders of one file per command or subagent.
 export {
   editFront,
   isPlain,
@@ -56,6 +57,25 @@ export {
 export type { Front, Json, MdFile } from "../core/frontmatter.ts";
 export { isFileName, planSkills, readSkills, skillItems } from "../core/skill_files.ts";
 export type { SkillRules, SkillScope } from "../core/skill_files.ts";
+export {
+  folderItems,
+  frontText,
+  keepText,
+  nativeKeys,
+  parseMdDoc,
+  planFolder,
+  readFolder,
+  scalarText,
+  toolList,
+} from "../core/item_folder.ts";
+export type {
+  FolderFile,
+  FolderItem,
+  FolderRules,
+  FolderScope,
+  MdDoc,
+  NoteFn,
+} from "../core/item_folder.ts";
 
 /** The version of this contract; the host refuses plugins that declare another. */
 export const CONTRACT_VERSION = 1;

@@ -27,18 +27,24 @@ import {
   type Context,
   definePlugin,
   editJson,
+  type FolderItem,
+  folderItems,
+  type FolderScope,
   Item,
   itemKey,
   type McpServer,
+  type MdDoc,
   type Note,
   parseJsonc,
+  planFolder,
   type PlannedWrite,
   type ReadError,
+  readFolder,
   type ReadResult,
   sameValue,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
-import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
+import { AGENT_RULES, COMMAND_RULES } from "./commands.ts";
 import {
   planSkills,
   readSkills,
@@ -126,7 +132,7 @@ export default definePlugin({
       }
     }
     const folders = await loadFolders(ctx);
-    for (const s of folders.md) items.push(...mdItems(s));
+    for (const s of folders.md) items.push(...folderItems(s));
     for (const s of folders.skills) items.push(...skillItems(s));
     const errors = [
       ...layout.errors,
@@ -167,10 +173,12 @@ export default definePlugin({
     }
     const folders = await loadFolders(ctx);
     for (const s of folders.md) {
-      const mine = desired.items.filter((i): i is Extract<Item, { kind: "command" | "subagent" }> =>
+      const mine = desired.items.filter((i): i is FolderItem =>
         i.kind === s.kind && i.scope === s.scope
       );
-      writes.push(...planMdScope(s, mine, notes));
+      writes.push(
+        ...planFolder(s, mine, s.kind === "command" ? COMMAND_RULES : AGENT_RULES, notes),
+      );
     }
     for (const s of folders.skills) {
       const mine = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
@@ -209,8 +217,8 @@ const SKILL_RULES: SkillRules = {
 /** Every scope's commands, agents and skills folders, read. */
 async function loadFolders(
   ctx: Context,
-): Promise<{ md: MdScope[]; skills: SkillScope[]; skipped: Set<string> }> {
-  const md: MdScope[] = [];
+): Promise<{ md: FolderScope<MdDoc>[]; skills: SkillScope[]; skipped: Set<string> }> {
+  const md: FolderScope<MdDoc>[] = [];
   const skills: SkillScope[] = [];
   const skipped = new Set<string>();
   const scopes: [string, Record<string, string>][] = [
@@ -223,8 +231,8 @@ async function loadFolders(
       skipped.add(scope);
       continue;
     }
-    md.push(await readMdScope(ctx, "command", paths.commands, scope));
-    md.push(await readMdScope(ctx, "subagent", paths.agents, scope));
+    md.push(await readFolder(ctx, paths.commands, scope, COMMAND_RULES));
+    md.push(await readFolder(ctx, paths.agents, scope, AGENT_RULES));
     skills.push(await readSkills(ctx, paths.skills, scope, SKILL_RULES));
   }
   return { md, skills, skipped };
