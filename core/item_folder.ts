@@ -15,6 +15,7 @@ import { ConfigParseError } from "./editors.ts";
 import {
   editFront,
   type Front,
+  joinMd,
   type Json,
   type MdFile,
   parseFront,
@@ -23,7 +24,7 @@ import {
   splitMd,
 } from "./frontmatter.ts";
 import type { Item, Note } from "./schema.ts";
-import { itemKey } from "./schema.ts";
+import { itemKey, sameValue } from "./schema.ts";
 import { isFileName } from "./skill_files.ts";
 
 /** How deep a commands or agents folder is walked. */
@@ -309,4 +310,122 @@ export function toolList(v: unknown): string[] | undefined {
   }
   if (cur.trim()) out.push(cur.trim());
   return out;
+}
+
+/** How a typical client's Markdown command or agent files map to the canonical value. */
+export interface MdMapping {
+  /** The plugin's id: frontmatter keys it does not map are kept in `extras[id]`. */
+  id: string;
+  client: string;
+  kind: FolderItem["kind"];
+  ext: string;
+  namespaces: boolean;
+  /**
+   * The frontmatter key of each canonical field. A field without a key is not in this client's
+   * files: a value that has it gets a lossy note. With `name`, the item's name is that key's
+   * value (the file name when it is missing) instead of the file's path.
+   */
+  keys: {
+    name?: string;
+    description?: string;
+    argumentHint?: string;
+    model?: string;
+    tools?: string;
+  };
+  /** Keys every file of this kind has with this value (opencode's `mode: subagent`). */
+  fixed?: Json;
+  /** Body placeholders: native to canonical, and canonical to native with notes. */
+  body?: {
+    read(body: string, front: Json): string;
+    write(canon: string, note: NoteFn, cur: MdDoc | undefined): string;
+  };
+  /** Tool names: native to canonical (Claude Code's vocabulary), and back with notes. */
+  tools?: {
+    read(native: string[]): string[];
+    write(canon: string[], note: NoteFn): string[];
+  };
+  /** How a new file writes `tools`: a YAML list (default) or one comma-separated string. */
+  toolsAs?: "list" | "string";
+  skip?(rel: string): boolean;
+  refuse?(name: string): string | undefined;
+}
+
+const FIELDS = [
+  ["description", "a description"],
+  ["argumentHint", "an argument hint"],
+  ["model", "a model"],
+] as const;
+
+/** Folder rules for a client whose files are Markdown with a flat frontmatter (see MdMapping). */
+export function mdRules(m: MdMapping): FolderRules<MdDoc> {
+  const toolsIn = (v: unknown) => {
+    const list = toolList(v);
+    return list && m.tools ? m.tools.read(list) : list;
+  };
+  return {
+    client: m.client,
+    kind: m.kind,
+    ext: m.ext,
+    namespaces: m.namespaces,
+    parse: parseMdDoc,
+    skip: m.skip,
+    refuse: m.refuse,
+    item({ doc }) {
+      const data = doc.front.data;
+      const value: Record<string, unknown> = { body: "" };
+      const extras: Json = {};
+      for (const [k, v] of Object.entries(data)) {
+        if (k === m.keys.name && typeof v === "string") continue;
+        const field = FIELDS.find(([f]) => m.keys[f] === k)?.[0];
+        if (field && scalarText(v) !== undefined) value[field] = scalarText(v);
+        else if (k === m.keys.tools && toolsIn(v)) value.tools = toolsIn(v);
+        else if (m.fixed && Object.hasOwn(m.fixed, k) && sameValue(m.fixed[k], v)) continue;
+        else put(extras, k, v);
+      }
+      value.body = m.body ? m.body.read(doc.md.body, data) : doc.md.body;
+      if (Object.keys(extras).length) value.extras = { [m.id]: extras };
+      const name = m.keys.name ? data[m.keys.name] : undefined;
+      return {
+        name: typeof name === "string" ? name : undefined,
+        value: value as FolderItem["value"],
+      };
+    },
+    render(item, cur, note) {
+      const v = item.value as Record<string, unknown> & { body: string; extras?: Json };
+      const now = cur?.doc.front.data ?? {};
+      const mapped: Json = {};
+      if (m.keys.name) mapped[m.keys.name] = item.name;
+      for (const [field, what] of FIELDS) {
+        const text = v[field];
+        if (typeof text !== "string") continue;
+        const key = m.keys[field];
+        if (key) mapped[key] = keepText(now[key], text);
+        else note(`${m.client} has no place for ${what}; it is not kept`, field);
+      }
+      const tools = v.tools as string[] | undefined;
+      if (tools !== undefined) {
+        if (!m.keys.tools) note(`${m.client} has no tool list; it is not kept`, "tools");
+        else {
+          const raw = now[m.keys.tools];
+          const native = m.tools ? m.tools.write(tools, note) : tools;
+          mapped[m.keys.tools] = sameValue(toolsIn(raw), m.tools ? m.tools.read(native) : native)
+            ? raw
+            : Array.isArray(raw) || (raw === undefined && m.toolsAs !== "string")
+            ? native
+            : native.join(", ");
+        }
+      }
+      for (const [k, fixed] of Object.entries(m.fixed ?? {})) {
+        if (!Object.hasOwn(mapped, k)) put(mapped, k, fixed);
+      }
+      const want = nativeKeys(mapped, (v.extras as Record<string, Json> | undefined)?.[m.id]);
+      const read = (body: string) => m.body ? m.body.read(body, want) : body;
+      const body = cur && read(cur.doc.md.body) === v.body
+        ? cur.doc.md.body
+        : m.body
+        ? m.body.write(v.body, note, cur?.doc)
+        : v.body;
+      return joinMd(cur?.doc.md, frontText(cur, want), body);
+    },
+  };
 }

@@ -61,6 +61,7 @@ export {
   folderItems,
   frontText,
   keepText,
+  mdRules,
   nativeKeys,
   parseMdDoc,
   planFolder,
@@ -74,6 +75,7 @@ export type {
   FolderRules,
   FolderScope,
   MdDoc,
+  MdMapping,
   NoteFn,
 } from "../core/item_folder.ts";
 
