@@ -11,8 +11,9 @@ import { ConfigParseError, editYaml, parseYaml } from "./editors.ts";
 import { sameValue } from "./schema.ts";
 import YAML from "yaml";
 
-/** A plain JSON object. */
-export type Json = Record<string, unknown>;
+import { isPlain, type Json, put } from "./guards.ts";
+export { isPlain, put };
+export type { Json };
 
 /** A Markdown file split at its frontmatter; joining the parts gives the file back. */
 export interface MdFile {
@@ -176,14 +177,4 @@ export function joinMd(md: MdFile | undefined, inner: string | undefined, body: 
   if (gap === "" && /^\r?\n/.test(body)) gap = eol;
   if (!close.endsWith("\n") && gap + body !== "") close += eol;
   return bom + open + inner + close + gap + body;
-}
-
-/** Sets an own property, even one named `__proto__` (frontmatter keys are data). */
-export function put(obj: Json, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** True for a plain object (not a list or null). */
-export function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

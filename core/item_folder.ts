@@ -26,6 +26,7 @@ import {
 import type { Item, Note } from "./schema.ts";
 import { itemKey, sameValue } from "./schema.ts";
 import { isFileName } from "./skill_files.ts";
+import { validName } from "./guards.ts";
 
 /** How deep a commands or agents folder is walked. */
 const MAX_DEPTH = 16;
@@ -230,10 +231,6 @@ async function listFiles(ctx: Context, root: string, depth: number): Promise<str
   };
   await walk("", 0);
   return out.sort();
-}
-
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
 }
 
 // ---------------------------------------------------------------------------------------------

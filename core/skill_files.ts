@@ -9,6 +9,7 @@
  */
 import type { Context, PlannedWrite, ReadError } from "../plugins/_contract.ts";
 import { type Item, itemKey, type Note, type Skill } from "./schema.ts";
+import { validName } from "./guards.ts";
 
 type SkillFiles = Skill["files"];
 type SkillItem = Extract<Item, { kind: "skill" }>;
@@ -211,10 +212,6 @@ export function isFileName(name: string): boolean {
 }
 
 /** Item names: no control characters, at most 200 characters. */
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
 function sameBytes(a: string, b: string): boolean {
   if (a === b) return true;
   try {

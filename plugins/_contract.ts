@@ -45,16 +45,19 @@ export {
 
 // Helpers several plugins share: Markdown frontmatter, skill folders kept byte for byte, and
 // folders of one file per command or subagent.
+export { editFront, joinMd, parseFront, renderFront, splitMd } from "../core/frontmatter.ts";
+export type { Front, MdFile } from "../core/frontmatter.ts";
 export {
-  editFront,
+  filled,
   isPlain,
-  joinMd,
-  parseFront,
+  isStringRecord,
+  isStrings,
+  lineCol,
+  ordered,
   put,
-  renderFront,
-  splitMd,
-} from "../core/frontmatter.ts";
-export type { Front, Json, MdFile } from "../core/frontmatter.ts";
+  validName,
+} from "../core/guards.ts";
+export type { Json } from "../core/guards.ts";
 export { isFileName, planSkills, readSkills, skillItems } from "../core/skill_files.ts";
 export type { SkillRules, SkillScope } from "../core/skill_files.ts";
 export {
