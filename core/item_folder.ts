@@ -242,10 +242,13 @@ export interface MdDoc {
   front: Front;
 }
 
-/** Parses a Markdown item file (see `parseFront` for the lenient repair of unquoted values). */
-export function parseMdDoc(text: string, path: string): MdDoc {
+/**
+ * Parses a Markdown item file. `lenient` repairs unquoted values holding YAML's special
+ * characters the way Claude Code does (see `parseFront`); other clients' YAML readers refuse them.
+ */
+export function parseMdDoc(text: string, path: string, lenient = true): MdDoc {
   const md = splitMd(text);
-  return { md, front: parseFront(md, path, true) };
+  return { md, front: parseFront(md, path, lenient) };
 }
 
 /** The native frontmatter of a value: the mapped keys, then this client's extras in their order. */
@@ -331,11 +334,16 @@ export interface MdMapping {
   };
   /** Keys every file of this kind has with this value (opencode's `mode: subagent`). */
   fixed?: Json;
-  /** Body placeholders: native to canonical, and canonical to native with notes. */
+  /**
+   * Body placeholders: native to canonical, and canonical to native with notes. `write` is
+   * called for every planned item (its notes count even when the file's body stays).
+   */
   body?: {
     read(body: string, front: Json): string;
     write(canon: string, note: NoteFn, cur: MdDoc | undefined): string;
   };
+  /** Repair unquoted frontmatter values the way Claude Code does (default true). */
+  lenient?: boolean;
   /** Tool names: native to canonical (Claude Code's vocabulary), and back with notes. */
   tools?: {
     read(native: string[]): string[];
@@ -364,7 +372,7 @@ export function mdRules(m: MdMapping): FolderRules<MdDoc> {
     kind: m.kind,
     ext: m.ext,
     namespaces: m.namespaces,
-    parse: parseMdDoc,
+    parse: (text, path) => parseMdDoc(text, path, m.lenient ?? true),
     skip: m.skip,
     refuse: m.refuse,
     item({ doc }) {
@@ -391,7 +399,11 @@ export function mdRules(m: MdMapping): FolderRules<MdDoc> {
       const v = item.value as Record<string, unknown> & { body: string; extras?: Json };
       const now = cur?.doc.front.data ?? {};
       const mapped: Json = {};
-      if (m.keys.name) mapped[m.keys.name] = item.name;
+      // A file named by its path keeps having no name key.
+      const byPath = cur?.rel.slice(0, -m.ext.length).split("/").join(":");
+      if (m.keys.name && (!cur || Object.hasOwn(now, m.keys.name) || byPath !== item.name)) {
+        mapped[m.keys.name] = item.name;
+      }
       for (const [field, what] of FIELDS) {
         const text = v[field];
         if (typeof text !== "string") continue;
@@ -405,7 +417,8 @@ export function mdRules(m: MdMapping): FolderRules<MdDoc> {
         else {
           const raw = now[m.keys.tools];
           const native = m.tools ? m.tools.write(tools, note) : tools;
-          mapped[m.keys.tools] = sameValue(toolsIn(raw), m.tools ? m.tools.read(native) : native)
+          mapped[m.keys.tools] = sameValue(toolsIn(raw), tools) ||
+              sameValue(toolsIn(raw), m.tools ? m.tools.read(native) : native)
             ? raw
             : Array.isArray(raw) || (raw === undefined && m.toolsAs !== "string")
             ? native
@@ -416,12 +429,10 @@ export function mdRules(m: MdMapping): FolderRules<MdDoc> {
         if (!Object.hasOwn(mapped, k)) put(mapped, k, fixed);
       }
       const want = nativeKeys(mapped, (v.extras as Record<string, Json> | undefined)?.[m.id]);
-      const read = (body: string) => m.body ? m.body.read(body, want) : body;
-      const body = cur && read(cur.doc.md.body) === v.body
-        ? cur.doc.md.body
-        : m.body
-        ? m.body.write(v.body, note, cur?.doc)
-        : v.body;
+      const written = m.body ? m.body.write(v.body, note, cur?.doc) : v.body;
+      const same = cur &&
+        (m.body ? m.body.read(cur.doc.md.body, want) : cur.doc.md.body) === v.body;
+      const body = same ? cur.doc.md.body : written;
       return joinMd(cur?.doc.md, frontText(cur, want), body);
     },
   };

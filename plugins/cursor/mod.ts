@@ -1,5 +1,6 @@
 /**
- * Cursor: MCP servers in `mcp.json` (user and project) and the project's `AGENTS.md`.
+ * Cursor: MCP servers in `mcp.json` (user and project), the project's `AGENTS.md`, and commands,
+ * subagents and skills in the `.cursor/` folders (see `folders.ts`).
  *
  * Cursor is a closed-source editor with no CLI here to check against. What this plugin relies on
  * (`../shared/docs/clients.md` §6–16, from cursor.com/docs/mcp and rulesync's adapter, and the
@@ -31,6 +32,7 @@ import {
   type ReadError,
   sameValue,
 } from "../_contract.ts";
+import { folderRead, loadFolders, planFolders } from "./folders.ts";
 
 const ID = "cursor";
 const BOM = "\uFEFF";
@@ -58,7 +60,11 @@ interface Loaded {
 
 export default definePlugin({
   async detect(ctx) {
-    return { installed: (await ctx.files.read(ctx.paths.mcp)) !== undefined };
+    if ((await ctx.files.read(ctx.paths.mcp)) !== undefined) return { installed: true };
+    for (const path of [ctx.paths.commands, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
+    return { installed: false };
   },
 
   async read(ctx) {
@@ -66,7 +72,8 @@ export default definePlugin({
     const errors: ReadError[] = [];
     for (const { scope, mcp, instructions } of scopes(ctx)) {
       const file = await load(ctx, mcp);
-      if (file.error) errors.push({ ...file.error, scopes: [scope] });
+      // mcp.json holds servers only: a broken one leaves the other kinds alone.
+      if (file.error) errors.push({ ...file.error, scopes: [scope], kinds: ["mcp"] });
       else if (file.data) items.push(...readServers(file.data, scope));
       if (instructions) {
         const text = await ctx.files.read(instructions);
@@ -75,6 +82,9 @@ export default definePlugin({
         }
       }
     }
+    const folders = folderRead(await loadFolders(ctx));
+    items.push(...folders.items);
+    errors.push(...folders.errors);
     return errors.length ? { items, errors } : { items };
   },
 
@@ -105,6 +115,7 @@ export default definePlugin({
         writes.push({ path: instructions, content: null });
       }
     }
+    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
     return { writes, notes };
   },
 });

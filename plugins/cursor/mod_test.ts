@@ -3,6 +3,7 @@ import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
 import {
   type Context,
   type Item,
+  itemKey,
   type McpServer,
   parseJsonc,
   type PlanResult,
@@ -344,4 +345,302 @@ Deno.test("cursor reads the corpus file with ${env:VAR} and registry keys", asyn
     cursor: { gallery: "https://api.mcp.github.com", version: "0.29.0" },
   });
   assert.equal(server(items, "grafana-readonly")?.env?.GRAFANA_PASSWORD, "${GRAFANA_PASSWORD}");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+const TESTDATA = new URL("testdata/", import.meta.url).pathname;
+
+/** Applies writes the way the host does: base64 contents as bytes, modes kept. */
+async function applyAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path);
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+/** The files of a testdata case, as `setup` takes them. */
+async function testdata(name: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string, rel: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${rel}${e.name}/`);
+      else if (e.name !== ".gitkeep") {
+        out[rel + e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
+      }
+    }
+  };
+  await walk(`${TESTDATA}${name}`, "");
+  return out;
+}
+
+function command(scope: string, name: string, value: Record<string, unknown>): Item {
+  return { kind: "command", scope, name, value: { body: "", ...value } } as Item;
+}
+
+function agent(scope: string, name: string, value: Record<string, unknown>): Item {
+  return { kind: "subagent", scope, name, value: { body: "", ...value } } as Item;
+}
+
+function find(items: Item[], kind: string, name: string, scope?: string) {
+  return items.find((i) => i.kind === kind && i.name === name && (!scope || i.scope === scope));
+}
+
+Deno.test("cursor reads commands, subagents and skills of both scopes", async () => {
+  await using s = await setup(await testdata("typical"));
+  const { items, errors } = await plugin.read(s.ctx);
+  assert.equal(errors, undefined);
+  assert.deepEqual(find(items, "command", "review", "user")?.value, {
+    description: "Review the current diff",
+    body: "Review the staged changes for bugs, missing tests and unclear names.\n" +
+      "Report findings as a list, most important first.\n",
+  });
+  assert.deepEqual(find(items, "command", "run-tests", s.pscope)?.value, {
+    body: "Run the full test suite and fix every failure you can.\n\n" +
+      "Reply with the list of tests that still fail.\n",
+  });
+  assert.deepEqual(find(items, "subagent", "verifier", "user")?.value, {
+    description: "Validates completed work. Use after tasks are marked done.",
+    model: "fast",
+    body: "You are a skeptical validator. Check that the implementation works: run the tests,\n" +
+      "look for edge cases, and report what is missing.\n",
+    extras: { cursor: { readonly: true } },
+  });
+  // No `name` key: the file name is the name.
+  assert.equal(find(items, "subagent", "researcher", s.pscope)?.kind, "subagent");
+  const skill = find(items, "skill", "pdf-report", s.pscope);
+  assert.ok(skill?.kind === "skill");
+  assert.deepEqual(Object.keys(skill.value.files).sort(), ["SKILL.md", "scripts/build.sh"]);
+  assert.ok(find(items, "skill", "commit-style", "user"));
+  assert.deepEqual(await changes(s.ctx, items), []);
+});
+
+Deno.test("cursor reads the top level of commands/ only, and keeps odd frontmatter", async () => {
+  await using s = await setup(await testdata("odd"));
+  const { items, errors } = await plugin.read(s.ctx);
+  assert.equal(errors, undefined);
+  const names = items.filter((i) => i.kind === "command").map((i) => i.name).sort();
+  assert.deepEqual(names, ["empty-front", "open-pr"]);
+  const pr = find(items, "command", "open-pr");
+  assert.deepEqual(pr?.value, {
+    description: "Open a PR: title, body, reviewers",
+    body: "Commit, push and open a pull request.\r\nReply with only the link.\r\n",
+    extras: {
+      cursor: { handoffs: [{ label: "Review it", agent: "reviewer", send: false }] },
+    },
+  });
+  // The `name` key names the subagent, not the file.
+  const sec = find(items, "subagent", "security-reviewer");
+  assert.ok(sec?.kind === "subagent");
+  // Changing the description edits that key only: comments, CRLF and unknown keys stay.
+  const edited = items.map((i) =>
+    i === pr && i.kind === "command" ? { ...i, value: { ...i.value, description: "Open a PR" } } : i
+  );
+  const plan = await plugin.plan({ items: edited }, s.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${s.home}/.cursor/commands/open-pr.md`]);
+  assert.equal(
+    plan.writes[0].content,
+    '---\r\n# shown in the slash menu\r\ndescription: "Open a PR"\r\nhandoffs:\r\n' +
+      "  - label: Review it\r\n    agent: reviewer\r\n    send: false\r\n---\r\n\r\n" +
+      "Commit, push and open a pull request.\r\nReply with only the link.\r\n",
+  );
+});
+
+Deno.test("cursor: placeholders in command bodies, both ways, with notes", async () => {
+  const cases: [string, string, RegExp[]][] = [
+    // Cursor sends the arguments after the command: a trailing $ARGUMENTS goes.
+    ["Summarise the diff.\n\n$ARGUMENTS\n", "Summarise the diff.\n", [/trailing "\$ARGUMENTS"/]],
+    ["Review: $ARGUMENTS", "Review:", [/trailing/]],
+    ["$ARGUMENTS", "", [/trailing/]],
+    // Anywhere else it stays as text, noted.
+    ["Say hello to $ARGUMENTS.\n", "Say hello to $ARGUMENTS.\n", [/"\$ARGUMENTS" stays as text/]],
+    [
+      "Compare $ARGUMENTS[0] with $ARGUMENTS[1] and !{git diff}\n$ARGUMENTS\n",
+      "Compare $ARGUMENTS[0] with $ARGUMENTS[1] and !{git diff}\n",
+      [/trailing/, /"\$ARGUMENTS\[0\]", "\$ARGUMENTS\[1\]", "!\{git diff\}" stay as text/],
+    ],
+    // No placeholder, or an escaped one: nothing to say.
+    ["Plain text, costs $5 (\\$ARGUMENTS).\n", "Plain text, costs $5 (\\$ARGUMENTS).\n", []],
+  ];
+  for (const [canon, file, notes] of cases) {
+    await using s = await setup();
+    const item = command("user", "c", { body: canon });
+    const plan = await plugin.plan({ items: [item] }, s.ctx);
+    assert.deepEqual(plan.writes, [{ path: `${s.home}/.cursor/commands/c.md`, content: file }]);
+    assert.equal(plan.notes.length, notes.length, canon);
+    notes.forEach((re, i) => assert.match(plan.notes[i].message, re, canon));
+    assert.ok(plan.notes.every((n) => n.item === itemKey(item)));
+    await applyAll(plan);
+    const back = find((await plugin.read(s.ctx)).items, "command", "c");
+    // Read is verbatim: what Cursor's file holds is the canonical body.
+    assert.deepEqual(back?.value, { body: file });
+    assert.deepEqual(await changes(s.ctx, [item]), [], "stable after the write");
+  }
+});
+
+Deno.test("cursor notes what a command or subagent file cannot hold", async () => {
+  await using s = await setup();
+  const cmd = command("user", "fix", {
+    description: "Fix it",
+    argumentHint: "[issue]",
+    body: "Fix.\n",
+  });
+  const nested = command("user", "git:commit", { body: "Commit.\n" });
+  const sub = agent(s.pscope, "reviewer", {
+    description: "Reviews code",
+    model: "inherit",
+    tools: ["Read", "Grep"],
+    body: "You review code.\n",
+    extras: { cursor: { readonly: true }, claude_code: { color: "red" } },
+  });
+  const plan = await plugin.plan({ items: [cmd, nested, sub] }, s.ctx);
+  assert.deepEqual(plan.writes, [
+    {
+      path: `${s.home}/.cursor/commands/fix.md`,
+      content: "---\ndescription: Fix it\n---\n\nFix.\n",
+    },
+    {
+      path: `${s.project}/.cursor/agents/reviewer.md`,
+      content: "---\nname: reviewer\ndescription: Reviews code\nmodel: inherit\nreadonly: true\n" +
+        "---\n\nYou review code.\n",
+    },
+  ]);
+  const notes = plan.notes.map((n) => `${n.item} ${n.field}: ${n.message}`);
+  assert.equal(notes.length, 3, notes.join("\n"));
+  assert.match(notes[0], /command:user:fix argumentHint: Cursor has no place for an argument hint/);
+  assert.match(notes[1], /git:commit name: Cursor cannot keep a command named "git:commit"/);
+  assert.match(notes[2], /reviewer tools: Cursor has no tool list/);
+});
+
+Deno.test("cursor: a subagent file without `name` keeps having none", async () => {
+  await using s = await setup(await testdata("typical"));
+  const { items } = await plugin.read(s.ctx);
+  const edited = items.map((i) =>
+    i.kind === "subagent" && i.name === "researcher"
+      ? { ...i, value: { ...i.value, description: "Researches a topic" } }
+      : i
+  );
+  const plan = await plugin.plan({ items: edited }, s.ctx);
+  assert.deepEqual(plan.writes, [{
+    path: `${s.project}/.cursor/agents/researcher.md`,
+    content: "---\ndescription: Researches a topic\nmodel: inherit\nis_background: true\n---\n\n" +
+      "Find five to seven sources, summarise them and flag contradictions.\n",
+  }]);
+  assert.deepEqual(plan.notes, []);
+});
+
+Deno.test("cursor keeps a skill byte for byte, binary files and modes included", async () => {
+  await using s = await setup();
+  const bin = [0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 254, 255];
+  const b64 = (x: string | number[]) => btoa(typeof x === "string" ? x : String.fromCharCode(...x));
+  const skill: Item = {
+    kind: "skill",
+    scope: s.pscope,
+    name: "charts",
+    value: {
+      files: {
+        "SKILL.md": {
+          base64: b64("---\nname: charts\ndescription: Draw charts\n---\nDraw.\n"),
+          mode: 0o644,
+        },
+        "assets/logo.png": { base64: b64(bin), mode: 0o644 },
+        "scripts/draw.sh": { base64: b64("#!/bin/sh\necho chart\n"), mode: 0o755 },
+      },
+    },
+  };
+  const plan = await plugin.plan({ items: [skill] }, s.ctx);
+  assert.deepEqual(plan.notes, []);
+  await applyAll(plan);
+  const dir = `${s.project}/.cursor/skills/charts`;
+  assert.deepEqual([...await Deno.readFile(`${dir}/assets/logo.png`)], bin);
+  assert.equal((await Deno.stat(`${dir}/scripts/draw.sh`)).mode! & 0o777, 0o755);
+  const back = find((await plugin.read(s.ctx)).items, "skill", "charts");
+  assert.deepEqual(back?.value, skill.value);
+  // Removing the skill removes its files.
+  const gone = await plugin.plan({ items: [] }, s.ctx);
+  assert.deepEqual(gone.writes.map((w) => [w.path.slice(dir.length), w.content]).sort(), [
+    ["/SKILL.md", null],
+    ["/assets/logo.png", null],
+    ["/scripts/draw.sh", null],
+  ]);
+});
+
+Deno.test("cursor: a broken command file freezes that folder only", async () => {
+  await using s = await setup(await testdata("broken_front"));
+  const read = await plugin.read(s.ctx);
+  assert.equal(read.errors?.length, 1);
+  const e = read.errors![0];
+  assert.equal(e.file, `${s.project}/.cursor/commands/bad.md`);
+  assert.equal(e.line, 2);
+  assert.ok(e.message.includes(e.file));
+  assert.deepEqual(e.kinds, ["command"]);
+  assert.deepEqual(e.scopes, [s.pscope]);
+  const plan = await plugin.plan({
+    items: [
+      ...read.items,
+      command(s.pscope, "new", { body: "New.\n" }),
+      command("user", "fine", { body: "Fine.\n" }),
+      agent(s.pscope, "helper", { description: "Helps", body: "Help.\n" }),
+    ],
+  }, s.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path).sort(), [
+    `${s.home}/.cursor/commands/fine.md`,
+    `${s.project}/.cursor/agents/helper.md`,
+  ]);
+});
+
+Deno.test("cursor: a broken mcp.json does not freeze commands", async () => {
+  await using s = await setup({ "project/.cursor/mcp.json": "{ nope" });
+  const read = await plugin.read(s.ctx);
+  assert.deepEqual(read.errors?.map((e) => e.kinds), [["mcp"]]);
+  const plan = await plugin.plan({ items: [command(s.pscope, "c", { body: "C.\n" })] }, s.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${s.project}/.cursor/commands/c.md`]);
+});
+
+Deno.test("cursor: a project that is the home folder is the user's .cursor", async () => {
+  await using s = await setup(await testdata("typical"));
+  const ctx = contextFor(manifest, s.home, [s.home]);
+  const read = await plugin.read(ctx);
+  assert.ok(
+    read.items.every((i) => i.kind === "mcp" || i.kind === "instructions" || i.scope === "user"),
+  );
+  const item = command(`project:${s.home}`, "x", { body: "X.\n" });
+  const plan = await plugin.plan({ items: [...read.items, item] }, ctx);
+  assert.ok(!plan.writes.some((w) => w.path.endsWith("/x.md")));
+  assert.deepEqual(plan.notes.map((n) => n.item), [itemKey(item)]);
+});
+
+Deno.test("cursor reads every corpus command and subagent, and plan(read) writes nothing", async (t) => {
+  for (const [dir, folder] of [["commands", "commands"], ["subagents", "agents"]]) {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(`${CORPUS}${dir}`)].map((e) => e.name).filter((n) =>
+        n.endsWith(".md")
+      );
+    } catch {
+      continue; // the corpus is not part of every checkout
+    }
+    for (const name of names.sort()) {
+      await t.step(`${dir}/${name}`, async () => {
+        const text = await Deno.readTextFile(`${CORPUS}${dir}/${name}`);
+        const file = `project/.cursor/${folder}/corpus.md`;
+        await using s = await setup({ [file]: text });
+        const read = await plugin.read(s.ctx);
+        for (const e of read.errors ?? []) {
+          assert.equal(e.file, `${s.project}/.cursor/${folder}/corpus.md`);
+          assert.ok(e.line, "a line");
+        }
+        if (!read.errors) assert.equal(read.items.length, 1);
+        assert.deepEqual(await changes(s.ctx, read.items), []);
+      });
+    }
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * Kiro (IDE and CLI; the CLI was Amazon Q Developer CLI): MCP servers in `mcp.json` (user and
- * workspace) and `AGENTS.md` instructions.
+ * workspace), `AGENTS.md` instructions, and prompts, custom agents and skills in the `.kiro/`
+ * folders (see `folders.ts`).
  *
  * Kiro is closed source and has no CLI on npm to check against. What this plugin relies on
  * (`../shared/docs/clients.md` §6–16, kiro.dev/docs/mcp/configuration and
@@ -35,6 +36,7 @@ import {
   type ReadError,
   sameValue,
 } from "../_contract.ts";
+import { folderRead, loadFolders, planFolders } from "./folders.ts";
 
 const ID = "kiro";
 const BOM = "\uFEFF";
@@ -78,6 +80,9 @@ export default definePlugin({
     for (const path of [ctx.paths.mcp, ctx.paths.instructions]) {
       if ((await ctx.files.read(path)) !== undefined) return { installed: true };
     }
+    for (const path of [ctx.paths.prompts, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
     return { installed: false };
   },
 
@@ -96,6 +101,9 @@ export default definePlugin({
         items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
       }
     }
+    const folders = folderRead(await loadFolders(ctx));
+    items.push(...folders.items);
+    errors.push(...folders.errors);
     return errors.length ? { items, errors } : { items };
   },
 
@@ -133,6 +141,7 @@ export default definePlugin({
         writes.push({ path: w.instructions, content: null });
       }
     }
+    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
     return { writes, notes };
   },
 });

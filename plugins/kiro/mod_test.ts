@@ -314,3 +314,280 @@ Deno.test("kiro: a project that is the home folder does not write the user's fil
   assert.deepEqual(plan.writes.filter((w) => w.path === env.user), []);
   assert.deepEqual(plan.notes.map((n) => n.item), [itemKey(item)]);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Prompts, custom agents and skills
+
+const CORPUS_ALL = new URL("../../../shared/corpus/", import.meta.url).pathname;
+
+/** Applies writes the way the host does: base64 contents as bytes, modes kept. */
+async function applyAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path);
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+function folderItem(
+  kind: "command" | "subagent",
+  scope: string,
+  name: string,
+  value: Record<string, unknown>,
+): Item {
+  return { kind, scope, name, value: { body: "", ...value } } as Item;
+}
+
+function find(items: Item[], kind: string, name: string, scope?: string) {
+  return items.find((i) => i.kind === kind && i.name === name && (!scope || i.scope === scope));
+}
+
+Deno.test("kiro reads prompts, Markdown agents and skills, and leaves JSON agents alone", async () => {
+  await using env = await setup(await testdata("typical"));
+  const { items, errors } = await noop(env.ctx);
+  assert.equal(errors, undefined);
+  assert.deepEqual(find(items, "command", "code-review", "user")?.value, {
+    body: "Review the changes in this workspace for bugs, security problems and missing tests.\n" +
+      "List each finding with its file and line.\n",
+  });
+  assert.ok(find(items, "command", "release-notes", env.pscope));
+  assert.deepEqual(find(items, "subagent", "backend", "user")?.value, {
+    description: "Backend development agent",
+    model: "claude-sonnet-4",
+    tools: ["Read", "Grep", "Glob", "Write", "Edit", "Bash", "WebFetch", "WebSearch"],
+    body:
+      "You are a backend developer focused on Node.js and TypeScript. Always use async/await.\n" +
+      "All database queries must be parameterized.\n",
+    extras: {
+      kiro: {
+        mcpServers: {
+          postgres: {
+            command: "npx",
+            args: ["-y", "@modelcontextprotocol/server-postgres"],
+            env: { DATABASE_URL: "${DATABASE_URL}" },
+          },
+        },
+        permissions: [{ capability: "shell", effect: "allow", match: ["npm *", "node *"] }],
+      },
+    },
+  });
+  // A sub-folder is part of the name; the JSON agent is not an item.
+  assert.deepEqual(
+    items.filter((i) => i.kind === "subagent" && i.scope === env.pscope).map((i) => i.name),
+    ["team:planner"],
+  );
+  const skill = find(items, "skill", "aws-deploy", "user");
+  assert.ok(skill?.kind === "skill");
+  assert.deepEqual(Object.keys(skill.value.files).sort(), ["SKILL.md", "references/stacks.md"]);
+  // Deleting everything removes the Markdown agents but never the JSON one.
+  const plan = await plugin.plan({ items: [] }, env.ctx);
+  assert.ok(!plan.writes.some((w) => w.path.endsWith(".json") && w.path.includes("/agents/")));
+  assert.ok(plan.writes.some((w) => w.path === `${env.project}/.kiro/agents/team/planner.md`));
+});
+
+Deno.test("kiro: prompts keep their body and frontmatter; placeholders are noted", async () => {
+  await using env = await setup(await testdata("odd"));
+  const { items, errors } = await noop(env.ctx);
+  assert.equal(errors, undefined);
+  // The top level only: drafts/later.md is not a prompt.
+  assert.deepEqual(
+    items.filter((i) => i.kind === "command").map((i) => i.name).sort(),
+    ["explain", "fix-build"],
+  );
+  assert.deepEqual(find(items, "command", "fix-build")?.value, {
+    body: "Fix the failing build, then run the tests again.\r\n",
+    extras: { kiro: { title: "Fix the build", tags: ["ci", "build"] } },
+  });
+  assert.deepEqual(find(items, "command", "explain")?.value, {
+    body: "Explain ${1} to a new team member, then $ARGUMENTS.\n",
+  });
+  const plan = await plugin.plan({ items }, env.ctx);
+  assert.deepEqual(plan.notes.map((n) => n.message), [
+    'Kiro does not fill in arguments in prompt files (arguments after @name are dropped): "${1}", ' +
+    '"$ARGUMENTS" stay as text',
+  ]);
+
+  // New prompts: the body as it is, a description and an argument hint are noted.
+  const cmd = folderItem("command", "user", "hello", {
+    description: "Say hello",
+    argumentHint: "[name]",
+    body: "Say hello to $ARGUMENTS.\n",
+  });
+  const nested = folderItem("command", "user", "git:commit", { body: "Commit.\n" });
+  const next = await plugin.plan({ items: [...items, cmd, nested] }, env.ctx);
+  const path = `${env.ctx.home}/.kiro/prompts/hello.md`;
+  assert.deepEqual(next.writes, [{ path, content: "Say hello to $ARGUMENTS.\n" }]);
+  const mine = next.notes.filter((n) => n.item !== itemKey(find(items, "command", "explain")!));
+  assert.deepEqual(mine.map((n) => [n.item, n.field]), [
+    [itemKey(cmd), "description"],
+    [itemKey(cmd), "argumentHint"],
+    [itemKey(cmd), "body"],
+    [itemKey(nested), "name"],
+  ]);
+  assert.match(mine[3].message, /Kiro cannot keep a command named "git:commit"/);
+});
+
+Deno.test("kiro maps Claude Code tools to Kiro's tool tags, with notes", async () => {
+  const cases: [string[], string[], RegExp[]][] = [
+    [["Read", "Grep", "Glob", "Bash"], ["read", "shell"], []],
+    [["Read"], ["read"], [/by category \("read"\): the tool list reads back as Read, Grep, Glob$/]],
+    [["Grep", "Read", "Glob"], ["read"], [/reads back as Read, Grep, Glob$/]],
+    [["Edit", "WebSearch"], ["write", "web"], [
+      /\("write", "web"\): the tool list reads back as Write, Edit, WebFetch, WebSearch$/,
+    ]],
+    [["Read", "Grep", "Glob", "mcp__github__create_issue", "NotebookEdit"], ["read"], [
+      /no tool tag for "mcp__github__create_issue", "NotebookEdit"; not written/,
+    ]],
+    // Kiro's own tags are kept as they are.
+    [["@mcp", "Bash", "*", "subagent"], ["@mcp", "shell", "*", "subagent"], []],
+  ];
+  for (const [canon, tags, notes] of cases) {
+    await using env = await setup();
+    const item = folderItem("subagent", env.pscope, "helper", {
+      description: "Helps",
+      tools: canon,
+      body: "Help.\n",
+    });
+    const plan = await plugin.plan({ items: [item] }, env.ctx);
+    const path = `${env.project}/.kiro/agents/helper.md`;
+    const tools = tags.map((t) => `  - ${/^[@*]/.test(t) ? `"${t}"` : t}\n`).join("");
+    assert.deepEqual(plan.writes, [{
+      path,
+      content: `---\ndescription: Helps\ntools:\n${tools}---\n\nHelp.\n`,
+    }], canon.join());
+    assert.deepEqual(plan.notes.map((n) => n.field), notes.map(() => "tools"), canon.join());
+    notes.forEach((re, i) => assert.match(plan.notes[i].message, re));
+    await applyAll(plan);
+    const back = find((await plugin.read(env.ctx)).items, "subagent", "helper");
+    assert.ok(back?.kind === "subagent");
+    if (!notes.length) assert.deepEqual(back.value.tools, canon);
+    assert.equal((await plugin.plan({ items: [item] }, env.ctx)).writes.length, 0, "stable");
+  }
+});
+
+Deno.test("kiro edits an agent key by key and writes namespaced agents in sub-folders", async () => {
+  await using env = await setup(await testdata("typical"));
+  const { items } = await plugin.read(env.ctx);
+  const edited = items.map((i) =>
+    i.kind === "subagent" && i.name === "backend"
+      ? { ...i, value: { ...i.value, model: "claude-opus-4", tools: ["Read", "Grep", "Glob"] } }
+      : i
+  );
+  const fresh = folderItem("subagent", env.pscope, "team:reviewer", {
+    description: "Reviews the team's changes",
+    model: "claude-sonnet-4",
+    body: "Review.\n",
+    extras: { kiro: { welcomeMessage: "Ready." }, cursor: { readonly: true } },
+  });
+  const plan = await plugin.plan({ items: [...edited, fresh] }, env.ctx);
+  const backend = `${env.ctx.home}/.kiro/agents/backend.md`;
+  const original = await Deno.readTextFile(backend);
+  assert.deepEqual(plan.writes, [
+    {
+      path: backend,
+      content: original.replace("model: claude-sonnet-4", "model: claude-opus-4")
+        .replace("tools: [read, write, shell, web]", "tools: [read]"),
+    },
+    {
+      path: `${env.project}/.kiro/agents/team/reviewer.md`,
+      content: "---\ndescription: Reviews the team's changes\nmodel: claude-sonnet-4\n" +
+        "welcomeMessage: Ready.\n---\n\nReview.\n",
+    },
+  ]);
+  assert.deepEqual(plan.notes, []);
+});
+
+Deno.test("kiro does not write a Markdown agent over a JSON agent's name", async () => {
+  await using env = await setup(await testdata("typical"));
+  const { items } = await plugin.read(env.ctx);
+  const item = folderItem("subagent", env.pscope, "legacy", { description: "x", body: "x\n" });
+  const plan = await plugin.plan({ items: [...items, item] }, env.ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.deepEqual(plan.notes.map((n) => [n.item, n.field]), [[itemKey(item), "name"]]);
+  assert.match(plan.notes[0].message, /JSON agent ".*legacy\.json"/);
+});
+
+Deno.test("kiro keeps a skill byte for byte, binary files and modes included", async () => {
+  await using env = await setup();
+  const bin = [0, 1, 2, 0x89, 0x50, 0x4e, 0x47, 255];
+  const b64 = (x: string | number[]) => btoa(typeof x === "string" ? x : String.fromCharCode(...x));
+  const skill: Item = {
+    kind: "skill",
+    scope: "user",
+    name: "diagrams",
+    value: {
+      files: {
+        "SKILL.md": {
+          base64: b64("---\nname: diagrams\ndescription: Draw diagrams\n---\nDraw.\n"),
+          mode: 0o644,
+        },
+        "assets/icon.bin": { base64: b64(bin), mode: 0o644 },
+        "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+      },
+    },
+  };
+  const plan = await plugin.plan({ items: [skill] }, env.ctx);
+  assert.deepEqual(plan.notes, []);
+  await applyAll(plan);
+  const dir = `${env.ctx.home}/.kiro/skills/diagrams`;
+  assert.deepEqual([...await Deno.readFile(`${dir}/assets/icon.bin`)], bin);
+  assert.equal((await Deno.stat(`${dir}/scripts/run.sh`)).mode! & 0o777, 0o755);
+  assert.deepEqual(
+    find((await plugin.read(env.ctx)).items, "skill", "diagrams")?.value,
+    skill.value,
+  );
+});
+
+Deno.test("kiro: a broken agent file freezes the agents of its scope only", async () => {
+  await using env = await setup(await testdata("broken_agent"));
+  const read = await plugin.read(env.ctx);
+  assert.equal(read.errors?.length, 1);
+  const e = read.errors![0];
+  assert.equal(e.file, `${env.project}/.kiro/agents/broken.md`);
+  assert.equal(e.line, 4);
+  assert.ok(e.message.includes(e.file));
+  assert.deepEqual(e.kinds, ["subagent"]);
+  assert.deepEqual(e.scopes, [env.pscope]);
+  const plan = await plugin.plan({
+    items: [
+      ...read.items,
+      folderItem("subagent", env.pscope, "new", { description: "New", body: "New.\n" }),
+      folderItem("subagent", "user", "mine", { description: "Mine", body: "Mine.\n" }),
+      folderItem("command", env.pscope, "p", { body: "P.\n" }),
+    ],
+  }, env.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path).sort(), [
+    `${env.ctx.home}/.kiro/agents/mine.md`,
+    `${env.project}/.kiro/prompts/p.md`,
+  ]);
+});
+
+Deno.test("kiro reads every corpus command and subagent, and plan(read) writes nothing", async (t) => {
+  for (const [dir, folder] of [["commands", "prompts"], ["subagents", "agents"]]) {
+    let names: string[];
+    try {
+      names = [...Deno.readDirSync(`${CORPUS_ALL}${dir}`)].map((e) => e.name)
+        .filter((n) => n.endsWith(".md"));
+    } catch {
+      continue; // the corpus is not part of every checkout
+    }
+    for (const name of names.sort()) {
+      await t.step(`${dir}/${name}`, async () => {
+        const text = await Deno.readTextFile(`${CORPUS_ALL}${dir}/${name}`);
+        await using env = await setup({ [`project/.kiro/${folder}/corpus.md`]: text });
+        const read = await noop(env.ctx);
+        for (const e of read.errors ?? []) {
+          assert.equal(e.file, `${env.project}/.kiro/${folder}/corpus.md`);
+          assert.ok(e.line, "a line");
+        }
+        if (!read.errors) assert.equal(read.items.length, 1);
+      });
+    }
+  }
+});
