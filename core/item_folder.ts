@@ -425,10 +425,13 @@ export function mdRules(m: MdMapping): FolderRules<MdDoc> {
             : native.join(", ");
         }
       }
+      const extras = (v.extras as Record<string, Json> | undefined)?.[m.id];
       for (const [k, fixed] of Object.entries(m.fixed ?? {})) {
-        if (!Object.hasOwn(mapped, k)) put(mapped, k, fixed);
+        // A file's own other value is in extras; a file without the key keeps having none.
+        if (Object.hasOwn(mapped, k) || (extras && Object.hasOwn(extras, k))) continue;
+        if (!cur || Object.hasOwn(now, k)) put(mapped, k, fixed);
       }
-      const want = nativeKeys(mapped, (v.extras as Record<string, Json> | undefined)?.[m.id]);
+      const want = nativeKeys(mapped, extras);
       const written = m.body ? m.body.write(v.body, note, cur?.doc) : v.body;
       const same = cur &&
         (m.body ? m.body.read(cur.doc.md.body, want) : cur.doc.md.body) === v.body;

@@ -1,6 +1,7 @@
 /**
  * opencode: MCP servers in `opencode.json` / `opencode.jsonc` (global, project root and
- * `.opencode/`), V1 and V2 shapes, and the `AGENTS.md` instruction files.
+ * `.opencode/`), V1 and V2 shapes, the `AGENTS.md` instruction files, and the commands, agents
+ * and skills folders (see `folders.ts`).
  *
  * What this plugin relies on, checked in the bundle of opencode 1.18.33 and with
  * `opencode mcp add` / `opencode debug config` (`HOME` and the XDG folders in a temp folder):
@@ -48,6 +49,7 @@ import {
   sameValue,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import { folderRead, loadFolders, planFolders } from "./folders.ts";
 
 const ID = "opencode";
 const BOM = "\uFEFF";
@@ -105,6 +107,9 @@ export default definePlugin({
     for (const path of [...paths, ctx.paths.instructions]) {
       if ((await ctx.files.read(path)) !== undefined) return { installed: true };
     }
+    for (const path of [ctx.paths.commands, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
     return { installed: false };
   },
 
@@ -122,6 +127,9 @@ export default definePlugin({
         items.push({ kind: "instructions", scope, name: "main", value: { text } });
       }
     }
+    const folders = folderRead(await loadFolders(ctx));
+    items.push(...folders.items);
+    errors.push(...folders.errors);
     const result: ReadResult = { items };
     if (errors.length) result.errors = errors;
     return result;
@@ -155,6 +163,7 @@ export default definePlugin({
         writes.push({ path, content: null });
       }
     }
+    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
     return { writes, notes };
   },
 });
@@ -179,7 +188,9 @@ async function load(ctx: Context): Promise<{ scopes: ScopeLayout[]; errors: Read
     for (const f of files) {
       if (!f.error) addTables(s, f);
       if (f.error) {
-        errors.push(f.error);
+        // Commands, agents and skills are files of their own: a broken config file freezes
+        // only the servers.
+        errors.push({ ...f.error, kinds: ["mcp"] });
         s.broken = true;
       }
     }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import { generatedServers } from "../_generated_servers.ts";
 import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
 import { parse as parseJsonc } from "jsonc-parser";
@@ -67,7 +67,13 @@ async function withCase(
           if (w.content === null) await Deno.remove(w.path);
           else {
             await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            await Deno.writeTextFile(w.path, w.content);
+            if (w.encoding === "base64") {
+              await Deno.writeFile(
+                w.path,
+                Uint8Array.from(atob(w.content), (ch) => ch.charCodeAt(0)),
+              );
+            } else await Deno.writeTextFile(w.path, w.content);
+            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
           }
         }
       },
@@ -441,6 +447,12 @@ Deno.test("opencode follows XDG_CONFIG_HOME", () => {
     opencode_json: "/x/opencode/opencode.json",
     opencode_jsonc: "/x/opencode/opencode.jsonc",
     instructions: "/x/opencode/AGENTS.md",
+    commands: "/x/opencode/commands",
+    commands_singular: "/x/opencode/command",
+    agents: "/x/opencode/agents",
+    agents_singular: "/x/opencode/agent",
+    skills: "/x/opencode/skills",
+    skills_singular: "/x/opencode/skill",
   });
   assert.equal(
     contextFor(manifest, "/h", []).paths.opencode_jsonc,
@@ -478,6 +490,44 @@ Deno.test({
   },
 });
 
+/** Markdown commands and agents of the corpus (opencode's own, and ones copied from others). */
+function corpusMd(folder: string): { name: string; text: string }[] {
+  const dir = `${SHARED}corpus/${folder}/`;
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".md"))
+      .map((e) => ({ name: e.name, text: Deno.readTextFileSync(dir + e.name) }))
+      .sort((a, b) => a.name < b.name ? -1 : 1);
+  } catch {
+    return [];
+  }
+}
+
+const corpusCommands = corpusMd("commands");
+const corpusAgents = corpusMd("subagents");
+
+Deno.test({
+  name: "opencode reads corpus commands and agents as its own files and plans no change",
+  ignore: corpusCommands.length + corpusAgents.length === 0,
+  async fn() {
+    const files: Record<string, string> = {};
+    for (const f of corpusCommands) files[`${UCMD}/${f.name}`] = f.text;
+    for (const f of corpusAgents) files[`${PAGENT}/${f.name}`] = f.text;
+    await withCase(files, async (c) => {
+      const read = await plugin.read(c.ctx);
+      for (const e of read.errors ?? []) assert.ok(e.line && e.file.endsWith(".md"), e.message);
+      assert.deepEqual((await plugin.plan({ items: read.items }, c.ctx)).writes, []);
+      // opencode's own agent file is read whole.
+      const own = ofKind(read.items, "subagent")[
+        `project/yuk1ty__dotfiles__dot_config__opencode__agents__grill-me`
+      ] as Kinded<"subagent">["value"] | undefined;
+      if (corpusAgents.some((f) => f.name.includes("opencode__agents__grill-me"))) {
+        assert.equal(own?.model, "opencode-go/glm-5.2");
+        assert.equal(own?.extras, undefined);
+      }
+    });
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // The real opencode reads what was planned.
 
@@ -492,10 +542,10 @@ const hasOpencode = (() => {
   }
 })();
 
-/** `opencode debug config` (the merged configuration as JSON) in the case's home and project. */
-async function debugConfig(c: Case, env: Record<string, string> = {}) {
+/** Runs opencode with `args` in the case's home and project; returns its standard output. */
+async function runOpencode(c: Case, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(OPENCODE, {
-    args: ["debug", "config"],
+    args,
     cwd: c.project,
     clearEnv: true,
     env: {
@@ -517,7 +567,12 @@ async function debugConfig(c: Case, env: Record<string, string> = {}) {
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** `opencode debug config` (the merged configuration as JSON) in the case's home and project. */
+async function debugConfig(c: Case, env: Record<string, string> = {}) {
+  return JSON.parse(await runOpencode(c, ["debug", "config"], env));
 }
 
 Deno.test({
@@ -650,4 +705,484 @@ Deno.test("opencode round-trips generated servers through new and edited files",
     }),
     { numRuns: 200 },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Commands, subagents and skills
+
+const UCMD = "home/.config/opencode/commands";
+const UAGENT = "home/.config/opencode/agents";
+const PCMD = "project/.opencode/commands";
+const PAGENT = "project/.opencode/agents";
+const PSKILL = "project/.opencode/skills";
+
+type Kinded<K extends Item["kind"]> = Extract<Item, { kind: K }>;
+
+function command(scope: string, name: string, value: Kinded<"command">["value"]): Item {
+  return { kind: "command", scope, name, value };
+}
+
+function agent(scope: string, name: string, value: Kinded<"subagent">["value"]): Item {
+  return { kind: "subagent", scope, name, value };
+}
+
+function ofKind(items: Item[], kind: Item["kind"]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const i of items) {
+    if (i.kind === kind) out[`${i.scope === "user" ? "user" : "project"}/${i.name}`] = i.value;
+  }
+  return out;
+}
+
+const b64 = (bytes: number[] | string) =>
+  btoa(typeof bytes === "string" ? bytes : String.fromCharCode(...bytes));
+
+Deno.test("opencode reads commands from both folders, nested, named by frontmatter", async () => {
+  await withCase({
+    [`${UCMD}/review.md`]:
+      "---\ndescription: Review a branch\nagent: plan\n---\nReview $1 against $2.\nAll: $ARGUMENTS\n",
+    [`${UCMD}/git/commit.md`]: "Commit:\n\n!`git diff --cached`\n",
+    ["home/.config/opencode/command/old.md"]: "---\nsubtask: true\n---\nOld folder.\n",
+    [`${PCMD}/x.md`]:
+      "---\nname: deploy\nmodel: anthropic/claude-sonnet-4-5\n---\nDeploy @README.md\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.deepEqual(ofKind(read.items, "command"), {
+      "user/review": {
+        description: "Review a branch",
+        body: "Review $ARGUMENTS[0] against $ARGUMENTS[1].\nAll: $ARGUMENTS\n",
+        extras: { opencode: { agent: "plan" } },
+      },
+      "user/git:commit": { body: "Commit:\n\n!`git diff --cached`\n" },
+      "user/old": { body: "Old folder.\n", extras: { opencode: { subtask: true } } },
+      "project/deploy": {
+        body: "Deploy @README.md\n",
+        extras: { opencode: { model: "anthropic/claude-sonnet-4-5" } },
+      },
+    });
+  });
+});
+
+Deno.test("opencode writes commands the way its files look and notes what it loses", async () => {
+  await withCase({
+    [`${UCMD}/keep.md`]: "---\n# mine\ndescription: Old\nagent: plan\n---\n\nUse $1.\n",
+  }, async (c) => {
+    const plan = await write(c, [
+      command("user", "keep", {
+        description: "New",
+        body: "Use $ARGUMENTS[0].\n",
+        extras: { opencode: { agent: "plan" } },
+      }),
+      command("user", "git:commit", {
+        description: "Commit",
+        argumentHint: "[message]",
+        body: "Commit $ARGUMENTS[0] then $ARGUMENTS[1] ($1 is shorthand).\n",
+      }),
+      command(c.pscope, "hello", { body: "Say hello to $ARGUMENTS.\n" }),
+    ]);
+    assert.equal(
+      await c.text(`${UCMD}/keep.md`),
+      "---\n# mine\ndescription: New\nagent: plan\n---\n\nUse $1.\n",
+    );
+    assert.equal(
+      await c.text(`${UCMD}/git/commit.md`),
+      "---\ndescription: Commit\n---\n\nCommit $1 then $2 ($2 is shorthand).\n",
+    );
+    assert.equal(await c.text(`${PCMD}/hello.md`), "Say hello to $ARGUMENTS.\n");
+    const key = `command:user:git:commit`;
+    const messages = plan.notes.filter((n) => n.item === key).map((n) => n.message);
+    assert.ok(messages.some((m) => /no place for an argument hint/.test(m)), messages.join());
+    assert.ok(messages.some((m) => /"\$1" \(Claude Code's shorthand\)/.test(m)), messages.join());
+    assert.ok(messages.some((m) => /highest position \(\$2\)/.test(m)), messages.join());
+    // The unchanged body of "keep" needs no note; "hello" has nothing to lose.
+    assert.ok(!plan.notes.some((n) => n.item !== key), JSON.stringify(plan.notes));
+    // The shorthand reads back as a position, the rest as written.
+    const read = await assertNoop(c);
+    assert.deepEqual(ofKind(read.items, "command")["user/git:commit"], {
+      description: "Commit",
+      body: "Commit $ARGUMENTS[0] then $ARGUMENTS[1] ($ARGUMENTS[1] is shorthand).\n",
+    });
+  });
+});
+
+Deno.test("opencode translates placeholders both ways", async () => {
+  const { bodyFromOc, bodyToOc } = await import("./folders.ts");
+  const cases: [string, string][] = [
+    ["Fix $1 in $2.", "Fix $ARGUMENTS[0] in $ARGUMENTS[1]."],
+    ["All: $ARGUMENTS", "All: $ARGUMENTS"],
+    ["Tenth: $10", "Tenth: $ARGUMENTS[9]"],
+    ["Run !`git status` and read @src/main.ts", "Run !`git status` and read @src/main.ts"],
+  ];
+  for (const [native, canon] of cases) {
+    assert.equal(bodyFromOc(native), canon);
+    const notes: string[] = [];
+    assert.equal(bodyToOc(canon, (m) => notes.push(m)), native);
+  }
+  // `$0` is no position in opencode: it stays text.
+  assert.equal(bodyFromOc("cost $0"), "cost $0");
+  const notes: string[] = [];
+  const out = bodyToOc("A $ARGUMENTS[0]5 and !{ls} and @{a.txt}", (m) => notes.push(m));
+  assert.equal(out, "A $15 and !{ls} and @{a.txt}");
+  assert.equal(notes.length, 4, notes.join("\n"));
+  assert.match(notes.join("\n"), /followed by a digit/);
+  assert.match(notes.join("\n"), /"!\{…\}"/);
+  assert.match(notes.join("\n"), /"@\{…\}"/);
+});
+
+Deno.test("opencode subagents: modes, tools map, model, unknown keys", async () => {
+  await withCase({
+    [`${UAGENT}/primary.md`]: "---\ndescription: Main\nmode: primary\n---\nPrimary.\n",
+    [`${UAGENT}/all.md`]: "---\ndescription: Both\nmode: all\n---\nAll.\n",
+    [`${UAGENT}/bare.md`]: "Bare.\n",
+    [`${UAGENT}/deny.md`]:
+      "---\ndescription: Read only\nmode: subagent\ntools:\n  write: false\n  edit: false\n---\nRO.\n",
+    [`${UAGENT}/allow.md`]: "---\ndescription: Allowlist\nmode: subagent\ntools:\n" +
+      '  "*": false\n  read: true\n  bash: true\ntemperature: 0.2\npermission:\n  bash:\n' +
+      '    "git *": allow\n---\nAL.\n',
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.deepEqual(ofKind(read.items, "subagent"), {
+      "user/all": { description: "Both", body: "All.\n", extras: { opencode: { mode: "all" } } },
+      "user/allow": {
+        description: "Allowlist",
+        tools: ["Read", "Bash"],
+        body: "AL.\n",
+        extras: { opencode: { temperature: 0.2, permission: { bash: { "git *": "allow" } } } },
+      },
+      "user/bare": { body: "Bare.\n" },
+      "user/deny": {
+        description: "Read only",
+        body: "RO.\n",
+        extras: { opencode: { tools: { write: false, edit: false } } },
+      },
+    });
+    // The primary agent is not a subagent: never read, never removed.
+    const plan = await write(c, [
+      ...read.items.filter((i) => i.kind === "subagent" && i.name !== "all"),
+      agent("user", "all", { description: "Both", body: "All.\n" }),
+      agent(c.pscope, "from-claude", {
+        description: "Reviews",
+        tools: ["Read", "Grep", "Glob", "MultiEdit", "NotebookEdit", "mcp__github__get_issue"],
+        model: "sonnet",
+        body: "Review.\n",
+      }),
+    ]);
+    assert.equal(
+      await c.text(`${UAGENT}/primary.md`),
+      "---\ndescription: Main\nmode: primary\n---\nPrimary.\n",
+    );
+    // `all` without the extras becomes a subagent only.
+    assert.equal(
+      await c.text(`${UAGENT}/all.md`),
+      "---\ndescription: Both\nmode: subagent\n---\nAll.\n",
+    );
+    assert.equal(
+      await c.text(`${PAGENT}/from-claude.md`),
+      "---\ndescription: Reviews\nmode: subagent\ntools:\n" +
+        '  "*": false\n  read: true\n  grep: true\n  glob: true\n  edit: true\n---\n\nReview.\n',
+    );
+    const messages = plan.notes.map((n) => `${n.field}: ${n.message}`).join("\n");
+    assert.match(messages, /tools: "MultiEdit" is opencode's "edit" and reads back as "Edit"/);
+    assert.match(
+      messages,
+      /tools: opencode has no tool for "NotebookEdit", "mcp__github__get_issue"/,
+    );
+    assert.match(
+      messages,
+      /model: opencode names a model "provider\/model"; "sonnet" is not written/,
+    );
+    const back = await assertNoop(c);
+    assert.deepEqual(ofKind(back.items, "subagent")[`project/from-claude`], {
+      description: "Reviews",
+      tools: ["Read", "Grep", "Glob", "Edit"],
+      body: "Review.\n",
+    });
+  });
+});
+
+Deno.test("opencode keeps a subagent's unknown keys through a new file", async () => {
+  const value: Kinded<"subagent">["value"] = {
+    description: "Docs",
+    model: "anthropic/claude-haiku-4-5",
+    tools: [],
+    body: "Write docs.\n",
+    extras: {
+      opencode: { mode: "all", temperature: 0.3, permission: { edit: "ask" }, color: "#00FF00" },
+      claude_code: { color: "blue" },
+    },
+  };
+  await withCase({}, async (c) => {
+    const plan = await write(c, [agent(c.pscope, "docs", value)]);
+    assert.deepEqual(plan.notes, []);
+    assert.equal(
+      await c.text(`${PAGENT}/docs.md`),
+      "---\ndescription: Docs\nmode: all\nmodel: anthropic/claude-haiku-4-5\ntools:\n" +
+        '  "*": false\ntemperature: 0.3\npermission:\n  edit: ask\ncolor: "#00FF00"\n---\n\n' +
+        "Write docs.\n",
+    );
+    const back = await assertNoop(c);
+    const { claude_code: _, ...own } = value.extras!;
+    assert.deepEqual(ofKind(back.items, "subagent")["project/docs"], { ...value, extras: own });
+  });
+});
+
+Deno.test("opencode merges the singular and plural folders of a kind", async () => {
+  const skill = (text: string) => ({
+    "SKILL.md": { base64: b64(`---\nname: s\ndescription: ${text}\n---\n`), mode: 0o644 },
+  });
+  await withCase({
+    ["home/.config/opencode/command/dup.md"]: "Singular.\n",
+    [`${UCMD}/dup.md`]: "Plural.\n",
+    ["home/.config/opencode/command/only.md"]: "Only singular.\n",
+    ["home/.config/opencode/agent/gone.md"]: "---\nmode: subagent\n---\nGone.\n",
+    [`${UAGENT}/gone.md`]: "---\nmode: subagent\n---\nGone too.\n",
+    ["project/.opencode/skill/old/SKILL.md"]: "---\nname: old\ndescription: old\n---\n",
+    ["project/.opencode/skill/s/SKILL.md"]: "---\nname: s\ndescription: singular\n---\n",
+    [`${PSKILL}/s/SKILL.md`]: "---\nname: s\ndescription: plural\n---\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.deepEqual(ofKind(read.items, "command"), {
+      "user/dup": { body: "Plural.\n" },
+      "user/only": { body: "Only singular.\n" },
+    });
+    assert.deepEqual(Object.keys(ofKind(read.items, "skill")).sort(), ["project/old", "project/s"]);
+    // Edit the command in both folders and the skill in both; change the one in the singular
+    // folder in place; delete the agent in both.
+    const plan = await write(c, [
+      command("user", "dup", { body: "New.\n" }),
+      command("user", "only", { body: "Still singular.\n" }),
+      ...read.items.filter((i) => i.kind === "skill" && i.name === "old"),
+      { kind: "skill", scope: c.pscope, name: "s", value: { files: skill("new") } },
+    ]);
+    assert.deepEqual(plan.notes, []);
+    assert.equal(await c.text(`${UCMD}/dup.md`), "New.\n");
+    assert.equal(await c.text("home/.config/opencode/command/dup.md"), undefined);
+    assert.equal(await c.text("home/.config/opencode/command/only.md"), "Still singular.\n");
+    assert.equal(await c.text(`${UCMD}/only.md`), undefined);
+    assert.equal(await c.text("home/.config/opencode/agent/gone.md"), undefined);
+    assert.equal(await c.text(`${UAGENT}/gone.md`), undefined);
+    assert.equal(await c.text(`${PSKILL}/s/SKILL.md`), "---\nname: s\ndescription: new\n---\n");
+    assert.equal(await c.text("project/.opencode/skill/s/SKILL.md"), undefined);
+    assert.ok(await c.text("project/.opencode/skill/old/SKILL.md"));
+    await assertNoop(c);
+  });
+});
+
+Deno.test("opencode copies a skill byte for byte, binary files and modes included", async () => {
+  const bin = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255, 128];
+  const files = {
+    "SKILL.md": { base64: b64("---\nname: pdf\ndescription: PDFs\n---\n\nUse it.\n"), mode: 0o644 },
+    "assets/logo.png": { base64: b64(bin), mode: 0o600 },
+    "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+  };
+  await withCase({}, async (c) => {
+    await write(c, [{ kind: "skill", scope: "user", name: "pdf", value: { files } }]);
+    const dir = `${c.home}/.config/opencode/skills/pdf`;
+    assert.deepEqual([...await Deno.readFile(`${dir}/assets/logo.png`)], bin);
+    assert.equal((await Deno.stat(`${dir}/scripts/run.sh`)).mode! & 0o777, 0o755);
+    const read = await assertNoop(c);
+    assert.deepEqual(ofKind(read.items, "skill"), { "user/pdf": { files } });
+  });
+});
+
+Deno.test("opencode reports a broken command or agent and freezes only that kind", async () => {
+  await withCase({
+    [`${UCMD}/bad.md`]: "---\ndescription: [unclosed\n  - : :\n---\nBad.\n",
+    [`${UCMD}/good.md`]: "Good.\n",
+    [`${PAGENT}/bad.md`]: '---\nmode: subagent\ndescription: "open\n---\nBad.\n',
+    [PJSON]: `{\n  "mcp": {\n    "a": {"type": "local" "command": ["x"]}\n  }\n}\n`,
+  }, async (c) => {
+    const read = await plugin.read(c.ctx);
+    const root = c.home.slice(0, -"/home".length);
+    assert.deepEqual(read.errors!.map((e) => [e.file.slice(root.length + 1), e.line, e.kinds]), [
+      [PJSON, 3, ["mcp"]],
+      [`${UCMD}/bad.md`, 2, ["command"]],
+      [`${PAGENT}/bad.md`, 4, ["subagent"]],
+    ]);
+    const plan = await plugin.plan({
+      items: [
+        command("user", "new", { body: "x\n" }),
+        agent(c.pscope, "new", { body: "x\n" }),
+        command(c.pscope, "fine", { body: "Project commands are not frozen.\n" }),
+        { kind: "skill", scope: c.pscope, name: "k", value: { files: {} } },
+      ],
+    }, c.ctx);
+    assert.deepEqual(plan.writes.map((w) => w.path.slice(c.project.length - 7)), [
+      "project/.opencode/commands/fine.md",
+    ]);
+  });
+});
+
+Deno.test("opencode reads the testdata commands, agents and skills as expected", async () => {
+  const dir = new URL("./testdata/", import.meta.url).pathname;
+  const { root, home, project } = await materialize(`${dir}odd`);
+  try {
+    const ctx = contextFor(manifest, home, [project]);
+    const read = await plugin.read(ctx);
+    assert.equal(read.errors, undefined);
+    assert.deepEqual(Object.keys(ofKind(read.items, "command")).sort(), [
+      "user/both",
+      "user/legacy",
+      "user/renamed",
+    ]);
+    assert.deepEqual(ofKind(read.items, "command")["user/renamed"], {
+      description: "Quoted: with a colon",
+      body: "CRLF body with $0 and $ARGUMENTS[9] and $ARGUMENTS.\r\n",
+      extras: { opencode: { variant: "high" } },
+    });
+    assert.deepEqual(Object.keys(ofKind(read.items, "subagent")).sort(), [
+      "user/all-mode",
+      "user/no-mode",
+      "user/team:security",
+    ]);
+    assert.deepEqual(Object.keys(ofKind(read.items, "skill")), ["project/old-style"]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "opencode loads the commands, agents and skills aisync wrote (real CLI)",
+  ignore: !hasOpencode,
+  async fn() {
+    await withCase({
+      // A primary agent of the user's own, which aisync leaves alone.
+      [`${UAGENT}/main.md`]: "---\ndescription: Main\nmode: primary\n---\nMain.\n",
+    }, async (c) => {
+      await new Deno.Command("git", { args: ["init", "-q", c.project] }).output();
+      const bin = [0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255];
+      const skillMd = (name: string) =>
+        b64(`---\nname: ${name}\ndescription: Skill ${name}\n---\n`);
+      const plan = await write(c, [
+        command("user", "review", {
+          description: "Review a branch",
+          body: "Review $ARGUMENTS[0] against main.\nAll: $ARGUMENTS\n",
+          extras: { opencode: { agent: "plan", subtask: true } },
+        }),
+        command("user", "git:commit", { body: "Commit:\n\n!`git diff --cached`\n" }),
+        command(c.pscope, "hello", { description: "Greets", body: "Say hello to $ARGUMENTS.\n" }),
+        agent("user", "reviewer", {
+          description: "Reviews code",
+          model: "anthropic/claude-sonnet-4-5",
+          tools: ["Read", "Grep", "Glob"],
+          body: "You review code.\n",
+        }),
+        agent(c.pscope, "docs", {
+          description: "Writes docs",
+          body: "You write docs.\n",
+          extras: { opencode: { mode: "all", temperature: 0.3 } },
+        }),
+        agent(c.pscope, "team:security", { description: "Audits", body: "Audit.\n" }),
+        {
+          kind: "skill",
+          scope: "user",
+          name: "pdf",
+          value: {
+            files: {
+              "SKILL.md": { base64: skillMd("pdf"), mode: 0o644 },
+              "logo.png": { base64: b64(bin), mode: 0o644 },
+            },
+          },
+        },
+        {
+          kind: "skill",
+          scope: c.pscope,
+          name: "release",
+          value: { files: { "SKILL.md": { base64: skillMd("release"), mode: 0o644 } } },
+        },
+      ]);
+      assert.deepEqual(plan.notes.map((n) => n.item), ["command:user:review"]);
+
+      const config = await debugConfig(c);
+      assert.deepEqual(config.command, {
+        review: {
+          description: "Review a branch",
+          agent: "plan",
+          subtask: true,
+          template: "Review $1 against main.\nAll: $ARGUMENTS",
+        },
+        "git/commit": { template: "Commit:\n\n!`git diff --cached`" },
+        hello: { description: "Greets", template: "Say hello to $ARGUMENTS." },
+      });
+      const agents = config.agent as Record<string, Record<string, unknown>>;
+      assert.deepEqual(Object.keys(agents).sort(), ["docs", "main", "reviewer", "team/security"]);
+      assert.deepEqual(
+        [
+          agents.reviewer.mode,
+          agents.reviewer.model,
+          agents.reviewer.tools,
+          agents.reviewer.prompt,
+        ],
+        [
+          "subagent",
+          "anthropic/claude-sonnet-4-5",
+          { "*": false, read: true, grep: true, glob: true },
+          "You review code.",
+        ],
+      );
+      assert.deepEqual([agents.docs.mode, agents.docs.temperature], ["all", 0.3]);
+      assert.equal(agents["team/security"].mode, "subagent");
+
+      // `agent list` shows each agent with its mode.
+      const listed = (await runOpencode(c, ["agent", "list"])).split("\n")
+        .filter((l) => /^\S+ \((primary|subagent|all)\)$/.test(l));
+      for (const line of ["reviewer (subagent)", "docs (all)", "team/security (subagent)"]) {
+        assert.ok(listed.includes(line), `${line} not in ${listed.join(", ")}`);
+      }
+      // The tools map is an allowlist: every other tool is off.
+      const tools = JSON.parse(await runOpencode(c, ["debug", "agent", "reviewer"])).tools;
+      const on = Object.entries(tools).filter(([, v]) => v).map(([k]) => k).sort();
+      assert.deepEqual(on, ["glob", "grep", "read"]);
+
+      const skills = JSON.parse(await runOpencode(c, ["debug", "skill"])) as {
+        name: string;
+        location: string;
+      }[];
+      const found = Object.fromEntries(skills.map((s) => [s.name, s.location]));
+      assert.equal(found.pdf, `${c.home}/.config/opencode/skills/pdf/SKILL.md`);
+      assert.equal(found.release, `${c.project}/.opencode/skills/release/SKILL.md`);
+
+      // What opencode loaded reads back unchanged, and nothing was rewritten by it.
+      await assertNoop(c);
+    });
+  },
+});
+
+Deno.test({
+  name: "opencode and aisync find the same commands, subagents and skills in testdata (real CLI)",
+  ignore: !hasOpencode,
+  async fn() {
+    const dir = new URL("./testdata/", import.meta.url).pathname;
+    for (const name of ["typical", "odd"]) {
+      const { root, home, project } = await materialize(`${dir}${name}`);
+      try {
+        // Only the folders: the config files of the cases hold {file:…} references.
+        for (const f of [PJSON, UJSONC, UJSON, PDOT, "project/.opencode/opencode.json"]) {
+          await Deno.remove(`${root}/${f}`).catch(() => {});
+        }
+        await Deno.remove(`${home}/.config/opencode/config.json`).catch(() => {});
+        await new Deno.Command("git", { args: ["init", "-q", project] }).output();
+        const c = { home, project } as Case;
+        const read = await plugin.read(contextFor(manifest, home, [project]));
+        assert.equal(read.errors, undefined);
+        const names = (kind: Item["kind"]) =>
+          read.items.filter((i) => i.kind === kind).map((i) => i.name).sort();
+        const config = await debugConfig(c);
+        const colon = (n: string) => n.split("/").join(":");
+        assert.deepEqual(names("command"), Object.keys(config.command ?? {}).map(colon).sort());
+        const agents = Object.entries(config.agent ?? {}) as [string, { mode?: string }][];
+        assert.deepEqual(
+          names("subagent"),
+          agents.filter(([, a]) => a.mode !== "primary").map(([n]) => colon(n)).sort(),
+        );
+        const skills = JSON.parse(await runOpencode(c, ["debug", "skill"])) as { name: string }[];
+        assert.deepEqual(
+          names("skill"),
+          skills.map((s) => s.name).filter((n) => n !== "customize-opencode").sort(),
+        );
+      } finally {
+        await Deno.remove(root, { recursive: true });
+      }
+    }
+  },
 });
