@@ -82,6 +82,18 @@ export type {
   NoteFn,
 } from "../core/item_folder.ts";
 
+export {
+  editTomlRoot,
+  fromArgs,
+  parseTomlCommand,
+  renderTomlCommand,
+  shellRanges,
+  toArgs,
+  tomlCommandRules,
+  tomlCommandValue,
+} from "../core/toml_commands.ts";
+export type { ArgsDialect, TomlFolder } from "../core/toml_commands.ts";
+
 /** The version of this contract; the host refuses plugins that declare another. */
 export const CONTRACT_VERSION = 1;
 

@@ -1,6 +1,6 @@
 /**
- * Gemini CLI: MCP servers in `settings.json` (user and project), their on/off state, and the
- * `GEMINI.md` memory files.
+ * Gemini CLI: MCP servers in `settings.json` (user and project), their on/off state, the
+ * `GEMINI.md` memory files, and custom commands, subagents and skills (see `commands.ts`).
  *
  * What this plugin relies on, checked in the bundle of Gemini CLI 0.61.0 and with its CLI:
  *
@@ -38,6 +38,7 @@ import {
   type ReadError,
   sameValue,
 } from "../_contract.ts";
+import { folderResult, loadFolders, planFolders } from "./commands.ts";
 
 const ID = "gemini_cli";
 const BOM = "\uFEFF";
@@ -93,6 +94,10 @@ export default definePlugin({
     for (const path of [ctx.paths.settings, ctx.paths.instructions, ctx.paths.enablement]) {
       if ((await ctx.files.read(path)) !== undefined) return { installed: true };
     }
+    // Not `.agents/skills`: other clients share it.
+    for (const path of [ctx.paths.commands, ctx.paths.agents, ctx.paths.skills]) {
+      if ((await ctx.files.stat(path))?.isDirectory) return { installed: true };
+    }
     return { installed: false };
   },
 
@@ -116,6 +121,9 @@ export default definePlugin({
         items.push({ kind: "instructions", scope: s.scope, name: "main", value: { text } });
       }
     }
+    const folders = folderResult(await loadFolders(ctx));
+    items.push(...folders.items);
+    errors.push(...folders.errors);
     return errors.length ? { items, errors } : { items };
   },
 
@@ -164,6 +172,7 @@ export default definePlugin({
     }
     const write = await planEnablement(ctx, wanted, notes);
     if (write) writes.push(write);
+    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
     return { writes, notes };
   },
 });

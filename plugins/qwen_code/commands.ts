@@ -23,22 +23,26 @@
  * @module
  */
 import {
+  type ArgsDialect,
   type Command,
   ConfigParseError,
   type Context,
+  fromArgs,
   type Item,
   itemKey,
   type Note,
-  parseToml,
+  parseTomlCommand,
   type PlannedWrite,
   type ReadError,
+  renderTomlCommand,
   sameValue,
   type Subagent,
+  toArgs,
+  tomlCommandValue,
 } from "../_contract.ts";
 import {
   editFront,
   type Front,
-  isPlain,
   joinMd,
   type Json,
   type MdFile,
@@ -50,6 +54,15 @@ import {
 import { isFileName } from "../_contract.ts";
 
 const ID = "qwen_code";
+
+/** Qwen Code's `{{args}}` dialect: it also replaces `$ARGUMENTS` inside `!{…}`. */
+const DIALECT: ArgsDialect = {
+  id: ID,
+  client: "Qwen Code",
+  short: "Qwen",
+  shellArguments: true,
+  hintElsewhere: "a Markdown command has",
+};
 const MAX_DEPTH = 16;
 
 type CommandItem = Extract<Item, { kind: "command" }>;
@@ -233,46 +246,15 @@ function tomlCommandEntry(
 ): Entry | undefined {
   const name = commandName(rel);
   if (!validName(name)) return undefined;
-  const data = parseToml(text, path);
-  if (typeof data.prompt !== "string") {
-    throw new ConfigParseError(
-      path,
-      data.prompt === undefined
-        ? 'a TOML command needs a "prompt" (Qwen Code skips this command)'
-        : '"prompt" must be a string (Qwen Code skips this command)',
-      ...keyLine(text, "prompt"),
-    );
-  }
-  if (data.description !== undefined && typeof data.description !== "string") {
-    throw new ConfigParseError(
-      path,
-      '"description" must be a string (Qwen Code skips this command)',
-      ...keyLine(text, "description"),
-    );
-  }
-  const value: Command = { body: fromQwen(data.prompt) };
-  const extras: Json = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (k === "prompt") continue;
-    if (k === "description") value.description = v as string;
-    else put(extras, k, v);
-  }
-  if (Object.keys(extras).length) value.extras = { [ID]: extras };
+  const data = parseTomlCommand(text, path, DIALECT);
   return {
     path,
     text,
     format: "toml",
     toml: data,
     name,
-    item: { kind: "command", scope, name, value },
+    item: { kind: "command", scope, name, value: tomlCommandValue(data, DIALECT) },
   };
-}
-
-/** The line and column of a root key of a TOML text, when it has one. */
-function keyLine(text: string, key: string): [number, number] | [] {
-  const m = new RegExp(`^([ \\t]*)["']?${key}["']?[ \\t]*=`, "m").exec(text);
-  if (!m) return [];
-  return [text.slice(0, m.index).split("\n").length, m[1].length + 1];
 }
 
 function agentEntry(path: string, text: string, scope: string): Entry | undefined {
@@ -377,85 +359,21 @@ function toolToQwen(name: string, note: NoteFn): string {
 // ---------------------------------------------------------------------------------------------
 // Placeholders
 
-/** The `[start, end)` ranges of `!{…}` shell injections, with Qwen's brace counting. */
-function shellRanges(text: string): [number, number][] {
-  const out: [number, number][] = [];
-  let at = text.indexOf("!{");
-  while (at !== -1) {
-    let depth = 1, i = at + 2;
-    for (; i < text.length && depth > 0; i++) {
-      if (text[i] === "{") depth++;
-      else if (text[i] === "}") depth--;
-    }
-    if (depth > 0) break; // unclosed: Qwen refuses to run it; the rest is plain text here
-    out.push([at, i]);
-    at = text.indexOf("!{", i);
-  }
-  return out;
-}
-
-const inside = (ranges: [number, number][], at: number) =>
-  ranges.some(([a, b]) => at >= a && at < b);
-
 /**
  * A Qwen prompt to canonical text: `{{args}}` becomes `$ARGUMENTS`; `$ARGUMENTS` inside `!{…}`
  * stays (Qwen replaces it there too); elsewhere `$ARGUMENTS`, `$ARGUMENTS[N]` and `$N` are plain
  * text to Qwen, so they get Claude Code's escape `\$`.
  */
 export function fromQwen(raw: string): string {
-  const ranges = shellRanges(raw);
-  return raw.replace(
-    /\{\{args\}\}|\$ARGUMENTS\[\d+\]|\$\d+(?!\w)|\$ARGUMENTS/g,
-    (m, at: number) => {
-      if (m === "{{args}}") return "$ARGUMENTS";
-      if (raw[at - 1] === "\\") return m;
-      if (m === "$ARGUMENTS" && inside(ranges, at)) return m;
-      if (m.startsWith("$ARGUMENTS[") && inside(ranges, at)) return m;
-      return `\\${m}`;
-    },
-  );
+  return fromArgs(raw, DIALECT);
 }
 
 /**
  * Canonical text to a Qwen prompt: `$ARGUMENTS` becomes `{{args}}`; positions have no Qwen
- * equivalent and become `{{args}}` too, with a note; Claude's escape `\$` is dropped (Qwen does
- * not expand `$`). What Qwen would read otherwise gets a note.
+ * equivalent and become `{{args}}` too, with a note (see the contract's `toArgs`).
  */
 export function toQwen(canon: string, note: NoteFn): string {
-  const ranges = shellRanges(canon);
-  const positions = new Set<string>();
-  const out = canon.replace(
-    /(?<!\\)\\\$(?=\d|ARGUMENTS)|\$ARGUMENTS\[\d+\]|\$\d+(?!\w)|\$ARGUMENTS|\{\{args\}\}/g,
-    (m, at: number) => {
-      if (m.startsWith("\\")) {
-        if (inside(ranges, at) && canon.startsWith("ARGUMENTS", at + 2)) {
-          note('Qwen Code replaces "$ARGUMENTS" inside "!{…}" even where it is meant as text');
-        }
-        return "$";
-      }
-      if (m === "{{args}}") {
-        note(
-          'the text "{{args}}" is Qwen Code\'s placeholder: Qwen replaces it with the arguments',
-        );
-        return m;
-      }
-      if (m !== "$ARGUMENTS") positions.add(m);
-      return "{{args}}";
-    },
-  );
-  if (positions.size) {
-    note(
-      `Qwen Code has only {{args}} (every argument as typed): ${
-        [...positions].map((p) => `"${p}"`).join(", ")
-      } became {{args}}`,
-    );
-  }
-  if (/(?:^|\s)!`[^`\n]+`|```!/.test(canon)) {
-    note('Qwen Code does not run Claude Code\'s "!`…`" shell commands (its own form is "!{…}")');
-  }
-  const vars = [...new Set(canon.match(/\$\{CLAUDE_[A-Z_]+\}/g) ?? [])];
-  if (vars.length) note(`Qwen Code does not expand ${vars.join(", ")}`);
-  return out;
+  return toArgs(canon, note, DIALECT);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,27 +462,7 @@ function commandText(v: Command, cur: Entry | undefined, note: NoteFn): string {
 
 /** An existing TOML command, edited key by key (Qwen still reads it; it is not converted). */
 function tomlText(v: Command, cur: Entry, note: NoteFn): string | undefined {
-  const data = cur.toml!;
-  const want: Json = {};
-  const prompt = data.prompt as string;
-  want.prompt = fromQwen(prompt) === v.body ? prompt : toQwen(v.body, note);
-  if (v.description !== undefined) want.description = v.description;
-  if (v.argumentHint !== undefined) {
-    note(
-      "Qwen Code's TOML commands have no argument hint (a Markdown command has); it was not " +
-        "written",
-      "argumentHint",
-    );
-  }
-  for (const [k, x] of Object.entries(v.extras?.[ID] ?? {})) {
-    if (!Object.hasOwn(want, k)) put(want, k, x);
-  }
-  try {
-    return editTomlRoot(cur.text, data, want, cur.path);
-  } catch (e) {
-    note(`Cannot edit "${cur.path}": ${(e as Error).message}; it was left as it is`, "body");
-    return undefined;
-  }
+  return renderTomlCommand(v, { text: cur.text, data: cur.toml!, path: cur.path }, note, DIALECT);
 }
 
 function agentText(item: SubagentItem, cur: Entry | undefined, note: NoteFn): string {
@@ -613,125 +511,4 @@ function agentChecks(item: SubagentItem, note: NoteFn) {
   if (item.value.body.trim().length < 10) {
     note("Qwen Code does not load a subagent whose prompt is shorter than 10 characters");
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// TOML root keys (the contract's editToml edits tables, not the root keys of a command file)
-
-/**
- * Sets the root keys of a TOML command to `want`, splicing only the edited values: removed keys
- * lose their lines, changed ones get a new value in place (a comment after it stays), new ones go
- * before the first table (a new `description` goes first, as Qwen's examples have it). Throws
- * when the result does not parse to `want`.
- */
-function editTomlRoot(text: string, data: Json, want: Json, file: string): string {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  let out = text;
-  for (const k of Object.keys(data)) {
-    if (!Object.hasOwn(want, k)) out = spliceKey(out, k, undefined, eol);
-  }
-  for (const [k, v] of Object.entries(want)) {
-    if (!Object.hasOwn(data, k) || !sameValue(data[k], v)) out = spliceKey(out, k, v, eol);
-  }
-  if (out === text) return text;
-  const back = parseToml(out, file);
-  if (!sameValue(back, want)) throw new Error("the edited file would not read back as planned");
-  return out;
-}
-
-/** The root section: from the start to the first `[table]` header. */
-function rootEnd(text: string): number {
-  const m = /^[ \t]*\[/m.exec(text);
-  return m ? m.index : text.length;
-}
-
-function spliceKey(text: string, key: string, value: unknown, eol: string): string {
-  const end = rootEnd(text);
-  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const re = new RegExp(`^[ \\t]*(?:${esc}|"${esc}"|'${esc}')[ \\t]*=[ \\t]*`, "m");
-  const m = re.exec(text.slice(0, end));
-  if (m) {
-    const start = m.index + m[0].length;
-    const stop = valueEnd(text, start);
-    if (value !== undefined) return text.slice(0, start) + tomlValue(value) + text.slice(stop);
-    // The whole line goes, with a comment after the value and the line end.
-    const nl = text.indexOf("\n", stop);
-    return text.slice(0, m.index) + (nl === -1 ? "" : text.slice(nl + 1));
-  }
-  if (value === undefined) return text;
-  const line = `${/^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key)} = ${
-    tomlValue(value)
-  }${eol}`;
-  if (key === "description") {
-    const first = /^[ \t]*[^\s#[]/m.exec(text.slice(0, end));
-    if (first) return text.slice(0, first.index) + line + text.slice(first.index);
-  }
-  const before = text.slice(0, end);
-  const sep = before === "" || before.endsWith("\n") ? "" : eol;
-  const gap = end < text.length ? eol : "";
-  return before.replace(/(\r?\n)+$/, (m) => m.slice(0, eol.length)) + sep + line + gap +
-    text.slice(end);
-}
-
-/** The offset just after the TOML value that starts at `at`. */
-function valueEnd(text: string, at: number): number {
-  for (const q of ['"""', "'''"]) {
-    if (text.startsWith(q, at)) {
-      let i = at + 3;
-      for (; i < text.length; i++) {
-        if (q === '"""' && text[i] === "\\") i++;
-        else if (text.startsWith(q, i)) break;
-      }
-      i += 3;
-      // Up to two quotes may end the content right before the delimiter.
-      for (let n = 0; n < 2 && text[i] === q[0]; n++) i++;
-      return Math.min(i, text.length);
-    }
-  }
-  const c = text[at];
-  if (c === '"' || c === "'") {
-    let i = at + 1;
-    for (; i < text.length && text[i] !== c && text[i] !== "\n"; i++) {
-      if (c === '"' && text[i] === "\\") i++;
-    }
-    return Math.min(i + 1, text.length);
-  }
-  if (c === "[" || c === "{") {
-    let depth = 0, i = at;
-    for (; i < text.length; i++) {
-      const ch = text[i];
-      if (ch === '"' || ch === "'") i = valueEnd(text, i) - 1;
-      else if (ch === "#") i = text.indexOf("\n", i) === -1 ? text.length : text.indexOf("\n", i);
-      else if (ch === "[" || ch === "{") depth++;
-      else if ((ch === "]" || ch === "}") && --depth === 0) return i + 1;
-    }
-    return text.length;
-  }
-  const m = /[^\r\n#]*/.exec(text.slice(at))!;
-  return at + m[0].trimEnd().length;
-}
-
-/** A JSON value as TOML text; multi-line strings as `"""` strings. */
-function tomlValue(v: unknown): string {
-  if (typeof v === "string") {
-    const esc = (s: string) =>
-      s.replace(/\\/g, "\\\\").replace(
-        // deno-lint-ignore no-control-regex
-        /[\x00-\x08\x0b-\x1f\x7f]/g,
-        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-      );
-    if (!v.includes("\n")) return `"${esc(v).replace(/"/g, '\\"').replace(/\t/g, "\\t")}"`;
-    // A quote before another quote or at the end could close the string: escape those.
-    const body = esc(v).replace(/\r/g, "\\r").replace(/"(?=")/g, '\\"').replace(/"$/, '\\"');
-    return `"""\n${body}"""`;
-  }
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return `[${v.map(tomlValue).join(", ")}]`;
-  if (isPlain(v)) {
-    const items = Object.entries(v).map(([k, x]) =>
-      `${/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)} = ${tomlValue(x)}`
-    );
-    return items.length ? `{ ${items.join(", ")} }` : "{}";
-  }
-  throw new Error(`TOML cannot hold ${JSON.stringify(v)}`);
 }
