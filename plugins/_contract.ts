@@ -94,6 +94,14 @@ export {
 } from "../core/toml_commands.ts";
 export type { ArgsDialect, TomlFolder } from "../core/toml_commands.ts";
 
+export {
+  agentItems as githubAgentItems,
+  planAgents as planGithubAgents,
+  readAgents as readGithubAgents,
+  skillRules as githubSkillRules,
+} from "../core/github_agents.ts";
+export type { AgentScope as GithubAgentScope } from "../core/github_agents.ts";
+
 /** The version of this contract; the host refuses plugins that declare another. */
 export const CONTRACT_VERSION = 1;
 

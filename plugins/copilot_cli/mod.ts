@@ -26,6 +26,12 @@
  * - Strings are copied unchanged both ways: Copilot reads Claude's `.mcp.json` with its
  *   `${VAR}` / `${VAR:-default}` references (the expansion itself happens only when a signed-in
  *   session starts a server, so it could not be observed offline).
+ * - Custom agents are `*.agent.md` / `*.md` files in `$COPILOT_HOME/agents` and
+ *   `.github/agents`, skills are folders in `$COPILOT_HOME/skills` and `.github/skills`
+ *   (`copilot --agent <unknown>` lists the agents it loaded, `copilot skill list --json` the
+ *   skills). VS Code reads the same folders: `core/github_agents.ts` (through the contract) holds the mapping both plugins
+ *   use. Copilot CLI has no commands folder of its own (it reads Claude Code's
+ *   `.claude/commands`), so there is no command kind here.
  *
  * @module
  */
@@ -34,19 +40,33 @@ import {
   type Context,
   definePlugin,
   editJson,
+  type FolderItem,
   Item,
   itemKey,
   type McpServer,
   type Note,
   parseJsonc,
   type PlannedWrite,
+  planSkills,
   type ReadError,
   type ReadResult,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillScope,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import {
+  githubAgentItems as agentItems,
+  type GithubAgentScope as AgentScope,
+  githubSkillRules as skillRules,
+  planGithubAgents as planAgents,
+  readGithubAgents as readAgents,
+} from "../_contract.ts";
 
 const ID = "copilot_cli";
+const CLIENT = "Copilot CLI";
+const SKILLS = skillRules(CLIENT);
 const BOM = "\uFEFF";
 
 type Json = Record<string, unknown>;
@@ -113,8 +133,13 @@ export default definePlugin({
         items.push({ kind: "instructions", scope, name: "main", value: { text } });
       }
     }
+    const errors = [...layout.errors];
+    for (const f of await loadFolders(ctx)) {
+      items.push(...agentItems(f.agents), ...skillItems(f.skills));
+      errors.push(...f.agents.folder.errors, ...f.skills.errors);
+    }
     const result: ReadResult = { items, projects: layout.projects };
-    if (layout.errors.length) result.errors = layout.errors;
+    if (errors.length) result.errors = errors;
     return result;
   },
 
@@ -147,9 +172,53 @@ export default definePlugin({
         writes.push({ path, content: null });
       }
     }
+    for (const f of await loadFolders(ctx)) {
+      const agents = desired.items.filter((i): i is FolderItem =>
+        i.kind === "subagent" && i.scope === f.scope
+      );
+      for (const item of agents) {
+        if (item.value.description === undefined) {
+          notes.push({
+            item: itemKey(item),
+            field: "description",
+            message: "Copilot CLI skips a custom agent without a description; it is written, " +
+              "but Copilot CLI does not load it",
+          });
+        }
+      }
+      writes.push(...planAgents(f.agents, agents, notes));
+      const skills = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
+        i.kind === "skill" && i.scope === f.scope
+      );
+      writes.push(...await planSkills(ctx, f.skills, skills, notes, SKILLS));
+    }
     return { writes, notes };
   },
 });
+
+/** The agents and skills folders of one scope. */
+interface Folders {
+  scope: string;
+  agents: AgentScope;
+  skills: SkillScope;
+}
+
+/** Reads the agents and skills folders of every scope. */
+async function loadFolders(ctx: Context): Promise<Folders[]> {
+  const out: Folders[] = [];
+  const scopes: [string, Record<string, string>][] = [
+    ["user", ctx.paths],
+    ...ctx.projects.map((p): [string, Record<string, string>] => [`project:${p.root}`, p.paths]),
+  ];
+  for (const [scope, paths] of scopes) {
+    out.push({
+      scope,
+      agents: await readAgents(ctx, paths.agents, scope, ID, CLIENT),
+      skills: await readSkills(ctx, paths.skills, scope, SKILLS),
+    });
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Files

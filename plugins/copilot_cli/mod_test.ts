@@ -64,7 +64,13 @@ async function withCase(
           if (w.content === null) await Deno.remove(w.path);
           else {
             await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            await Deno.writeTextFile(w.path, w.content);
+            if (w.encoding === "base64") {
+              await Deno.writeFile(
+                w.path,
+                Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)),
+              );
+            } else await Deno.writeTextFile(w.path, w.content);
+            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
           }
         }
       },
@@ -427,12 +433,17 @@ Deno.test("copilot_cli follows COPILOT_HOME", () => {
     settings: "/c/settings.json",
     config: "/c/config.json",
     instructions: "/c/copilot-instructions.md",
+    agents: "/c/agents",
+    skills: "/c/skills",
   });
   assert.equal(contextFor(manifest, "/h", []).paths.mcp, "/h/.copilot/mcp-config.json");
+  assert.equal(contextFor(manifest, "/h", []).paths.agents, "/h/.copilot/agents");
   assert.deepEqual(ctx.projects[0].paths, {
     mcp: "/p/.github/mcp.json",
     root_mcp: "/p/.mcp.json",
     instructions: "/p/.github/copilot-instructions.md",
+    agents: "/p/.github/agents",
+    skills: "/p/.github/skills",
   });
 });
 
@@ -664,4 +675,408 @@ Deno.test("copilot_cli round-trips generated servers through new and edited file
     }),
     { numRuns: 200 },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Custom agents and skills
+
+type AgentItem = Extract<Item, { kind: "subagent" }>;
+type SkillItem = Extract<Item, { kind: "skill" }>;
+
+function agent(scope: string, name: string, value: AgentItem["value"]): AgentItem {
+  return { kind: "subagent", scope, name, value };
+}
+
+function agents(items: Item[]): Record<string, AgentItem["value"]> {
+  const out: Record<string, AgentItem["value"]> = {};
+  for (const i of items) {
+    if (i.kind === "subagent") {
+      out[`${i.scope === "user" ? "user" : "project"}/${i.name}`] = i.value;
+    }
+  }
+  return out;
+}
+
+const b64 = (s: string | Uint8Array) => btoa(typeof s === "string" ? s : String.fromCharCode(...s));
+
+Deno.test("copilot_cli reads custom agents from .agent.md and .md files and plans no change", async () => {
+  await withCase({
+    "home/.copilot/agents/reviewer.agent.md":
+      "---\nname: reviewer\ndescription: Reviews code\ntools: ['read', 'search']\n---\nReview.\n",
+    "home/.copilot/agents/helper.md": "---\ndescription: Helps\nmodel: GPT-5.2\n---\n\nHelp.\n",
+    "home/.copilot/agents/README.md": "# Not an agent\n",
+    "project/.github/agents/named.agent.md":
+      "---\nname: Other Name\ndescription: Named in its frontmatter\ntarget: vscode\n---\nX\n",
+    "project/.github/agents/dup.agent.md": "---\ndescription: the .agent.md file wins\n---\nA\n",
+    "project/.github/agents/dup.md": "---\ndescription: shadowed\n---\nB\n",
+    "project/.github/agents/sub/nested.agent.md": "---\ndescription: left alone\n---\nN\n",
+    "project/.github/agents/old.chatmode.md": "---\ndescription: left alone\n---\nO\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.equal(read.errors, undefined);
+    assert.deepEqual(agents(read.items), {
+      "user/reviewer": {
+        body: "Review.\n",
+        description: "Reviews code",
+        tools: ["Read", "Grep", "Glob"],
+      },
+      "user/helper": { body: "Help.\n", description: "Helps", model: "GPT-5.2" },
+      "project/Other Name": {
+        body: "X\n",
+        description: "Named in its frontmatter",
+        extras: { copilot_cli: { target: "vscode" } },
+      },
+      "project/dup": { body: "A\n", description: "the .agent.md file wins" },
+    });
+    // Deleting an agent removes every file of its name; nested files stay.
+    const plan = await write(c, read.items.filter((i) => i.name !== "dup"));
+    assert.deepEqual(plan.writes.map((w) => [w.path.slice(c.project.length), w.content]).sort(), [
+      ["/.github/agents/dup.agent.md", null],
+      ["/.github/agents/dup.md", null],
+    ]);
+    assert.ok(await c.text("project/.github/agents/sub/nested.agent.md"));
+  });
+});
+
+Deno.test("copilot_cli writes new agents as <name>.agent.md with Copilot's tool aliases", async () => {
+  await withCase({}, async (c) => {
+    const value: AgentItem["value"] = {
+      description: "Reviews code",
+      tools: [
+        "Read",
+        "Grep",
+        "Glob",
+        "Edit",
+        "Write",
+        "Bash",
+        "WebFetch",
+        "WebSearch",
+        "Task",
+        "TodoWrite",
+        "mcp__gh__search_code",
+        "mcp__db__*",
+      ],
+      model: "GPT-5.2",
+      body: "You review code.\n",
+    };
+    const plan = await write(c, [agent(c.pscope, "rev", value), agent("user", "mine", value)]);
+    assert.deepEqual(plan.notes, []);
+    const text = "---\nname: rev\ndescription: Reviews code\nmodel: GPT-5.2\ntools:\n" +
+      ["read", "search", "edit", "execute", "web", "agent", "todo", "gh/search_code", "db/*"]
+        .map((t) => `  - ${t}\n`).join("") +
+      "---\n\nYou review code.\n";
+    assert.equal(await c.text("project/.github/agents/rev.agent.md"), text);
+    assert.equal(
+      await c.text("home/.copilot/agents/mine.agent.md"),
+      text.replace("name: rev", "name: mine"),
+    );
+    const read = await assertNoop(c);
+    assert.deepEqual(agents(read.items), { "project/rev": value, "user/mine": value });
+  });
+});
+
+Deno.test("copilot_cli reads Copilot's tool aliases in Claude Code's names", async () => {
+  await withCase({
+    "project/.github/agents/a.agent.md": "---\ndescription: d\ntools: " +
+      '["Shell", "powershell", "READ", "custom-agent", "NotebookEdit", "edit", "search/codebase", ' +
+      '"azure.ext/tool", "srv/*", "web", "*"]\n---\nx\n',
+    "project/.github/agents/b.agent.md":
+      "---\ndescription: d\ntools: read, github/get_issue\n---\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.deepEqual(agents(read.items)["project/a"].tools, [
+      "Bash",
+      "Read",
+      "Task",
+      "NotebookEdit",
+      "Edit",
+      "Write",
+      "search/codebase",
+      "azure.ext/tool",
+      "mcp__srv__*",
+      "WebFetch",
+      "WebSearch",
+      "*",
+    ]);
+    assert.deepEqual(agents(read.items)["project/b"].tools, ["Read", "mcp__github__get_issue"]);
+    // A changed list keeps the file's comma-separated form.
+    const b = read.items.find((i) => i.name === "b") as AgentItem;
+    await write(c, [agent(c.pscope, "b", { ...b.value, tools: ["Read", "Bash"] })]);
+    assert.equal(
+      await c.text("project/.github/agents/b.agent.md"),
+      "---\ndescription: d\ntools: read, execute\n---\n",
+    );
+  });
+});
+
+Deno.test("copilot_cli notes what Copilot's agent files cannot say", async () => {
+  await withCase({}, async (c) => {
+    const plan = await write(c, [
+      agent("user", "edit-only", { description: "d", tools: ["Read", "Edit"], body: "x\n" }),
+      agent("user", "rules", {
+        description: "d",
+        tools: ["Bash(git log:*)", "LS"],
+        model: "sonnet",
+        body: "x\n",
+      }),
+      agent("user", "bare", { body: "x\n" }),
+      agent("user", "a:b", { description: "d", body: "x\n" }),
+    ]);
+    const notes = plan.notes.map((n) =>
+      `${n.item.split(":").slice(2).join(":")} ${n.field} ${n.message}`
+    );
+    assert.deepEqual(notes, [
+      "bare description Copilot CLI skips a custom agent without a description; it is written, " +
+      "but Copilot CLI does not load it",
+      `edit-only tools Copilot CLI's tool aliases each stand for a group of tools: the tools are ` +
+      'written as "read, edit" and read back as "Read, Edit, Write"',
+      `rules model Copilot CLI does not know Claude Code's model alias "sonnet"; it is written as it is`,
+      'rules tools Copilot CLI has no per-command tool rules: "Bash(git log:*)" is written as ' +
+      '"execute", which allows the whole tool',
+      'rules tools Copilot CLI has no tool "LS": it is written as it is, and ignored',
+      'a:b name Copilot CLI cannot keep a subagent named "a:b" (it has no sub-folders for a name ' +
+      "with a colon); it was not written",
+    ]);
+    assert.equal(
+      await c.text("home/.copilot/agents/rules.agent.md"),
+      "---\nname: rules\ndescription: d\nmodel: sonnet\ntools:\n  - execute\n  - LS\n---\n\nx\n",
+    );
+    assert.equal(await c.text("home/.copilot/agents/bare.agent.md"), "---\nname: bare\n---\n\nx\n");
+    const read = await plugin.read(c.ctx);
+    assert.deepEqual(agents(read.items)["user/edit-only"].tools, ["Read", "Edit", "Write"]);
+  });
+});
+
+Deno.test("copilot_cli edits agents key by key and round-trips unknown keys", async () => {
+  const file = "---\n# my reviewer\nname: Reviewer   # shown in /agent\n" +
+    "description: 'Old text'\ntools: ['read', 'search']\nhandoffs:\n  - label: Fix\n" +
+    "    agent: fixer\nmcp-servers:\n  db:\n    type: local\n    command: db-mcp\n---\nBody\n";
+  await withCase({ "project/.github/agents/reviewer.agent.md": file }, async (c) => {
+    const read = await assertNoop(c);
+    const item = read.items.find((i) => i.kind === "subagent") as AgentItem;
+    assert.equal(item.name, "Reviewer");
+    assert.deepEqual(item.value.extras, {
+      copilot_cli: {
+        handoffs: [{ label: "Fix", agent: "fixer" }],
+        "mcp-servers": { db: { type: "local", command: "db-mcp" } },
+      },
+    });
+    // Other clients' extras are not written; the description changes in place.
+    const next = agent(c.pscope, "Reviewer", {
+      ...item.value,
+      description: "New text",
+      extras: { ...item.value.extras, claude_code: { color: "red" } },
+    });
+    const plan = await write(c, [next]);
+    assert.deepEqual(plan.notes, []);
+    assert.equal(
+      await c.text("project/.github/agents/reviewer.agent.md"),
+      // The value keeps the file's quoting.
+      file.replace("'Old text'", "'New text'"),
+    );
+    const back = await assertNoop(c);
+    assert.deepEqual(agents(back.items)["project/Reviewer"], {
+      ...item.value,
+      description: "New text",
+    });
+  });
+});
+
+Deno.test("copilot_cli reports an agent file that is not YAML and plans nothing for its folder", async () => {
+  await withCase({
+    "project/.github/agents/bad.agent.md": "---\nname: bad\ndescription: [unclosed\n---\nx\n",
+    "project/.github/agents/good.agent.md": "---\nname: good\ndescription: d\n---\nx\n",
+  }, async (c) => {
+    const read = await plugin.read(c.ctx);
+    const bad = `${c.project}/.github/agents/bad.agent.md`;
+    assert.equal(read.errors?.length, 1);
+    assert.equal(read.errors![0].file, bad);
+    assert.equal(read.errors![0].line, 4);
+    assert.deepEqual(read.errors![0].scopes, [c.pscope]);
+    assert.deepEqual(read.errors![0].kinds, ["subagent"]);
+    // The good one is still read; nothing of the project's agents is planned.
+    assert.deepEqual(Object.keys(agents(read.items)), ["project/good"]);
+    const plan = await plugin.plan({
+      items: [
+        agent(c.pscope, "new", { description: "d", body: "x\n" }),
+        agent("user", "mine", { description: "d", body: "x\n" }),
+        mcp(c.pscope, "m", { transport: "stdio", command: "m" }),
+      ],
+    }, c.ctx);
+    assert.deepEqual(plan.writes.map((w) => w.path.split("/").slice(-2).join("/")).sort(), [
+      ".github/mcp.json",
+      "agents/mine.agent.md",
+    ]);
+  });
+});
+
+Deno.test("copilot_cli keeps skills byte for byte, modes included", async () => {
+  await withCase({
+    "project/.github/skills/.hidden/SKILL.md": "---\nname: hidden\ndescription: d\n---\n",
+    "project/.github/skills/group/inner/SKILL.md": "---\nname: inner\ndescription: d\n---\n",
+  }, async (c) => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 255, 128]);
+    const files = {
+      "SKILL.md": { base64: b64("---\nname: pdf\ndescription: PDFs\n---\nUse it.\n"), mode: 0o644 },
+      "assets/logo.png": { base64: b64(png), mode: 0o644 },
+      "scripts/run.sh": { base64: b64("#!/bin/sh\necho ok\n"), mode: 0o755 },
+    };
+    const skills: SkillItem[] = [
+      { kind: "skill", scope: "user", name: "pdf", value: { files } },
+      { kind: "skill", scope: c.pscope, name: "pdf", value: { files } },
+      { kind: "skill", scope: c.pscope, name: ".dot", value: { files } },
+    ];
+    const plan = await write(c, skills);
+    assert.deepEqual(plan.notes.map((n) => n.message), [
+      'Copilot CLI cannot keep a skill named ".dot" (Copilot skips folders whose name starts ' +
+      "with a dot); it was not written",
+    ]);
+    for (const base of [`${c.home}/.copilot/skills/pdf`, `${c.project}/.github/skills/pdf`]) {
+      assert.deepEqual(await Deno.readFile(`${base}/assets/logo.png`), png);
+      assert.equal((await Deno.stat(`${base}/scripts/run.sh`)).mode! & 0o777, 0o755);
+    }
+    const read = await assertNoop(c);
+    // Dot folders and nested skills are not items; they stay.
+    assert.deepEqual(
+      read.items.filter((i) => i.kind === "skill").map((i) => [i.scope, i.name, i.value]),
+      [["user", "pdf", { files }], [c.pscope, "pdf", { files }]],
+    );
+    const again = await plugin.plan({ items: read.items.slice(0, 1) }, c.ctx);
+    assert.deepEqual(
+      again.writes.map((w) => [w.path.slice(c.project.length), w.content]).sort(),
+      [
+        ["/.github/skills/pdf/SKILL.md", null],
+        ["/.github/skills/pdf/assets/logo.png", null],
+        ["/.github/skills/pdf/scripts/run.sh", null],
+      ],
+    );
+  });
+});
+
+Deno.test("copilot_cli keeps agents and skills in COPILOT_HOME", async () => {
+  await withCase({
+    "home/c/agents/a.agent.md": "---\ndescription: in COPILOT_HOME\n---\nx\n",
+    "home/.copilot/agents/b.agent.md": "---\ndescription: not read\n---\nx\n",
+  }, async (c) => {
+    const ctx = contextFor(manifest, c.home, [c.project], { COPILOT_HOME: `${c.home}/c` });
+    const read = await plugin.read(ctx);
+    assert.deepEqual(Object.keys(agents(read.items)), ["user/a"]);
+    const plan = await plugin.plan({
+      items: [...read.items, {
+        kind: "skill",
+        scope: "user",
+        name: "s",
+        value: { files: { "SKILL.md": { base64: b64("---\nname: s\n---\n") } } },
+      }],
+    }, ctx);
+    assert.deepEqual(plan.writes.map((w) => w.path), [`${c.home}/c/skills/s/SKILL.md`]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real Copilot CLI loads the agents and skills that were planned.
+
+Deno.test({
+  name: "copilot_cli agents and skills are the ones the real Copilot CLI loads",
+  ignore: !hasCopilot,
+  async fn() {
+    await withCase({
+      // Copilot's own hand-written files stay next to aisync's.
+      "project/.github/agents/theirs.agent.md": "---\ndescription: hand-written\n---\nx\n",
+    }, async (c) => {
+      const skill = (name: string): SkillItem => ({
+        kind: "skill",
+        scope: name.startsWith("p") ? c.pscope : "user",
+        name,
+        value: {
+          files: {
+            "SKILL.md": {
+              base64: b64(`---\nname: ${name}\ndescription: Skill ${name}\n---\n\nDo it.\n`),
+              mode: 0o644,
+            },
+            "bin/x.bin": { base64: b64(new Uint8Array([0, 1, 254, 255])), mode: 0o755 },
+          },
+        },
+      });
+      const read = await plugin.read(c.ctx);
+      const plan = await write(c, [
+        ...read.items,
+        agent("user", "u-reviewer", {
+          description: "Reviews code",
+          tools: ["Read", "Grep", "Glob", "Bash"],
+          model: "GPT-5.2",
+          body: "You review code.\n",
+        }),
+        agent(c.pscope, "p-planner", {
+          description: "Plans: first research, then write the plan",
+          tools: ["Read", "WebFetch", "WebSearch", "mcp__github__get_issue"],
+          body: "You plan.\n",
+          extras: { copilot_cli: { "user-invocable": true } },
+        }),
+        skill("u-skill"),
+        skill("p-skill"),
+      ]);
+      assert.deepEqual(plan.notes, []);
+      const logs = `${c.home}/logs`;
+      const copilot = (env: Record<string, string>, ...args: string[]) =>
+        new Deno.Command(COPILOT, {
+          args,
+          cwd: c.project,
+          clearEnv: true,
+          env: {
+            HOME: c.home,
+            PATH: `${NODE22}:/usr/bin:/bin`,
+            XDG_CONFIG_HOME: `${c.home}/.config`,
+            XDG_DATA_HOME: `${c.home}/.local/share`,
+            XDG_CACHE_HOME: `${c.home}/.cache`,
+            XDG_STATE_HOME: `${c.home}/.local/state`,
+            CI: "1",
+            NO_COLOR: "1",
+            TERM: "dumb",
+            ...env,
+          },
+          stdout: "piped",
+          stderr: "piped",
+          signal: AbortSignal.timeout(120_000),
+        }).output();
+      const out = await copilot({}, "skill", "list", "--json");
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const listed = (JSON.parse(new TextDecoder().decode(out.stdout)) as {
+        name: string;
+        source: string;
+        path: string;
+      }[]).filter((s) => s.source !== "builtin");
+      assert.deepEqual(listed.map((s) => [s.name, s.source, s.path]).sort(), [
+        ["p-skill", "project", `${c.project}/.github/skills/p-skill`],
+        ["u-skill", "personal-copilot", `${c.home}/.copilot/skills/u-skill`],
+      ]);
+      // An unknown --agent makes Copilot list the agents it loaded, offline: a local model
+      // provider on a closed loopback port is never reached.
+      const agentsOut = await copilot(
+        {
+          COPILOT_OFFLINE: "true",
+          COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:9",
+          COPILOT_MODEL: "gpt-4o",
+        },
+        "--agent",
+        "aisync-no-such-agent",
+        "-p",
+        "hi",
+        "--log-level",
+        "all",
+        "--log-dir",
+        logs,
+      );
+      const text = new TextDecoder().decode(agentsOut.stdout) +
+        new TextDecoder().decode(agentsOut.stderr);
+      const m = /available: (.*)/.exec(text);
+      assert.ok(m, text);
+      assert.deepEqual(m[1].trim().split(", ").sort(), ["p-planner", "theirs", "u-reviewer"]);
+      // And it found nothing wrong with them.
+      for (const f of Deno.readDirSync(logs)) {
+        const log = Deno.readTextFileSync(`${logs}/${f.name}`);
+        assert.doesNotMatch(log, /agents\/[^ ]*\.md: .*(malformed|unknown field)/);
+      }
+    });
+  },
 });

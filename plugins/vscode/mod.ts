@@ -26,6 +26,11 @@
  * constants, read as the absolute path they stand for, and kept as written while that path does
  * not change.
  *
+ * Prompt files (`.github/prompts/`, the profile's `prompts/`) are the commands (`prompts.ts`);
+ * custom agents (`.github/agents/`, `~/.copilot/agents/`) and skills (`.github/skills/`,
+ * `~/.copilot/skills/`) are the folders Copilot CLI reads too, kept with the mapping both plugins
+ * share (`github_folders.ts`).
+ *
  * @module
  */
 import {
@@ -34,19 +39,40 @@ import {
   definePlugin,
   editJson,
   ENV_REF,
+  type FolderItem,
+  folderItems,
+  type FolderScope,
   Item,
   itemKey,
   type McpServer,
+  type MdDoc,
   type Note,
   parseJsonc,
+  planFolder,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readFolder,
   type ReadResult,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillScope,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import {
+  githubAgentItems as agentItems,
+  type GithubAgentScope as AgentScope,
+  githubSkillRules as skillRules,
+  planGithubAgents as planAgents,
+  readGithubAgents as readAgents,
+} from "../_contract.ts";
+import { promptRules } from "./prompts.ts";
 
 const ID = "vscode";
+const CLIENT = "VS Code";
+const SKILLS = skillRules(CLIENT);
+const PROMPTS = promptRules();
 const BOM = "\uFEFF";
 /** `${...}` as VS Code's variable resolver sees it. */
 const VS_VAR = /\$\{([^}]*)\}/g;
@@ -110,6 +136,11 @@ export default definePlugin({
         });
       }
     }
+    for (const f of await loadFolders(ctx)) {
+      if (f.prompts) items.push(...folderItems(f.prompts));
+      items.push(...agentItems(f.agents), ...skillItems(f.skills));
+      errors.push(...(f.prompts?.errors ?? []), ...f.agents.folder.errors, ...f.skills.errors);
+    }
     const result: ReadResult = { items };
     if (errors.length) result.errors = errors;
     return result;
@@ -159,9 +190,55 @@ export default definePlugin({
         writes.push({ path: p.paths.instructions, content: null });
       }
     }
+    const folders = await loadFolders(ctx);
+    for (const item of desired.items) {
+      if (item.kind === "command" && !folders.some((f) => f.prompts && f.scope === item.scope)) {
+        notes.push({
+          item: itemKey(item),
+          message: "VS Code has no user prompts folder on this system; the command is not written",
+        });
+      }
+    }
+    for (const f of folders) {
+      const mine = (kind: string) =>
+        desired.items.filter((i): i is FolderItem => i.kind === kind && i.scope === f.scope);
+      if (f.prompts) writes.push(...planFolder(f.prompts, mine("command"), PROMPTS, notes));
+      writes.push(...planAgents(f.agents, mine("subagent"), notes));
+      const skills = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
+        i.kind === "skill" && i.scope === f.scope
+      );
+      writes.push(...await planSkills(ctx, f.skills, skills, notes, SKILLS));
+    }
     return { writes, notes };
   },
 });
+
+/** The prompts, agents and skills folders of one scope. */
+interface Folders {
+  scope: string;
+  /** `undefined` when VS Code has no user profile folder on this system. */
+  prompts?: FolderScope<MdDoc>;
+  agents: AgentScope;
+  skills: SkillScope;
+}
+
+/** Reads the prompts, agents and skills folders of every scope. */
+async function loadFolders(ctx: Context): Promise<Folders[]> {
+  const out: Folders[] = [];
+  const scopes: [string, Record<string, string>][] = [
+    ["user", ctx.paths],
+    ...ctx.projects.map((p): [string, Record<string, string>] => [`project:${p.root}`, p.paths]),
+  ];
+  for (const [scope, paths] of scopes) {
+    out.push({
+      scope,
+      prompts: paths.prompts ? await readFolder(ctx, paths.prompts, scope, PROMPTS) : undefined,
+      agents: await readAgents(ctx, paths.agents, scope, ID, CLIENT),
+      skills: await readSkills(ctx, paths.skills, scope, SKILLS),
+    });
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Files

@@ -44,7 +44,13 @@ async function withCase(files: Record<string, string>, fn: (c: Case) => Promise<
           if (w.content === null) await Deno.remove(w.path);
           else {
             await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            await Deno.writeTextFile(w.path, w.content);
+            if (w.encoding === "base64") {
+              await Deno.writeFile(
+                w.path,
+                Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)),
+              );
+            } else await Deno.writeTextFile(w.path, w.content);
+            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
           }
         }
       },
@@ -381,7 +387,7 @@ Deno.test("vscode and copilot_cli plan the same bytes for .github/copilot-instru
   });
 });
 
-Deno.test("vscode has a user mcp.json path for each OS", () => {
+Deno.test("vscode has user mcp.json and prompts paths for each OS", () => {
   const at = (os: "linux" | "darwin" | "windows", env: Record<string, string> = {}) =>
     resolvePaths(manifest, { home: "/h", os, env }, ["/p"]).paths.mcp;
   assert.equal(at("linux"), "/h/.config/Code/User/mcp.json");
@@ -393,10 +399,16 @@ Deno.test("vscode has a user mcp.json path for each OS", () => {
     ),
     true,
   );
-  const p = resolvePaths(manifest, { home: "/h", os: "darwin", env: {} }, ["/p"]).projects[0];
-  assert.deepEqual(p.paths, {
+  const darwin = resolvePaths(manifest, { home: "/h", os: "darwin", env: {} }, ["/p"]);
+  assert.equal(darwin.paths.prompts, "/h/Library/Application Support/Code/User/prompts");
+  assert.equal(darwin.paths.agents, "/h/.copilot/agents");
+  assert.equal(darwin.paths.skills, "/h/.copilot/skills");
+  assert.deepEqual(darwin.projects[0].paths, {
     mcp: "/p/.vscode/mcp.json",
     instructions: "/p/.github/copilot-instructions.md",
+    prompts: "/p/.github/prompts",
+    agents: "/p/.github/agents",
+    skills: "/p/.github/skills",
   });
 });
 
@@ -494,4 +506,286 @@ Deno.test("vscode round-trips generated servers through new and edited files", a
     }),
     { numRuns: 200 },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Prompt files, custom agents and skills
+
+type CommandItem = Extract<Item, { kind: "command" }>;
+type AgentItem = Extract<Item, { kind: "subagent" }>;
+type SkillItem = Extract<Item, { kind: "skill" }>;
+
+function command(scope: string, name: string, value: CommandItem["value"]): CommandItem {
+  return { kind: "command", scope, name, value };
+}
+
+function of(kind: Item["kind"], items: Item[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const i of items) {
+    if (i.kind === kind) out[`${i.scope === "user" ? "user" : "project"}/${i.name}`] = i.value;
+  }
+  return out;
+}
+
+const b64 = (s: string | Uint8Array) => btoa(typeof s === "string" ? s : String.fromCharCode(...s));
+const PROMPTS = "home/.config/Code/User/prompts";
+
+Deno.test("vscode reads prompt files: names, keys and input variables", async () => {
+  await withCase({
+    [`${PROMPTS}/explain.prompt.md`]:
+      "---\ndescription: Explain the selection\nagent: ask\n---\nExplain ${selection}.\n",
+    [`${PROMPTS}/style.instructions.md`]: "---\napplyTo: '**'\n---\nNot a prompt.\n",
+    [`${PROMPTS}/legacy.agent.md`]: "---\ndescription: not read here\n---\nx\n",
+    "project/.github/prompts/pr.prompt.md": "---\r\nname: review-pr\r\nmode: agent # legacy\r\n" +
+      "argument-hint: PR number\r\nmodel: GPT-4o\r\ntools: ['search/codebase']\r\n---\r\n" +
+      "Review ${input:arg1:PR number} against ${input:arg2}, for ${input:audience}.\r\n",
+    "project/.github/prompts/all.prompt.md":
+      "Do ${input:args:what to do}. Literal \\${input:args}.\n",
+    "project/.github/prompts/sub/later.prompt.md": "Not listed by VS Code.\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.equal(read.errors, undefined);
+    assert.deepEqual(of("command", read.items), {
+      "user/explain": {
+        description: "Explain the selection",
+        body: "Explain ${selection}.\n",
+        extras: { vscode: { agent: "ask" } },
+      },
+      "project/review-pr": {
+        argumentHint: "PR number",
+        body: "Review $ARGUMENTS[0] against $ARGUMENTS[1], for ${input:audience}.\r\n",
+        extras: { vscode: { mode: "agent", model: "GPT-4o", tools: ["search/codebase"] } },
+      },
+      "project/all": { body: "Do $ARGUMENTS. Literal \\${input:args}.\n" },
+    });
+  });
+});
+
+Deno.test("vscode writes $ARGUMENTS as ${input:args}, with notes, and reads it back", async () => {
+  await withCase({}, async (c) => {
+    const body = "Fix $ARGUMENTS: first $ARGUMENTS[0], third $ARGUMENTS[2]; not \\$ARGUMENTS.\n" +
+      "Run !{git status} and read @{README.md}.\n";
+    const value = { description: "Fix it", argumentHint: "[issue] [file]", body };
+    const plan = await write(c, [command(c.pscope, "fix", value), command("user", "fix", value)]);
+    assert.equal(
+      await c.text("project/.github/prompts/fix.prompt.md"),
+      '---\ndescription: Fix it\nargument-hint: "[issue] [file]"\n---\n\n' +
+        "Fix ${input:args}: first ${input:arg1}, third ${input:arg3}; not \\$ARGUMENTS.\n" +
+        "Run !{git status} and read @{README.md}.\n",
+    );
+    assert.equal(
+      await c.text(`${PROMPTS}/fix.prompt.md`),
+      await c.text("project/.github/prompts/fix.prompt.md"),
+    );
+    assert.deepEqual(
+      plan.notes.filter((n) => n.item.startsWith("command:user")).map((n) => n.message),
+      [
+        'VS Code has no "$ARGUMENTS": it is written as "${input:args}", an input the model fills ' +
+        "from what is typed after the command",
+        "VS Code has no positional arguments, only named inputs the model fills from what is typed " +
+        'after the command: "$ARGUMENTS[0]" is written as "${input:arg1}", "$ARGUMENTS[2]" is ' +
+        'written as "${input:arg3}"',
+        'VS Code does not run "!{…}" (Qwen Code\'s shell injection); it stays as text',
+        'VS Code does not read "@{…}" (Qwen Code\'s file injection); it stays as text',
+      ],
+    );
+    const read = await assertNoop(c);
+    assert.deepEqual(of("command", read.items), { "project/fix": value, "user/fix": value });
+    // Text VS Code would read as a placeholder is noted.
+    const odd = await plugin.plan(
+      { items: [command("user", "odd", { body: "${input:args}\n" })] },
+      c.ctx,
+    );
+    assert.match(odd.notes[0].message, /reads back changed/);
+  });
+});
+
+Deno.test("vscode keeps a prompt's own spellings, name key and extras when it changes", async () => {
+  const file = "---\nname: comp   # the slash command\ndescription: 'Make a component'\n" +
+    "agent: agent\ntools: ['edit']\n---\nCreate ${input:args:Component name} now.\n";
+  await withCase({ "project/.github/prompts/new-component.prompt.md": file }, async (c) => {
+    const read = await assertNoop(c);
+    const item = read.items.find((i) => i.kind === "command") as CommandItem;
+    assert.equal(item.name, "comp");
+    await write(c, [
+      command(c.pscope, "comp", {
+        ...item.value,
+        description: "Make one",
+        body: "Create $ARGUMENTS later.\n",
+        extras: { ...item.value.extras, claude_code: { "allowed-tools": "Bash" } },
+      }),
+      command(c.pscope, "git:commit", { body: "x\n" }),
+    ]);
+    assert.equal(
+      await c.text("project/.github/prompts/new-component.prompt.md"),
+      file.replace("'Make a component'", "'Make one'").replace(" now.", " later."),
+    );
+    // A new prompt gets no name key; a namespaced name has no place.
+    const plan = await plugin.plan(
+      { items: [command(c.pscope, "git:commit", { body: "x\n" })] },
+      c.ctx,
+    );
+    assert.ok(plan.notes.some((n) => /cannot keep a command named "git:commit"/.test(n.message)));
+    assert.equal(await c.text("project/.github/prompts/git:commit.prompt.md"), undefined);
+  });
+});
+
+Deno.test("vscode reports a prompt file that is not YAML and plans nothing for its folder", async () => {
+  await withCase({
+    "project/.github/prompts/bad.prompt.md":
+      '---\ndescription: "unterminated\nagent: ask\n---\nx\n',
+    "project/.github/prompts/good.prompt.md": "---\ndescription: fine\n---\nx\n",
+  }, async (c) => {
+    const read = await plugin.read(c.ctx);
+    assert.equal(read.errors?.length, 1);
+    const e = read.errors![0];
+    assert.equal(e.file, `${c.project}/.github/prompts/bad.prompt.md`);
+    assert.ok(e.line && e.line >= 2, JSON.stringify(e));
+    assert.deepEqual([e.scopes, e.kinds], [[c.pscope], ["command"]]);
+    assert.deepEqual(Object.keys(of("command", read.items)), ["project/good"]);
+    const plan = await plugin.plan({
+      items: [
+        command(c.pscope, "new", { body: "x\n" }),
+        command("user", "mine", { body: "x\n" }),
+        { kind: "subagent", scope: c.pscope, name: "a", value: { description: "d", body: "x\n" } },
+      ],
+    }, c.ctx);
+    assert.deepEqual(plan.writes.map((w) => w.path.split("/").slice(-2).join("/")).sort(), [
+      "agents/a.agent.md",
+      "prompts/mine.prompt.md",
+    ]);
+  });
+});
+
+Deno.test("vscode reads custom agents and skills where Copilot CLI does", async () => {
+  await withCase({
+    "home/.copilot/agents/reviewer.agent.md":
+      "---\nname: reviewer\ndescription: Review\ntools: ['read', 'search']\n---\nReview.\n",
+    "project/.github/agents/Planner.md": "---\ndescription: Plan\nargument-hint: a feature\n" +
+      "handoffs:\n  - label: Go\n    agent: implementer\n---\nPlan.\n",
+    "project/.github/agents/README.md": "# docs\n",
+    "project/.github/skills/release/SKILL.md": "---\nname: release\ndescription: d\n---\nGo.\n",
+  }, async (c) => {
+    const read = await assertNoop(c);
+    assert.deepEqual(of("subagent", read.items), {
+      "user/reviewer": {
+        description: "Review",
+        tools: ["Read", "Grep", "Glob"],
+        body: "Review.\n",
+      },
+      "project/Planner": {
+        description: "Plan",
+        body: "Plan.\n",
+        extras: {
+          vscode: {
+            "argument-hint": "a feature",
+            handoffs: [{ label: "Go", agent: "implementer" }],
+          },
+        },
+      },
+    });
+    assert.deepEqual(Object.keys(of("skill", read.items)), ["project/release"]);
+  });
+});
+
+Deno.test("vscode and copilot_cli plan the same bytes for agents and skills", async () => {
+  const copilot = await loadPlugin("copilot_cli");
+  const agentFile = "---\n# ours\nname: reviewer\ndescription: 'Review'\ntools: ['read']\n" +
+    "target: vscode\nhandoffs:\n  - label: Fix\n    agent: fixer\n---\nReview.\n";
+  await withCase({
+    "project/.github/agents/reviewer.agent.md": agentFile,
+    "project/.github/agents/gone.md": "---\ndescription: to delete\n---\nx\n",
+    "home/.copilot/agents/mine.agent.md": "---\ndescription: Mine\ntools: Read, Bash\n---\nx\n",
+    "project/.github/skills/old/SKILL.md": "---\nname: old\n---\nold\n",
+    "project/.github/skills/old/extra.txt": "goes\n",
+  }, async (c) => {
+    const theirCtx = contextFor(copilot.manifest, c.home, [c.project]);
+    const ours = await plugin.read(c.ctx);
+    const theirs = await copilot.plugin.read(theirCtx);
+    // The engine's base: one item per key, holding both plugins' extras.
+    const base = new Map<string, Item>();
+    for (const i of [...ours.items, ...theirs.items]) {
+      if (i.kind !== "subagent" && i.kind !== "skill") continue;
+      const k = itemKey(i);
+      const had = base.get(k);
+      const extras = {
+        ...(had?.value as AgentItem["value"])?.extras,
+        ...(i.value as AgentItem["value"]).extras,
+      };
+      base.set(
+        k,
+        { ...i, value: { ...i.value, ...(Object.keys(extras).length ? { extras } : {}) } } as Item,
+      );
+    }
+    assert.deepEqual([...base.keys()].sort(), [
+      `skill:${c.pscope}:old`,
+      `subagent:${c.pscope}:gone`,
+      `subagent:${c.pscope}:reviewer`,
+      "subagent:user:mine",
+    ]);
+    const reviewer = base.get(`subagent:${c.pscope}:reviewer`) as AgentItem;
+    const mine = base.get("subagent:user:mine") as AgentItem;
+    const old = base.get(`skill:${c.pscope}:old`) as SkillItem;
+    const desired: Item[] = [
+      {
+        ...reviewer,
+        value: { ...reviewer.value, description: "Review it", tools: ["Read", "Edit"] },
+      },
+      {
+        ...mine,
+        value: { ...mine.value, model: "sonnet", extras: { claude_code: { color: "red" } } },
+      },
+      {
+        kind: "subagent",
+        scope: c.pscope,
+        name: "new",
+        value: { description: "New", tools: ["Bash(git:*)", "mcp__gh__search"], body: "New.\n" },
+      },
+      {
+        ...old,
+        value: {
+          files: {
+            "SKILL.md": {
+              base64: b64("---\nname: old\ndescription: now\n---\nold\n"),
+              mode: 0o644,
+            },
+            "bin/tool": { base64: b64(new Uint8Array([0, 255, 1])), mode: 0o755 },
+          },
+        },
+      },
+      {
+        kind: "skill",
+        scope: "user",
+        name: "fresh",
+        value: { files: { "SKILL.md": { base64: b64("---\nname: fresh\n---\nhi\n") } } },
+      },
+    ];
+    const a = await plugin.plan({ items: desired }, c.ctx);
+    const b = await copilot.plugin.plan({ items: desired }, theirCtx);
+    const shared = (w: PlanResult["writes"][number]) => /\/(agents|skills)\//.test(w.path);
+    const key = (w: PlanResult["writes"][number]) => JSON.stringify(w);
+    const ws = a.writes.filter(shared).map(key).sort();
+    assert.deepEqual(ws, b.writes.filter(shared).map(key).sort());
+    assert.equal(ws.length, 8);
+    // Same notes too, but for the client's name (and Copilot CLI's own about descriptions).
+    const msgs = (p: PlanResult) =>
+      p.notes.filter((n) => !/^(command|mcp|instructions)/.test(n.item))
+        .map((n) => `${n.item} ${n.message.replace(/^(VS Code|Copilot CLI)/, "X")}`);
+    assert.deepEqual(msgs(a), msgs(b));
+    await c.apply(a);
+    assert.equal(
+      await c.text("project/.github/agents/reviewer.agent.md"),
+      agentFile.replace("'Review'", "'Review it'").replace("['read']", "[read, edit]"),
+    );
+    // Both read back the same items from what was written.
+    const back = (r: { items: Item[] }) =>
+      r.items.filter((i) => i.kind === "subagent" || i.kind === "skill").map((i) => {
+        const { extras: _, ...value } = i.value as AgentItem["value"];
+        return [itemKey(i), value];
+      });
+    assert.deepEqual(
+      back(await plugin.read(c.ctx)),
+      back(await copilot.plugin.read(theirCtx)),
+    );
+  });
 });
