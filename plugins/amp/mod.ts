@@ -1,6 +1,6 @@
 /**
  * Amp (ampcode.com): MCP servers under the flat key `amp.mcpServers` of `settings.json` (user and
- * workspace) and the `AGENTS.md` instructions.
+ * workspace), the `AGENTS.md` instructions, and Agent Skills.
  *
  * What this plugin relies on was checked with the Amp CLI itself (npm `@ampcode/cli` with
  * `@ampcode/cli-linux-x64`, 0.0.1790142911-g7618fb): what `amp mcp add` writes, what
@@ -22,6 +22,18 @@
  *   out of the file (its entry taken out), with a note, so that it does not start.
  * - Instructions: the first of `AGENTS.md`, `AGENT.md`, `CLAUDE.md` (and case variants) in each
  *   folder; the user's in `$XDG_CONFIG_HOME/amp/AGENTS.md`.
+ * - Skills (the bundle's skill loader, and `amp skill list --json`): user skills come from
+ *   `~/.config/agents/skills`, `~/.agents/skills` and `~/.config/amp/skills`, in that order, the
+ *   first folder holding a name winning (`~/.config` here is literal: `XDG_CONFIG_HOME` does not
+ *   move it); `amp.skills.disableGlobalAgentsSkills` turns the first two off. Project skills come
+ *   from `.agents/skills`. A skill is updated in the folder Amp loads it from; a new user skill
+ *   goes to `~/.agents/skills`, the folder Codex, Gemini CLI and Zed read too, so one copy serves
+ *   them all (Amp's own `amp skill add --global` uses `~/.config/agents/skills`). Amp also reads
+ *   Claude Code's `.claude/skills` folders (Claude Code's plugin keeps them) and `amp.skills.path`.
+ *   Amp loads a skill only when its SKILL.md frontmatter has a valid `name` and a `description`;
+ *   one that does not is still written, with a note.
+ * - Amp has no files for slash commands (the `.agents/commands` of 2025 Amp is gone from the
+ *   current loader) or subagents (its agents come from TypeScript plugins).
  *
  * @module
  */
@@ -35,10 +47,16 @@ import {
   itemKey,
   type McpServer,
   type Note,
+  parseFront,
   parseJsonc,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readSkills,
   sameValue,
+  type SkillRules,
+  type SkillScope,
+  splitMd,
 } from "../_contract.ts";
 
 const ID = "amp";
@@ -47,6 +65,7 @@ const KEY = "amp.mcpServers";
 
 type Json = Record<string, unknown>;
 type McpItem = Extract<Item, { kind: "mcp" }>;
+type SkillItem = Extract<Item, { kind: "skill" }>;
 
 /** One scope and its files. */
 interface Where {
@@ -89,6 +108,10 @@ export default definePlugin({
         items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
       }
     }
+    for (const set of await loadSkills(ctx)) {
+      items.push(...skillSetItems(set));
+      for (const f of set.folders) errors.push(...f.errors);
+    }
     return errors.length ? { items, errors } : { items };
   },
 
@@ -116,6 +139,7 @@ export default definePlugin({
         writes.push({ path: w.instructions, content: null });
       }
     }
+    writes.push(...await planAllSkills(ctx, desired.items, notes));
     return { writes, notes };
   },
 });
@@ -128,6 +152,162 @@ function where(ctx: Context): Where[] {
     instructions: p.instructions,
   });
   return [of("user", ctx.paths), ...ctx.projects.map((p) => of(`project:${p.root}`, p.paths))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skills
+
+const SKILL_RULES: SkillRules = { client: "Amp" };
+/** Amp's skill names (its `WE`): lowercase letters and digits in hyphen-separated runs. */
+const SKILL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** A scope's skills folders in the order Amp loads them; a name belongs to the first. */
+interface SkillSet {
+  scope: string;
+  folders: SkillScope[];
+  /** Where a new skill of the scope goes. */
+  target: SkillScope;
+}
+
+async function loadSkills(ctx: Context): Promise<SkillSet[]> {
+  const p = ctx.paths;
+  const off = await globalAgentsSkillsOff(ctx);
+  const folders: SkillScope[] = [];
+  for (const path of off ? [p.skills_amp] : [p.skills_config, p.skills, p.skills_amp]) {
+    folders.push(await readSkills(ctx, path, "user", SKILL_RULES));
+  }
+  const sets: SkillSet[] = [{ scope: "user", folders, target: folders[off ? 0 : 1] }];
+  const userPaths = new Set([p.skills_config, p.skills, p.skills_amp]);
+  for (const project of ctx.projects) {
+    // A project that is the home folder: its .agents/skills is the user's, read once as that.
+    if (userPaths.has(project.paths.skills)) continue;
+    const scope = `project:${project.root}`;
+    const f = await readSkills(ctx, project.paths.skills, scope, SKILL_RULES);
+    sets.push({ scope, folders: [f], target: f });
+  }
+  return sets;
+}
+
+/** Whether the user's settings say `"amp.skills.disableGlobalAgentsSkills": true`. */
+async function globalAgentsSkillsOff(ctx: Context): Promise<boolean> {
+  const [w] = where(ctx);
+  const text = (await ctx.files.read(w.settings)) ?? (await ctx.files.read(w.jsonc));
+  if (text === undefined) return false;
+  try {
+    const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
+    const data = parseJsonc(body, w.settings, { comments: true });
+    return isObject(data) && data["amp.skills.disableGlobalAgentsSkills"] === true;
+  } catch {
+    // The settings file's own read error is reported with its servers.
+    return false;
+  }
+}
+
+function skillSetItems(set: SkillSet): Item[] {
+  const items: Item[] = [];
+  const seen = new Set<string>();
+  for (const f of set.folders) {
+    for (const [name, files] of f.skills) {
+      if (!seen.has(name)) items.push({ kind: "skill", scope: set.scope, name, value: { files } });
+    }
+    for (const name of [...f.skills.keys(), ...f.broken]) seen.add(name);
+  }
+  return items;
+}
+
+async function planAllSkills(ctx: Context, items: Item[], notes: Note[]): Promise<PlannedWrite[]> {
+  const wanted = items.filter((i): i is SkillItem => i.kind === "skill");
+  const sets = await loadSkills(ctx);
+  const known = new Set(sets.map((s) => s.scope));
+  for (const item of wanted) {
+    if (!known.has(item.scope) && item.scope.startsWith("project:")) {
+      notes.push({
+        item: itemKey(item),
+        message: "this project is the home folder: its .agents/skills is one of the user's " +
+          "skills folders, so the skill was not written",
+      });
+    }
+  }
+  const writes: PlannedWrite[] = [];
+  for (const set of sets) {
+    const mine = wanted.filter((i) => i.scope === set.scope);
+    for (const item of mine) skillNotes(item, notes);
+    writes.push(...await planSkillSet(ctx, set, mine, notes));
+  }
+  return writes;
+}
+
+/**
+ * The writes for one scope's folders. A skill is written in the first folder that holds it (the
+ * copy Amp loads), a new one in the scope's target folder. A copy a folder earlier in Amp's order
+ * shadows is left as it is while the skill is wanted (it may be another client's, such as Codex's
+ * in `~/.agents/skills`), and removed with the skill otherwise, so that Amp does not load it.
+ */
+async function planSkillSet(
+  ctx: Context,
+  set: SkillSet,
+  desired: SkillItem[],
+  notes: Note[],
+): Promise<PlannedWrite[]> {
+  // One folder that cannot be listed hides which copy Amp loads: the scope's skills stay as they
+  // are (its read error freezes them).
+  if (set.folders.some((f) => f.unreadable)) return [];
+  const owner = new Map<string, SkillScope>();
+  for (const f of set.folders) {
+    for (const name of [...f.skills.keys(), ...f.broken]) {
+      if (!owner.has(name)) owner.set(name, f);
+    }
+  }
+  const wanted = new Set(desired.map((i) => i.name));
+  const writes: PlannedWrite[] = [];
+  for (const f of set.folders) {
+    const shadowed = (name: string) => {
+      const first = owner.get(name);
+      return first !== undefined && first !== f && (wanted.has(name) || first.broken.has(name));
+    };
+    const view: SkillScope = {
+      ...f,
+      skills: new Map([...f.skills].filter(([name]) => !shadowed(name))),
+      broken: new Set([...f.broken].filter((name) => !shadowed(name))),
+    };
+    const mine = desired.filter((i) => (owner.get(i.name) ?? set.target) === f);
+    writes.push(...await planSkills(ctx, view, mine, notes, SKILL_RULES));
+  }
+  return writes;
+}
+
+/** A note when Amp would not load the skill (it reports an error for its SKILL.md instead). */
+function skillNotes(item: SkillItem, notes: Note[]): void {
+  const why = skillProblem(item);
+  if (why === undefined) return;
+  notes.push({
+    item: itemKey(item),
+    field: "files.SKILL.md",
+    message: `Amp does not load this skill: ${why}`,
+  });
+}
+
+function skillProblem(item: SkillItem): string | undefined {
+  const file = item.value.files["SKILL.md"];
+  if (!file) return "it has no SKILL.md";
+  let front: Json;
+  try {
+    const md = splitMd(decodeText(file.base64));
+    if (!md.open) return "its SKILL.md has no frontmatter";
+    front = parseFront(md, "SKILL.md").data;
+  } catch (e) {
+    return `its SKILL.md frontmatter cannot be read (${(e as Error).message})`;
+  }
+  if (!front.name || !front.description) return "its SKILL.md needs a name and a description";
+  const name = String(front.name);
+  if (name.length > 64 || !SKILL_NAME.test(name)) {
+    return `the name "${name}" is not lowercase letters, digits and single hyphens (at most 64)`;
+  }
+  return undefined;
+}
+
+function decodeText(base64: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import {
   type Context,
   type Item,
@@ -335,6 +335,389 @@ Deno.test({
       back.items.filter((i) => i.kind === "mcp").map((i) =>
         `${i.scope === "user" ? "global" : "workspace"}:${i.name}`
       ).sort(),
+    );
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Skills
+
+type SkillItem = Extract<Item, { kind: "skill" }>;
+type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
+
+const PNG = new Uint8Array([
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+  0,
+  0,
+  0,
+  0x0d,
+  0xff,
+  0,
+]);
+
+/** A testdata case copied byte for byte (binary files too) into a temp folder. */
+async function useCase(name: string) {
+  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
+  return {
+    home,
+    project,
+    ctx: contextFor(manifest, home, [project]),
+    pscope: `project:${project}`,
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+function b64(data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
+  const out: SkillItem["value"]["files"] = {};
+  for (const [rel, f] of Object.entries(files)) {
+    out[rel] = typeof f === "string" || f instanceof Uint8Array
+      ? { base64: b64(f), mode: 0o644 }
+      : { base64: b64(f.bytes), mode: f.mode };
+  }
+  return { kind: "skill", scope, name, value: { files: out } };
+}
+
+const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
+  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
+
+/** Each skill of a scope as `name → SKILL.md text`. */
+function skillTexts(items: Item[], scope: string): Record<string, string> {
+  return Object.fromEntries(
+    items.flatMap((i) =>
+      i.kind === "skill" && i.scope === scope
+        ? [[i.name, atob(i.value.files["SKILL.md"].base64)]]
+        : []
+    ),
+  );
+}
+
+/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
+async function applyAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path).catch(() => {});
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
+function failing(ctx: Context, bad: string): Context {
+  const f = ctx.files;
+  return {
+    ...ctx,
+    files: {
+      read: (p) => f.read(p),
+      readBase64: (p) => f.readBase64(p),
+      stat: (p) => f.stat(p),
+      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
+    },
+  };
+}
+
+Deno.test("amp declares its skills folders; ~/.config there ignores XDG_CONFIG_HOME", () => {
+  assert.deepEqual(manifest.kinds, ["mcp", "instructions", "skill"]);
+  const ctx = contextFor(manifest, "/h", ["/p"], { XDG_CONFIG_HOME: "/x" });
+  assert.equal(ctx.paths.skills, "/h/.agents/skills");
+  assert.equal(ctx.paths.skills_config, "/h/.config/agents/skills");
+  assert.equal(ctx.paths.skills_amp, "/h/.config/amp/skills");
+  assert.equal(ctx.projects[0].paths.skills, "/p/.agents/skills");
+});
+
+Deno.test("amp reads the skills of its three user folders and the project's", async () => {
+  await using t = await useCase("typical");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  assert.deepEqual(Object.keys(skillTexts(read.items, "user")), [
+    "commit-style",
+    "review-pr",
+    "amp-threads",
+  ]);
+  const proj = read.items.find((i) => i.kind === "skill" && i.scope === t.pscope) as SkillItem;
+  assert.equal(proj.name, "release-notes");
+  assert.equal(
+    proj.value.files["assets/logo.png"].base64,
+    b64(await Deno.readFile(`${t.project}/.agents/skills/release-notes/assets/logo.png`)),
+  );
+  const plan = await plugin.plan({ items: read.items }, t.ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.deepEqual(plan.notes, []);
+});
+
+Deno.test("amp: the first folder holding a skill wins, and is where it is updated", async () => {
+  await using t = await useCase("odd");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  const user = skillTexts(read.items, "user");
+  assert.deepEqual(Object.keys(user), ["lint"]);
+  assert.match(user.lint, /the copy Amp loads/);
+  // The nested group/inner is Amp's but not managed; no-description is read as it is.
+  assert.deepEqual(Object.keys(skillTexts(read.items, t.pscope)), ["no-description"]);
+  const noop = await plugin.plan({ items: read.items }, t.ctx);
+  assert.deepEqual(noop.writes, []);
+  // Amp reports an error for a SKILL.md without a description: a note, nothing rewritten.
+  assert.deepEqual(noop.notes.filter((n) => n.item.startsWith("skill:")).map((n) => n.message), [
+    "Amp does not load this skill: its SKILL.md needs a name and a description",
+  ]);
+
+  // Updating lint writes the copy Amp loads; the shadowed copy (maybe Codex's) stays.
+  const lint = skill("user", "lint", { "SKILL.md": skillMd("lint", "New rules") });
+  const rest = read.items.filter((i) => !(i.kind === "skill" && i.name === "lint"));
+  const update = await plugin.plan({ items: [...rest, lint] }, t.ctx);
+  assert.deepEqual(update.writes.map((w) => w.path), [
+    `${t.home}/.config/agents/skills/lint/SKILL.md`,
+  ]);
+  // Removing lint removes both copies, or Amp would load the other one.
+  const remove = await plugin.plan({ items: rest }, t.ctx);
+  assert.deepEqual(remove.writes.map((w) => [w.path, w.content]).sort(), [
+    [`${t.home}/.agents/skills/lint/SKILL.md`, null],
+    [`${t.home}/.agents/skills/lint/extra.md`, null],
+    [`${t.home}/.config/agents/skills/lint/SKILL.md`, null],
+  ]);
+  await applyAll(remove);
+  assert.deepEqual(skillTexts((await plugin.read(t.ctx)).items, "user"), {});
+});
+
+Deno.test("amp writes new user skills to ~/.agents/skills, and binary files byte for byte", async () => {
+  await using t = await useCase("empty");
+  const files = {
+    "SKILL.md": skillMd("pdf-tools"),
+    "assets/logo.png": PNG,
+    "scripts/run.sh": { bytes: "#!/bin/sh\necho ok\n", mode: 0o755 },
+  };
+  const items = [skill("user", "pdf-tools", files), skill(t.pscope, "pdf-tools", files)];
+  const plan = await plugin.plan({ items }, t.ctx);
+  assert.deepEqual(plan.notes, []);
+  assert.deepEqual(plan.writes.map((w) => [w.path, w.encoding, w.mode]).sort(), [
+    [`${t.home}/.agents/skills/pdf-tools/SKILL.md`, "base64", 0o644],
+    [`${t.home}/.agents/skills/pdf-tools/assets/logo.png`, "base64", 0o644],
+    [`${t.home}/.agents/skills/pdf-tools/scripts/run.sh`, "base64", 0o755],
+    [`${t.project}/.agents/skills/pdf-tools/SKILL.md`, "base64", 0o644],
+    [`${t.project}/.agents/skills/pdf-tools/assets/logo.png`, "base64", 0o644],
+    [`${t.project}/.agents/skills/pdf-tools/scripts/run.sh`, "base64", 0o755],
+  ]);
+  await applyAll(plan);
+  assert.deepEqual(await Deno.readFile(`${t.home}/.agents/skills/pdf-tools/assets/logo.png`), PNG);
+  assert.equal(
+    (await Deno.stat(`${t.home}/.agents/skills/pdf-tools/scripts/run.sh`)).mode! & 0o777,
+    0o755,
+  );
+  const back = await plugin.read(t.ctx);
+  assert.deepEqual(back.items, items);
+  assert.deepEqual((await plugin.plan({ items: back.items }, t.ctx)).writes, []);
+});
+
+Deno.test("amp: with disableGlobalAgentsSkills only ~/.config/amp/skills is the user's", async () => {
+  await using t = await useCase("typical");
+  await Deno.writeTextFile(
+    `${t.home}/.config/amp/settings.json`,
+    "{\n  // Amp skips ~/.config/agents/skills and ~/.agents/skills\n" +
+      '  "amp.skills.disableGlobalAgentsSkills": true\n}',
+  );
+  const read = await plugin.read(t.ctx);
+  assert.deepEqual(Object.keys(skillTexts(read.items, "user")), ["amp-threads"]);
+  const fresh = skill("user", "new-one", { "SKILL.md": skillMd("new-one") });
+  const plan = await plugin.plan({ items: [...read.items, fresh] }, t.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [
+    `${t.home}/.config/amp/skills/new-one/SKILL.md`,
+  ]);
+});
+
+Deno.test("amp notes skills whose SKILL.md Amp rejects, and still writes them", async () => {
+  await using t = await useCase("empty");
+  const caps = skill("user", "caps", { "SKILL.md": skillMd("Caps_Name") });
+  const plain = skill("user", "plain", { "SKILL.md": "No frontmatter.\n" });
+  const other = skill("user", "other", { "SKILL.md": skillMd("different-name") });
+  const plan = await plugin.plan({ items: [caps, plain, other] }, t.ctx);
+  assert.deepEqual(plan.notes.map((n) => [n.item, n.field, n.message]), [
+    [
+      itemKey(caps),
+      "files.SKILL.md",
+      'Amp does not load this skill: the name "Caps_Name" is not lowercase letters, digits ' +
+      "and single hyphens (at most 64)",
+    ],
+    [
+      itemKey(plain),
+      "files.SKILL.md",
+      "Amp does not load this skill: its SKILL.md has no " +
+      "frontmatter",
+    ],
+  ]);
+  // A name that is not the folder's only makes Amp warn: no note.
+  assert.equal(plan.writes.length, 3);
+});
+
+Deno.test("amp: an unreadable skills folder freezes only that scope's skills", async () => {
+  await using t = await useCase("typical");
+  const bad = `${t.home}/.config/amp/skills`;
+  const ctx = failing(t.ctx, bad);
+  const read = await plugin.read(ctx);
+  assert.deepEqual(read.errors, [{
+    file: bad,
+    message: `Cannot read "${bad}": Permission denied`,
+    scopes: ["user"],
+    kinds: ["skill"],
+  }]);
+  // The user's skills stay as they are (which copy Amp loads is unknown); the project's are kept.
+  const items = [
+    ...read.items.filter((i) => !(i.kind === "skill" && i.name === "review-pr")),
+    skill("user", "n", { "SKILL.md": skillMd("n") }),
+    skill(t.pscope, "n", { "SKILL.md": skillMd("n") }),
+  ];
+  const plan = await plugin.plan({ items }, ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${t.project}/.agents/skills/n/SKILL.md`]);
+});
+
+Deno.test("amp: a project in the home folder has the user's .agents/skills", async () => {
+  await using t = await useCase("typical");
+  const ctx = contextFor(manifest, t.home, [t.home]);
+  const read = await plugin.read(ctx);
+  assert.deepEqual(
+    read.items.filter((i) => i.kind === "skill").map((i) => `${i.scope} ${i.name}`),
+    ["user commit-style", "user review-pr", "user amp-threads"],
+  );
+  const item = skill(`project:${t.home}`, "x", { "SKILL.md": skillMd("x") });
+  const plan = await plugin.plan({ items: [...read.items, item] }, ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.deepEqual(plan.notes.map((n) => n.item), [itemKey(item)]);
+});
+
+Deno.test("amp and codex plan the same bytes for the shared .agents/skills folders", async () => {
+  const codex = await loadPlugin("codex");
+  await using t = await useCase("typical");
+  const read = await plugin.read(t.ctx);
+  const fresh = [t.pscope, "user"].map((scope) =>
+    skill(scope, "pdf-tools", {
+      "SKILL.md": skillMd("pdf-tools"),
+      "assets/logo.png": PNG,
+      "scripts/run.sh": { bytes: "#!/bin/sh\n", mode: 0o755 },
+    })
+  );
+  const desired = {
+    items: [
+      // review-pr (~/.agents/skills) changed, release-notes (project) changed, the rest as read.
+      ...read.items.filter((i) =>
+        i.kind !== "skill" || !["review-pr", "release-notes"].includes(i.name)
+      ),
+      skill("user", "review-pr", { "SKILL.md": skillMd("review-pr", "Changed.") }),
+      skill(t.pscope, "release-notes", { "SKILL.md": skillMd("release-notes", "Changed.") }),
+      ...fresh,
+    ],
+  };
+  const mine = await plugin.plan(desired, t.ctx);
+  const theirs = await codex.plugin.plan(desired, contextFor(codex.manifest, t.home, [t.project]));
+  const shared = (plan: PlanResult) =>
+    plan.writes
+      .filter((w) =>
+        w.path.startsWith(`${t.project}/.agents/skills/`) ||
+        w.path.startsWith(`${t.home}/.agents/skills/`)
+      )
+      .map((w) => JSON.stringify([w.path, w.content, w.encoding, w.mode]))
+      .sort();
+  // Every path both plan gets the same bytes. Codex also copies the user skills Amp keeps in its
+  // other folders into ~/.agents/skills (Amp loads its own first copy; aisync leaves the other).
+  const ours = shared(mine), codexs = shared(theirs);
+  // review-pr: SKILL.md + a script gone; release-notes: SKILL.md + the logo gone; pdf-tools: 3 × 2.
+  assert.equal(ours.length, 10);
+  assert.deepEqual(ours.filter((w) => !codexs.includes(w)), []);
+  assert.deepEqual(
+    codexs.filter((w) => !ours.includes(w)).map((w) => JSON.parse(w)[0]),
+    [
+      `${t.home}/.agents/skills/amp-threads/SKILL.md`,
+      `${t.home}/.agents/skills/commit-style/SKILL.md`,
+    ],
+  );
+  // After Codex wrote them, Amp still reads (and plans) the copies it loads first.
+  await applyAll(theirs);
+  await applyAll(mine);
+  const back = await plugin.read(t.ctx);
+  assert.deepEqual(await plugin.plan({ items: back.items }, t.ctx), { writes: [], notes: [] });
+  assert.equal(
+    skillTexts(back.items, "user")["commit-style"],
+    await Deno.readTextFile(`${t.home}/.config/agents/skills/commit-style/SKILL.md`),
+  );
+});
+
+/** Runs `amp skill list --json` offline: a made-up key, and the Amp server on a dead port. */
+async function ampSkills(home: string, cwd: string) {
+  const out = await new Deno.Command(AMP!, {
+    args: ["skill", "list", "--json"],
+    cwd,
+    clearEnv: true,
+    env: {
+      HOME: home,
+      PATH: "/usr/bin:/bin",
+      NO_COLOR: "1",
+      AMP_API_KEY: "sgamp_offline_test",
+      AMP_URL: "http://127.0.0.1:9",
+    },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  assert.ok(out.success, `amp skill list: ${new TextDecoder().decode(out.stderr)}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    skills: { name: string; source: string; baseDir: string }[];
+    errors?: { path: string; error: string }[];
+  };
+}
+
+Deno.test({
+  name: "amp: `amp skill list --json` loads the skills aisync wrote, from the folders it reads",
+  ignore: !HAVE_AMP,
+  fn: async () => {
+    await using t = await useCase("odd");
+    const read = await plugin.read(t.ctx);
+    const items = [
+      // lint stays as read: Amp must load the ~/.config/agents/skills copy aisync reports.
+      ...read.items.filter((i) => i.kind === "skill" && i.name === "lint"),
+      skill("user", "team-style", {
+        "SKILL.md": skillMd("team-style"),
+        "scripts/run.sh": { bytes: "#!/bin/sh\n", mode: 0o755 },
+      }),
+      skill(t.pscope, "release-notes", {
+        "SKILL.md": skillMd("release-notes"),
+        "assets/logo.png": PNG,
+      }),
+    ];
+    const plan = await plugin.plan({ items }, t.ctx);
+    assert.deepEqual(plan.notes.filter((n) => n.item.startsWith("skill:")), []);
+    await applyAll(plan);
+    const listed = await ampSkills(t.home, t.project);
+    // Amp also looks in every folder above the project (/tmp…): only this test's folders count.
+    const root = `file://${t.home.slice(0, t.home.lastIndexOf("/"))}/`;
+    const ours = listed.skills.filter((s) => s.baseDir.startsWith(root));
+    const where = Object.fromEntries(ours.map((s) => [s.name, [s.source, s.baseDir]]));
+    assert.deepEqual(where, {
+      lint: ["user-agents", `file://${t.home}/.config/agents/skills/lint`],
+      "team-style": ["user-agents", `file://${t.home}/.agents/skills/team-style`],
+      "release-notes": ["workspace-agents", `file://${t.project}/.agents/skills/release-notes`],
+      // Amp loads nested skills; aisync does not manage this one and left it.
+      inner: ["workspace-agents", `file://${t.project}/.agents/skills/group/inner`],
+    });
+    // The SKILL.md without a description was removed (not desired): no errors remain.
+    assert.deepEqual((listed.errors ?? []).filter((e) => e.path.startsWith(root)), []);
+    const back = await plugin.read(t.ctx);
+    assert.deepEqual(
+      back.items.filter((i) => i.kind === "skill").map((i) => `${i.scope} ${i.name}`).sort(),
+      [`${t.pscope} release-notes`, "user lint", "user team-style"],
     );
   },
 });

@@ -1,5 +1,6 @@
 /**
- * Antigravity CLI (`agy`): MCP servers in `mcp_config.json` and the `GEMINI.md` memory files.
+ * Antigravity CLI (`agy`): MCP servers in `mcp_config.json`, the `GEMINI.md` memory files, and
+ * Agent Skills.
  *
  * Antigravity is closed source and has no npm package, so nothing here was run. What the plugin
  * relies on, and where it comes from:
@@ -20,6 +21,18 @@
  *   read; user servers are written only into the ones that exist.
  * - Not confirmed: how references are expanded. `$VAR` and `${VAR}` appear in both sources;
  *   `${VAR:-default}` in none.
+ * - Skills: the guide ("Global: ~/.gemini/antigravity-cli/skills/ or ~/.gemini/skills,
+ *   Workspace: .agents/skills/") and rulesync's `antigravity-cli` skill adapter (global
+ *   `~/.gemini/antigravity-cli/skills/`, project `.agents/skills/`) agree. `~/.gemini/skills` is
+ *   named by the guide only, and is Gemini CLI's own folder: not kept here. `.agents/skills/` is
+ *   shared with Codex and other clients; skills are byte copies, so every plugin plans the same
+ *   bytes.
+ * - Left out: workflows (slash commands) and subagents. rulesync writes workflows to
+ *   `.agents/workflows/` and `~/.gemini/antigravity-cli/global_workflows/` but its newer adapter
+ *   calls them legacy and emits commands as skills; the guide has no workflows (extensions'
+ *   commands are "converted to skills"). Subagents: the guide describes folders with
+ *   `agent.json` + `config.yaml` (`~/.gemini/antigravity-cli/agents/`), rulesync and skillsaw
+ *   Markdown files (`.agents/agents/*.md`, `~/.gemini/config/agents`).
  *
  * @module
  */
@@ -35,8 +48,13 @@ import {
   type Note,
   parseJsonc,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillRules,
+  type SkillScope,
 } from "../_contract.ts";
 
 const ID = "antigravity_cli";
@@ -60,6 +78,9 @@ const KEY_ORDER = [
 
 type Json = Record<string, unknown>;
 type McpItem = Extract<Item, { kind: "mcp" }>;
+type SkillItem = Extract<Item, { kind: "skill" }>;
+
+const SKILL_RULES: SkillRules = { client: "Antigravity CLI" };
 
 interface Loaded {
   path: string;
@@ -83,7 +104,7 @@ export default definePlugin({
     // The global file's place is unconfirmed: servers of both candidates are the user's, the
     // first file winning a name both hold.
     for (const file of await globalFiles(ctx)) {
-      if (file.error) errors.push({ ...file.error, scopes: ["user"] });
+      if (file.error) errors.push({ ...file.error, scopes: ["user"], kinds: ["mcp"] });
       else if (file.data) {
         for (const item of readServers(file.data, "user")) {
           if (seen.has(item.name)) continue;
@@ -96,9 +117,13 @@ export default definePlugin({
     for (const p of ctx.projects) {
       const scope = `project:${p.root}`;
       const file = await load(ctx, p.paths.mcp);
-      if (file.error) errors.push({ ...file.error, scopes: [scope] });
+      if (file.error) errors.push({ ...file.error, scopes: [scope], kinds: ["mcp"] });
       else if (file.data) items.push(...readServers(file.data, scope));
       items.push(...await readInstructions(ctx, scope, p.paths.instructions));
+    }
+    for (const s of await loadSkills(ctx)) {
+      items.push(...skillItems(s));
+      errors.push(...s.errors);
     }
     return errors.length ? { items, errors } : { items };
   },
@@ -141,9 +166,24 @@ export default definePlugin({
         writes.push({ path, content: null });
       }
     }
+    for (const s of await loadSkills(ctx)) {
+      const mine = desired.items.filter((i): i is SkillItem =>
+        i.kind === "skill" && i.scope === s.scope
+      );
+      writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
+    }
     return { writes, notes: dedupe(notes) };
   },
 });
+
+/** The skills folder of every scope: agy's own global one, and each project's `.agents/skills`. */
+async function loadSkills(ctx: Context): Promise<SkillScope[]> {
+  const out = [await readSkills(ctx, ctx.paths.skills, "user", SKILL_RULES)];
+  for (const p of ctx.projects) {
+    out.push(await readSkills(ctx, p.paths.skills, `project:${p.root}`, SKILL_RULES));
+  }
+  return out;
+}
 
 async function globalFiles(ctx: Context): Promise<Loaded[]> {
   return [await load(ctx, ctx.paths.mcp_config), await load(ctx, ctx.paths.mcp_cli)];

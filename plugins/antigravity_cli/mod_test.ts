@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
-import { type Context, type Item, type McpServer, type PlanResult } from "../_contract.ts";
+import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
+import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
 
 runConformance("antigravity_cli");
 
 const { manifest, plugin } = await loadPlugin("antigravity_cli");
 const CORPUS = new URL("../../../shared/corpus/", import.meta.url).pathname;
+const TESTDATA = new URL("testdata/", import.meta.url).pathname;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}) {
@@ -323,10 +324,17 @@ Deno.test("antigravity_cli reads every corpus file, and plan(read) writes nothin
       const text = await Deno.readTextFile(`${CORPUS}${file}`);
       const md = file.endsWith(".md");
       await using s = await setup(
-        md ? { "home/.gemini/GEMINI.md": text, "project/GEMINI.md": text } : {
-          "home/.gemini/config/mcp_config.json": text,
-          "project/.agents/mcp_config.json": text,
-        },
+        // A Markdown file is also a skill's SKILL.md: skills are byte copies, never parsed.
+        md
+          ? {
+            "home/.gemini/GEMINI.md": text,
+            "project/GEMINI.md": text,
+            "project/.agents/skills/corpus/SKILL.md": text,
+          }
+          : {
+            "home/.gemini/config/mcp_config.json": text,
+            "project/.agents/mcp_config.json": text,
+          },
       );
       const read = await plugin.read(s.ctx);
       for (const e of read.errors ?? []) {
@@ -336,4 +344,215 @@ Deno.test("antigravity_cli reads every corpus file, and plan(read) writes nothin
       assert.deepEqual(await changes(s.ctx, read.items), []);
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Skills
+
+type SkillItem = Extract<Item, { kind: "skill" }>;
+type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
+
+const PNG = new Uint8Array([
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+  0,
+  0,
+  0,
+  0x0d,
+  0xff,
+  0,
+]);
+
+/** A testdata case copied byte for byte (binary files too) into a temp folder. */
+async function useCase(name: string) {
+  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
+  return {
+    home,
+    project,
+    ctx: contextFor(manifest, home, [project]),
+    pscope: `project:${project}`,
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+function b64(data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
+  const out: SkillItem["value"]["files"] = {};
+  for (const [rel, f] of Object.entries(files)) {
+    out[rel] = typeof f === "string" || f instanceof Uint8Array
+      ? { base64: b64(f), mode: 0o644 }
+      : { base64: b64(f.bytes), mode: f.mode };
+  }
+  return { kind: "skill", scope, name, value: { files: out } };
+}
+
+const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
+  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
+
+function skillNames(items: Item[]): string[] {
+  return items.filter((i) => i.kind === "skill").map((i) => `${i.scope} ${i.name}`).sort();
+}
+
+/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
+async function applyAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path).catch(() => {});
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
+function failing(ctx: Context, bad: string): Context {
+  const f = ctx.files;
+  return {
+    ...ctx,
+    files: {
+      read: (p) => f.read(p),
+      readBase64: (p) => f.readBase64(p),
+      stat: (p) => f.stat(p),
+      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
+    },
+  };
+}
+
+Deno.test("antigravity_cli keeps skills only: workflows and subagents are not confirmed", () => {
+  assert.deepEqual(manifest.kinds, ["mcp", "instructions", "skill"]);
+  const ctx = contextFor(manifest, "/h", ["/p"]);
+  assert.equal(ctx.paths.skills, "/h/.gemini/antigravity-cli/skills");
+  assert.equal(ctx.projects[0].paths.skills, "/p/.agents/skills");
+  const declared = JSON.stringify(manifest.paths);
+  assert.ok(!declared.includes("workflows") && !declared.includes("/agents/"), declared);
+});
+
+Deno.test("antigravity_cli reads agy's global skills and the project's .agents/skills", async () => {
+  await using t = await useCase("typical");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  assert.deepEqual(skillNames(read.items), [`${t.pscope} firebase-rules`, "user gcloud-deploy"]);
+  const proj = read.items.find((i) => i.kind === "skill" && i.scope === t.pscope) as SkillItem;
+  assert.deepEqual(Object.keys(proj.value.files).sort(), [
+    "SKILL.md",
+    "assets/icon.png",
+    "references/model.md",
+  ]);
+  assert.equal(
+    proj.value.files["assets/icon.png"].base64,
+    b64(await Deno.readFile(`${t.project}/.agents/skills/firebase-rules/assets/icon.png`)),
+  );
+  assert.deepEqual((await plugin.plan({ items: read.items }, t.ctx)).writes, []);
+});
+
+Deno.test("antigravity_cli: odd skill folders are read as they are", async () => {
+  await using t = await useCase("odd");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  // A loose file and a folder without SKILL.md are not skills; a folder name with a space is.
+  assert.deepEqual(skillNames(read.items), [`${t.pscope} Odd Name`]);
+  const item = read.items.find((i) => i.kind === "skill") as SkillItem;
+  assert.ok(atob(item.value.files["SKILL.md"].base64).includes("---\r\nMixed line ends.\n"));
+  assert.deepEqual((await plugin.plan({ items: read.items }, t.ctx)).writes, []);
+});
+
+Deno.test("antigravity_cli writes a binary skill byte for byte in each scope", async () => {
+  await using t = await useCase("empty");
+  const files = {
+    "SKILL.md": skillMd("pdf-tools"),
+    "assets/logo.png": PNG,
+    "scripts/run.sh": { bytes: "#!/bin/sh\necho ok\n", mode: 0o755 },
+  };
+  const items = [skill("user", "pdf-tools", files), skill(t.pscope, "pdf-tools", files)];
+  const plan = await plugin.plan({ items }, t.ctx);
+  assert.deepEqual(plan.notes, []);
+  assert.deepEqual(plan.writes.map((w) => [w.path, w.mode]).sort(), [
+    [`${t.home}/.gemini/antigravity-cli/skills/pdf-tools/SKILL.md`, 0o644],
+    [`${t.home}/.gemini/antigravity-cli/skills/pdf-tools/assets/logo.png`, 0o644],
+    [`${t.home}/.gemini/antigravity-cli/skills/pdf-tools/scripts/run.sh`, 0o755],
+    [`${t.project}/.agents/skills/pdf-tools/SKILL.md`, 0o644],
+    [`${t.project}/.agents/skills/pdf-tools/assets/logo.png`, 0o644],
+    [`${t.project}/.agents/skills/pdf-tools/scripts/run.sh`, 0o755],
+  ]);
+  await applyAll(plan);
+  assert.deepEqual(
+    await Deno.readFile(`${t.project}/.agents/skills/pdf-tools/assets/logo.png`),
+    PNG,
+  );
+  const back = await plugin.read(t.ctx);
+  assert.deepEqual(back.items, items);
+  assert.deepEqual((await plugin.plan({ items: back.items }, t.ctx)).writes, []);
+});
+
+Deno.test("antigravity_cli: a broken mcp_config.json freezes MCP only, not skills", async () => {
+  await using t = await useCase("broken_comment");
+  const read = await plugin.read(t.ctx);
+  assert.deepEqual(read.errors?.map((e) => [e.file, e.scopes, e.kinds]), [
+    [`${t.project}/.agents/mcp_config.json`, [t.pscope], ["mcp"]],
+  ]);
+  const item = skill(t.pscope, "x", { "SKILL.md": skillMd("x") });
+  const plan = await plugin.plan({ items: [...read.items, item] }, t.ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${t.project}/.agents/skills/x/SKILL.md`]);
+});
+
+Deno.test("antigravity_cli: an unreadable skills folder freezes only that scope's skills", async () => {
+  await using t = await useCase("typical");
+  const bad = `${t.home}/.gemini/antigravity-cli/skills`;
+  const ctx = failing(t.ctx, bad);
+  const read = await plugin.read(ctx);
+  assert.deepEqual(read.errors, [{
+    file: bad,
+    message: `Cannot read "${bad}": Permission denied`,
+    scopes: ["user"],
+    kinds: ["skill"],
+  }]);
+  const items = [
+    ...read.items,
+    skill("user", "n", { "SKILL.md": skillMd("n") }),
+    skill(t.pscope, "n", { "SKILL.md": skillMd("n") }),
+  ];
+  const plan = await plugin.plan({ items }, ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${t.project}/.agents/skills/n/SKILL.md`]);
+  assert.ok(!plan.notes.some((n) => n.item === itemKey(items.at(-1)!)));
+});
+
+Deno.test("antigravity_cli and codex plan the same bytes for the project's .agents/skills", async () => {
+  const codex = await loadPlugin("codex");
+  await using t = await useCase("typical");
+  const read = await plugin.read(t.ctx);
+  const desired = {
+    items: [
+      ...read.items.filter((i) => i.kind !== "skill" || i.scope === "user"),
+      skill(t.pscope, "firebase-rules", { "SKILL.md": skillMd("firebase-rules", "Changed.") }),
+      skill(t.pscope, "pdf-tools", {
+        "SKILL.md": skillMd("pdf-tools"),
+        "assets/logo.png": PNG,
+        "scripts/run.sh": { bytes: "#!/bin/sh\n", mode: 0o755 },
+      }),
+    ],
+  };
+  const mine = await plugin.plan(desired, t.ctx);
+  const theirs = await codex.plugin.plan(desired, contextFor(codex.manifest, t.home, [t.project]));
+  const shared = (plan: PlanResult) =>
+    plan.writes
+      .filter((w) => w.path.startsWith(`${t.project}/.agents/skills/`))
+      .map((w) => JSON.stringify([w.path, w.content, w.encoding, w.mode]))
+      .sort();
+  // firebase-rules: SKILL.md changed, two files gone; pdf-tools: three new files.
+  assert.equal(shared(mine).length, 6);
+  assert.deepEqual(shared(mine), shared(theirs));
 });

@@ -1,6 +1,6 @@
 /**
- * Zed: MCP servers ("context servers") in `settings.json` (user and project) and the project's
- * `AGENTS.md`.
+ * Zed: MCP servers ("context servers") in `settings.json` (user and project), the project's
+ * `AGENTS.md`, and Agent Skills.
  *
  * Zed has no CLI for this (servers are added in its UI). What this plugin relies on, checked in
  * Zed's source (`crates/settings/src/settings_content/project.rs`, the `ContextServerSettings`
@@ -22,6 +22,15 @@
  *   `.github/copilot-instructions.md`, `CLAUDE.md`, `AGENT.md`, `AGENTS.md`, `GEMINI.md` at the
  *   project root. Project instructions go to `AGENTS.md`; a note says so when a file before it
  *   holds other text. User rules live in Zed's Rules Library (a database), not in a file.
+ * - Skills (Zed's `crates/agent_skills` and `docs/src/ai/skills.md`): `~/.agents/skills/<name>/`
+ *   and `<worktree>/.agents/skills/<name>/`, only direct children holding a `SKILL.md` (no
+ *   nesting), the project's copy winning a name both have. The folders are the cross-tool ones
+ *   Codex (and others) also keep: a skill is copied byte for byte, so every plugin plans the same
+ *   bytes. Zed loads a skill only when its SKILL.md frontmatter has a `name` equal to the folder
+ *   name (lowercase letters, digits, single hyphens, at most 64) and a `description` (at most
+ *   1024); a skill that breaks this is still written (the folder is shared) with a note.
+ * - Zed has no files for slash commands or subagents: skills are its slash commands, and agent
+ *   profiles live in `settings.json`.
  *
  * @module
  */
@@ -35,10 +44,17 @@ import {
   itemKey,
   type McpServer,
   type Note,
+  parseFront,
   parseJsonc,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillRules,
+  type SkillScope,
+  splitMd,
 } from "../_contract.ts";
 
 const ID = "zed";
@@ -60,6 +76,7 @@ const NO_INTERPOLATION = "Zed does not expand environment references in its sett
 
 type Json = Record<string, unknown>;
 type McpItem = Extract<Item, { kind: "mcp" }>;
+type SkillItem = Extract<Item, { kind: "skill" }>;
 
 /** One scope and its files (instructions only in projects). */
 interface Where {
@@ -99,6 +116,10 @@ export default definePlugin({
           items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
         }
       }
+    }
+    for (const s of await loadSkills(ctx)) {
+      items.push(...skillItems(s));
+      errors.push(...s.errors);
     }
     return errors.length ? { items, errors } : { items };
   },
@@ -147,6 +168,7 @@ export default definePlugin({
         writes.push({ path, content: null });
       }
     }
+    writes.push(...await planAllSkills(ctx, desired.items, notes));
     return { writes, notes };
   },
 });
@@ -160,6 +182,92 @@ function where(ctx: Context): Where[] {
       project: p.paths,
     })),
   ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skills
+
+/** The names Zed accepts: lowercase letters and digits in hyphen-separated runs. */
+const SKILL_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+const SKILL_RULES: SkillRules = {
+  client: "Zed",
+  // Zed reports a load error for such a folder (its SKILL.md name must equal the folder name),
+  // so it is not one of Zed's skills.
+  refuse: (name) =>
+    name.length <= 64 && SKILL_NAME.test(name)
+      ? undefined
+      : "Zed loads skills named with lowercase letters, digits and single hyphens, at most 64",
+};
+
+/**
+ * The skills folder of each scope. A project that is the home folder has the user's folder as
+ * its own: it is read once, as the user scope.
+ */
+async function loadSkills(ctx: Context): Promise<SkillScope[]> {
+  const out = [await readSkills(ctx, ctx.paths.skills, "user", SKILL_RULES)];
+  for (const p of ctx.projects) {
+    if (p.paths.skills === ctx.paths.skills) continue;
+    out.push(await readSkills(ctx, p.paths.skills, `project:${p.root}`, SKILL_RULES));
+  }
+  return out;
+}
+
+async function planAllSkills(ctx: Context, items: Item[], notes: Note[]): Promise<PlannedWrite[]> {
+  const wanted = items.filter((i): i is SkillItem => i.kind === "skill");
+  const writes: PlannedWrite[] = [];
+  const scopes = await loadSkills(ctx);
+  const known = new Set(scopes.map((s) => s.scope));
+  for (const item of wanted) {
+    if (!known.has(item.scope) && item.scope.startsWith("project:")) {
+      notes.push({
+        item: itemKey(item),
+        message: "this project is the home folder: its .agents/skills is the user's skills " +
+          "folder, so the skill was not written",
+      });
+    }
+  }
+  for (const s of scopes) {
+    const mine = wanted.filter((i) => i.scope === s.scope);
+    for (const item of mine) skillNotes(item, notes);
+    writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
+  }
+  return writes;
+}
+
+/** Notes when Zed would not load a skill because of its SKILL.md frontmatter. */
+function skillNotes(item: SkillItem, notes: Note[]): void {
+  if (SKILL_RULES.refuse?.(item.name) !== undefined) return;
+  const why = skillProblem(item);
+  if (why === undefined) return;
+  notes.push({
+    item: itemKey(item),
+    field: "files.SKILL.md",
+    message: `Zed does not load this skill: ${why}`,
+  });
+}
+
+function skillProblem(item: SkillItem): string | undefined {
+  const file = item.value.files["SKILL.md"];
+  if (!file) return "it has no SKILL.md";
+  let front: Json;
+  try {
+    const md = splitMd(decodeText(file.base64));
+    if (!md.open) return "its SKILL.md has no frontmatter";
+    front = parseFront(md, "SKILL.md").data;
+  } catch (e) {
+    return `its SKILL.md frontmatter cannot be read (${(e as Error).message})`;
+  }
+  if (front.name !== item.name) return "the name in its SKILL.md is not its folder name";
+  const d = front.description;
+  if (typeof d !== "string" || !d.length || d.length > 1024) {
+    return "its SKILL.md needs a description of 1 to 1024 characters";
+  }
+  return undefined;
+}
+
+function decodeText(base64: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
 }
 
 // ---------------------------------------------------------------------------------------------

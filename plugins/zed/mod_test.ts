@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import {
   type Context,
   type Item,
@@ -277,4 +277,276 @@ Deno.test("zed reports broken settings with a line and never plans them", async 
     }, env.ctx);
     assert.ok(!plan.writes.some((w) => w.path === env.path(rel)), name);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Skills
+
+type SkillItem = Extract<Item, { kind: "skill" }>;
+type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
+
+const PNG = new Uint8Array([
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+  0,
+  0,
+  0,
+  0x0d,
+  0xff,
+  0,
+]);
+
+/** A testdata case copied byte for byte (binary files too) into a temp folder. */
+async function useCase(name: string) {
+  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
+  return {
+    home,
+    project,
+    ctx: contextFor(manifest, home, [project]),
+    pscope: `project:${project}`,
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+function b64(data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
+  const out: SkillItem["value"]["files"] = {};
+  for (const [rel, f] of Object.entries(files)) {
+    out[rel] = typeof f === "string" || f instanceof Uint8Array
+      ? { base64: b64(f), mode: 0o644 }
+      : { base64: b64(f.bytes), mode: f.mode };
+  }
+  return { kind: "skill", scope, name, value: { files: out } };
+}
+
+const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
+  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
+
+function skills(items: Item[], scope: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const i of items) {
+    if (i.kind !== "skill" || i.scope !== scope) continue;
+    out[i.name] = Object.fromEntries(
+      Object.entries(i.value.files).map(([rel, f]) => [rel, atob(f.base64)]),
+    );
+  }
+  return out;
+}
+
+/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
+async function applyAll(plan: PlanResult) {
+  for (const w of plan.writes) {
+    if (w.content === null) await Deno.remove(w.path).catch(() => {});
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      const bytes = w.encoding === "base64"
+        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(w.content);
+      await Deno.writeFile(w.path, bytes);
+      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
+    }
+  }
+}
+
+/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
+function failing(ctx: Context, bad: string): Context {
+  const f = ctx.files;
+  return {
+    ...ctx,
+    files: {
+      read: (p) => f.read(p),
+      readBase64: (p) => f.readBase64(p),
+      stat: (p) => f.stat(p),
+      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
+    },
+  };
+}
+
+Deno.test("zed declares skills only: no command or subagent files", () => {
+  assert.deepEqual(manifest.kinds, ["mcp", "instructions", "skill"]);
+  const ctx = contextFor(manifest, "/h", ["/p"]);
+  assert.equal(ctx.paths.skills, "/h/.agents/skills");
+  assert.equal(ctx.projects[0].paths.skills, "/p/.agents/skills");
+});
+
+Deno.test("zed reads the skills of both scopes byte for byte, and plan(read) writes nothing", async () => {
+  await using t = await useCase("typical");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  const user = skills(read.items, "user");
+  assert.deepEqual(Object.keys(user), ["review-pr"]);
+  assert.deepEqual(Object.keys(user["review-pr"]).sort(), ["SKILL.md", "scripts/check.sh"]);
+  const proj = read.items.find((i) => i.kind === "skill" && i.scope === t.pscope) as SkillItem;
+  assert.equal(proj.name, "release-notes");
+  assert.equal(
+    proj.value.files["assets/logo.png"].base64,
+    b64(
+      await Deno.readFile(
+        `${t.project}/.agents/skills/release-notes/assets/logo.png`,
+      ),
+    ),
+  );
+  const plan = await plugin.plan({ items: read.items }, t.ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.deepEqual(plan.notes, []);
+});
+
+Deno.test("zed skips what it would not load, and keeps odd bytes as they are", async () => {
+  await using t = await useCase("odd");
+  const read = await plugin.read(t.ctx);
+  assert.equal(read.errors, undefined);
+  // Bad_Name (an invalid name), a loose README, a folder without SKILL.md, a nested skill.
+  assert.deepEqual(Object.keys(skills(read.items, "user")), []);
+  const proj = skills(read.items, t.pscope);
+  assert.deepEqual(Object.keys(proj), ["db-migrate"]);
+  // BOM, CRLF, a comment and unknown frontmatter keys: a byte copy keeps them all.
+  assert.equal(
+    proj["db-migrate"]["SKILL.md"],
+    atob(b64(await Deno.readFile(`${t.project}/.agents/skills/db-migrate/SKILL.md`))),
+  );
+  assert.ok(proj["db-migrate"]["SKILL.md"].includes("x-custom: [a, b]\r\n"));
+  assert.deepEqual((await plugin.plan({ items: read.items }, t.ctx)).writes, []);
+  // A desired skill of a name Zed refuses is not written, with a note.
+  const bad = skill("user", "Bad_Name", { "SKILL.md": skillMd("Bad_Name") });
+  const plan = await plugin.plan({ items: [...read.items, bad] }, t.ctx);
+  assert.deepEqual(plan.writes, []);
+  const notes = plan.notes.filter((n) => n.item.startsWith("skill:"));
+  assert.deepEqual(notes.map((n) => n.item), [itemKey(bad)]);
+  assert.match(notes[0].message, /Zed cannot keep a skill named "Bad_Name"/);
+});
+
+Deno.test("zed writes a binary skill byte for byte with its modes, and reads it back", async () => {
+  await using t = await useCase("empty");
+  const item = skill(t.pscope, "pdf-tools", {
+    "SKILL.md": skillMd("pdf-tools"),
+    "assets/logo.png": PNG,
+    "scripts/run.sh": { bytes: "#!/bin/sh\necho ok\n", mode: 0o755 },
+  });
+  const plan = await plugin.plan({ items: [item] }, t.ctx);
+  assert.deepEqual(plan.notes, []);
+  assert.deepEqual(
+    plan.writes.map((w) => [w.path.slice(t.project.length), w.encoding, w.mode]).sort(),
+    [
+      ["/.agents/skills/pdf-tools/SKILL.md", "base64", 0o644],
+      ["/.agents/skills/pdf-tools/assets/logo.png", "base64", 0o644],
+      ["/.agents/skills/pdf-tools/scripts/run.sh", "base64", 0o755],
+    ],
+  );
+  await applyAll(plan);
+  assert.deepEqual(
+    await Deno.readFile(`${t.project}/.agents/skills/pdf-tools/assets/logo.png`),
+    PNG,
+  );
+  const back = await plugin.read(t.ctx);
+  assert.deepEqual(back.items, [item]);
+  assert.deepEqual((await plugin.plan({ items: back.items }, t.ctx)).writes, []);
+  // Removing it removes its files.
+  const gone = await plugin.plan({ items: [] }, t.ctx);
+  assert.equal(gone.writes.length, 3);
+  assert.ok(gone.writes.every((w) => w.content === null));
+});
+
+Deno.test("zed notes a skill whose SKILL.md Zed would reject, and still writes it", async () => {
+  await using t = await useCase("empty");
+  const other = skill("user", "lint", { "SKILL.md": skillMd("linter") });
+  const bare = skill("user", "fmt", { "SKILL.md": "---\nname: fmt\n---\nFormat.\n" });
+  const plain = skill("user", "plain", { "SKILL.md": "No frontmatter.\n" });
+  const plan = await plugin.plan({ items: [other, bare, plain] }, t.ctx);
+  assert.deepEqual(plan.notes.map((n) => [n.item, n.field, n.message]), [
+    [
+      itemKey(other),
+      "files.SKILL.md",
+      "Zed does not load this skill: the name in its SKILL.md " +
+      "is not its folder name",
+    ],
+    [
+      itemKey(bare),
+      "files.SKILL.md",
+      "Zed does not load this skill: its SKILL.md needs a " +
+      "description of 1 to 1024 characters",
+    ],
+    [
+      itemKey(plain),
+      "files.SKILL.md",
+      "Zed does not load this skill: its SKILL.md has no " +
+      "frontmatter",
+    ],
+  ]);
+  assert.equal(plan.writes.length, 3);
+});
+
+Deno.test("zed: an unreadable skills folder is a read error that freezes only its scope's skills", async () => {
+  await using t = await useCase("typical");
+  const ctx = failing(t.ctx, `${t.project}/.agents/skills`);
+  const read = await plugin.read(ctx);
+  assert.deepEqual(read.errors, [{
+    file: `${t.project}/.agents/skills`,
+    message: `Cannot read "${t.project}/.agents/skills": Permission denied`,
+    scopes: [t.pscope],
+    kinds: ["skill"],
+  }]);
+  const extra = [
+    skill(t.pscope, "new-one", { "SKILL.md": skillMd("new-one") }),
+    skill("user", "new-one", { "SKILL.md": skillMd("new-one") }),
+  ];
+  const plan = await plugin.plan({ items: [...read.items, ...extra] }, ctx);
+  assert.deepEqual(plan.writes.map((w) => w.path), [`${t.home}/.agents/skills/new-one/SKILL.md`]);
+});
+
+Deno.test("zed: a project in the home folder has the user's skills folder", async () => {
+  await using t = await useCase("typical");
+  const ctx = contextFor(manifest, t.home, [t.home]);
+  const read = await plugin.read(ctx);
+  assert.deepEqual(
+    read.items.filter((i) => i.kind === "skill").map((i) => `${i.scope} ${i.name}`),
+    ["user review-pr"],
+  );
+  const item = skill(`project:${t.home}`, "x", { "SKILL.md": skillMd("x") });
+  const plan = await plugin.plan({ items: [...read.items, item] }, ctx);
+  assert.deepEqual(plan.writes, []);
+  assert.deepEqual(plan.notes.map((n) => n.item), [itemKey(item)]);
+});
+
+Deno.test("zed and codex plan the same bytes for the shared .agents/skills folders", async () => {
+  const codex = await loadPlugin("codex");
+  await using t = await useCase("typical");
+  await Deno.mkdir(`${t.project}/.agents/skills/old`, { recursive: true });
+  await Deno.writeTextFile(`${t.project}/.agents/skills/old/SKILL.md`, skillMd("old"));
+  const read = await plugin.read(t.ctx);
+  const changed = read.items.filter((i) => i.kind === "skill" && i.name !== "old").map((i) =>
+    i.kind === "skill" && i.name === "release-notes"
+      ? skill(i.scope, i.name, { "SKILL.md": skillMd("release-notes", "Changed.") })
+      : i
+  );
+  const fresh = [t.pscope, "user"].map((scope) =>
+    skill(scope, "pdf-tools", {
+      "SKILL.md": skillMd("pdf-tools"),
+      "assets/logo.png": PNG,
+      "scripts/run.sh": { bytes: "#!/bin/sh\n", mode: 0o755 },
+    })
+  );
+  const desired = { items: [...changed, ...fresh] };
+  const mine = await plugin.plan(desired, t.ctx);
+  const theirs = await codex.plugin.plan(desired, contextFor(codex.manifest, t.home, [t.project]));
+  const shared = (plan: PlanResult) =>
+    plan.writes
+      .filter((w) =>
+        w.path.startsWith(`${t.project}/.agents/skills/`) ||
+        w.path.startsWith(`${t.home}/.agents/skills/`)
+      )
+      .map((w) => JSON.stringify([w.path, w.content, w.encoding, w.mode]))
+      .sort();
+  // release-notes: SKILL.md changed, two files gone; old: gone; pdf-tools: 3 files in 2 scopes.
+  assert.equal(shared(mine).length, 10);
+  assert.deepEqual(shared(mine), shared(theirs));
 });

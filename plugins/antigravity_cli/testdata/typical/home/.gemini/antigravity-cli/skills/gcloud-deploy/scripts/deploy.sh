@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+gcloud run deploy "$1" --source .
