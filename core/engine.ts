@@ -151,8 +151,15 @@ export class Engine {
 
   /** The projects to sync: registered ones plus those clients name, less removed ones. */
   async #refreshProjects(discovered: Map<string, string>): Promise<boolean> {
-    for (const [path, client] of discovered) await this.state.addProject(path, client);
-    const active = (await this.state.projects()).filter((p) => p.active).map((p) => p.path);
+    for (const [path, client] of discovered) {
+      // A client's file may name a folder long gone (Claude's and Codex's project history).
+      if (await isDir(path)) await this.state.addProject(path, client);
+    }
+    const registered = (await this.state.projects()).filter((p) => p.active).map((p) => p.path);
+    // A project folder that is missing now (moved, deleted, an unmounted drive) is skipped, not
+    // recreated by writing its files.
+    const active: string[] = [];
+    for (const p of registered) if (await isDir(p)) active.push(p);
     const before = this.host.projects.join("\n");
     this.host.setProjects(active);
     return this.host.projects.join("\n") !== before;
@@ -852,4 +859,13 @@ function desiredFor(
   }
   // A stable order, so the same desired set always plans the same bytes.
   return [...out.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, i]) => i);
+}
+
+/** True when `path` is a folder that exists. */
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
 }

@@ -276,3 +276,31 @@ Deno.test("Engine: dry run writes nothing; backups restore the old bytes", async
     await s.close();
   }
 });
+
+Deno.test("Engine: a project folder that no longer exists is neither registered nor recreated", async () => {
+  const s = await open({});
+  const gone = `${s.root}/gone`;
+  await s.write(
+    "~/.claude.json",
+    JSON.stringify({ mcpServers: { fs: { command: "npx" } }, projects: { [gone]: {} } }),
+  );
+  // Registered once, then deleted: the next sync skips it.
+  const moved = `${s.root}/moved`;
+  await Deno.mkdir(moved);
+  await s.app.state.addProject(moved, "registered");
+  await Deno.remove(moved);
+  await s.write("{project}/.mcp.json", JSON.stringify({ mcpServers: { p: { command: "p" } } }));
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    const paths = (await s.app.state.projects()).map((p) => p.path);
+    assert.ok(!paths.includes(gone), "a missing folder named by a client is not registered");
+    for (const dir of [gone, moved]) {
+      await assert.rejects(Deno.stat(dir), Deno.errors.NotFound, `${dir} was recreated`);
+    }
+    // The project that exists still syncs.
+    assert.match((await s.read("{project}/.codex/config.toml")) ?? "", /\[mcp_servers\.p\]/);
+  } finally {
+    await s.close();
+  }
+});
