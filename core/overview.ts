@@ -7,7 +7,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { App } from "./app.ts";
 import type { BusEvent } from "./bus.ts";
-import type { Note } from "./schema.ts";
+import type { Kind, Note } from "./schema.ts";
 import type { Policy } from "./state.ts";
 import { schema } from "../db/mod.ts";
 
@@ -24,7 +24,8 @@ export interface ClientCard {
   lastChange: number | null;
   /** When this client was last synced. */
   syncedAt: number | null;
-  counts: { mcp: number; instructions: number };
+  /** Items this client holds, by kind: only the kinds its plugin declares. */
+  counts: Partial<Record<Kind, number>>;
   notes: Note[];
   errors: string[];
   policy: Policy;
@@ -162,10 +163,11 @@ export class Overview {
     ]);
     return host.plugins.map((p, i) => {
       const s = statuses.find((x) => x.client === p.id);
-      const counts = { mcp: 0, instructions: 0 };
+      const counts: Partial<Record<Kind, number>> = {};
+      for (const kind of p.manifest.kinds) counts[kind] = 0;
       for (const key of views.get(p.id)?.keys() ?? []) {
-        const kind = key.slice(0, key.indexOf(":"));
-        if (kind === "mcp" || kind === "instructions") counts[kind]++;
+        const kind = key.slice(0, key.indexOf(":")) as Kind;
+        if (counts[kind] !== undefined) counts[kind]++;
       }
       const policy = policies.get(p.id)!;
       let st = s?.state ?? "new";

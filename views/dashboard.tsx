@@ -5,7 +5,17 @@
  * @module
  */
 import type { Activity, ClientCard as Card, Running } from "../core/overview.ts";
+import type { Kind } from "../core/schema.ts";
 import { Csrf, Time } from "./layout.tsx";
+
+/** The kinds a card counts, in the order it lists them. */
+const KIND_LABELS: [Kind, string][] = [
+  ["mcp", "MCP servers"],
+  ["instructions", "Instructions"],
+  ["command", "Commands"],
+  ["subagent", "Subagents"],
+  ["skill", "Skills"],
+];
 
 const STATE_LABEL: Record<string, string> = {
   ok: "up to date",
@@ -53,10 +63,12 @@ export function ClientCard({ card }: { card: Card }) {
             ? `yes${c.version ? `, ${c.version}` : ""}`
             : "not found"}
         </dd>
-        <dt>MCP servers</dt>
-        <dd data-testid="count-mcp">{String(c.counts.mcp)}</dd>
-        <dt>Instructions</dt>
-        <dd data-testid="count-instructions">{String(c.counts.instructions)}</dd>
+        {KIND_LABELS.filter(([kind]) => c.counts[kind] !== undefined).map(([kind, label]) => (
+          <>
+            <dt>{label}</dt>
+            <dd data-testid={`count-${kind}`}>{String(c.counts[kind])}</dd>
+          </>
+        ))}
         <dt>Last change</dt>
         <dd>
           <Time at={c.lastChange} />
