@@ -9,7 +9,8 @@
  */
 import type { Context, PlannedWrite, ReadError } from "../plugins/_contract.ts";
 import { type Item, itemKey, type Note, type Skill } from "./schema.ts";
-import { validName } from "./guards.ts";
+import { type Json, validName } from "./guards.ts";
+import { parseFront, splitMd } from "./frontmatter.ts";
 
 type SkillFiles = Skill["files"];
 type SkillItem = Extract<Item, { kind: "skill" }>;
@@ -204,6 +205,25 @@ export async function planSkills(
   }
   // Removals first: a file may give way to a folder of the same name.
   return [...removals, ...writes];
+}
+
+/**
+ * The frontmatter of a skill's `SKILL.md`, or (a string) why a client that needs one cannot read
+ * it: for the lossy notes of clients that do not load such a skill.
+ */
+export function skillFront(files: SkillFiles): Json | string {
+  const file = files["SKILL.md"];
+  if (!file) return "it has no SKILL.md";
+  try {
+    const text = new TextDecoder().decode(
+      Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0)),
+    );
+    const md = splitMd(text);
+    if (!md.open) return "its SKILL.md has no frontmatter";
+    return parseFront(md, "SKILL.md").data;
+  } catch (e) {
+    return `its SKILL.md frontmatter cannot be read (${(e as Error).message})`;
+  }
 }
 
 /** True when `name` can be one file or folder name. */

@@ -58,7 +58,7 @@ export {
   validName,
 } from "../core/guards.ts";
 export type { Json } from "../core/guards.ts";
-export { isFileName, planSkills, readSkills, skillItems } from "../core/skill_files.ts";
+export { isFileName, planSkills, readSkills, skillFront, skillItems } from "../core/skill_files.ts";
 export type { SkillRules, SkillScope } from "../core/skill_files.ts";
 export {
   folderItems,
@@ -81,6 +81,34 @@ export type {
   MdMapping,
   NoteFn,
 } from "../core/item_folder.ts";
+
+// Settings files that hold a JSON table of MCP servers, a client's usual folders of commands,
+// agents and skills, and instructions files.
+export {
+  bodyWrite,
+  checkTable,
+  EntryWriter,
+  loadJsonFile,
+  loadServerFile,
+  mapValues,
+  ownPart,
+  parseError,
+  parses,
+  planServers,
+  readOAuth,
+  serverItems,
+  serversBody,
+} from "../core/json_servers.ts";
+export type {
+  JsonFile,
+  McpItem,
+  RefSyntax,
+  ServerFile,
+  ServerTable,
+} from "../core/json_servers.ts";
+export { folderSetResult, planFolderSet, readFolderSet } from "../core/folder_set.ts";
+export type { FolderSet, FolderSetRules } from "../core/folder_set.ts";
+export { planInstructions, readInstructions } from "../core/instructions.ts";
 
 export {
   editTomlRoot,

@@ -38,33 +38,43 @@
  * @module
  */
 import {
+  checkTable,
   ConfigParseError,
   type Context,
   definePlugin,
-  editJson,
   ENV_REF,
+  filled,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  loadServerFile,
+  type McpItem,
   type McpServer,
   type Note,
-  parseFront,
+  ownPart,
   parseJsonc,
+  planInstructions,
   type PlannedWrite,
+  planServers,
   planSkills,
+  put,
   type ReadError,
+  readInstructions,
   readSkills,
-  sameValue,
+  type ServerFile,
+  serverItems,
+  type ServerTable,
+  skillFront,
   type SkillRules,
   type SkillScope,
-  splitMd,
 } from "../_contract.ts";
 
 const ID = "amp";
-const BOM = "\uFEFF";
 const KEY = "amp.mcpServers";
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
 type SkillItem = Extract<Item, { kind: "skill" }>;
 
 /** One scope and its files. */
@@ -73,16 +83,6 @@ interface Where {
   settings: string;
   jsonc: string;
   instructions: string;
-}
-
-/** A settings file as read: its text, and either its servers or why it cannot be used. */
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  servers: Json;
-  error?: ReadError;
 }
 
 export default definePlugin({
@@ -99,14 +99,8 @@ export default definePlugin({
     for (const w of where(ctx)) {
       const file = await load(ctx, w);
       if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
-      for (const [name, raw] of Object.entries(file.servers)) {
-        const value = readServer(raw);
-        if (value && validName(name)) items.push({ kind: "mcp", scope: w.scope, name, value });
-      }
-      const text = await ctx.files.read(w.instructions);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
-      }
+      items.push(...serverItems(file.servers, w.scope, readServer));
+      items.push(...await readInstructions(ctx, w.instructions, w.scope));
     }
     for (const set of await loadSkills(ctx)) {
       items.push(...skillSetItems(set));
@@ -130,14 +124,8 @@ export default definePlugin({
       const write = planFile(await load(ctx, w), servers, notes);
       if (write) writes.push(write);
       const memory = mine.find((i) => i.kind === "instructions");
-      const current = await ctx.files.read(w.instructions);
-      if (memory?.kind === "instructions") {
-        if (memory.value.text !== current) {
-          writes.push({ path: w.instructions, content: memory.value.text });
-        }
-      } else if (current !== undefined) {
-        writes.push({ path: w.instructions, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, w.instructions, memory);
+      if (memoryWrite) writes.push(memoryWrite);
     }
     writes.push(...await planAllSkills(ctx, desired.items, notes));
     return { writes, notes };
@@ -190,13 +178,12 @@ async function loadSkills(ctx: Context): Promise<SkillSet[]> {
 
 /** Whether the user's settings say `"amp.skills.disableGlobalAgentsSkills": true`. */
 async function globalAgentsSkillsOff(ctx: Context): Promise<boolean> {
-  const [w] = where(ctx);
-  const text = (await ctx.files.read(w.settings)) ?? (await ctx.files.read(w.jsonc));
-  if (text === undefined) return false;
+  const file = await load(ctx, where(ctx)[0]);
+  if (file.text === undefined) return false;
   try {
-    const body = text.startsWith(BOM) ? text.slice(BOM.length) : text;
-    const data = parseJsonc(body, w.settings, { comments: true });
-    return isObject(data) && data["amp.skills.disableGlobalAgentsSkills"] === true;
+    // Read even when the servers are malformed: the setting is not theirs.
+    const data = file.data ?? parseJsonc(file.body, file.path, { comments: true });
+    return isPlain(data) && data["amp.skills.disableGlobalAgentsSkills"] === true;
   } catch {
     // The settings file's own read error is reported with its servers.
     return false;
@@ -288,16 +275,8 @@ function skillNotes(item: SkillItem, notes: Note[]): void {
 }
 
 function skillProblem(item: SkillItem): string | undefined {
-  const file = item.value.files["SKILL.md"];
-  if (!file) return "it has no SKILL.md";
-  let front: Json;
-  try {
-    const md = splitMd(decodeText(file.base64));
-    if (!md.open) return "its SKILL.md has no frontmatter";
-    front = parseFront(md, "SKILL.md").data;
-  } catch (e) {
-    return `its SKILL.md frontmatter cannot be read (${(e as Error).message})`;
-  }
+  const front = skillFront(item.value.files);
+  if (typeof front === "string") return front;
   if (!front.name || !front.description) return "its SKILL.md needs a name and a description";
   const name = String(front.name);
   if (name.length > 64 || !SKILL_NAME.test(name)) {
@@ -306,52 +285,25 @@ function skillProblem(item: SkillItem): string | undefined {
   return undefined;
 }
 
-function decodeText(base64: string): string {
-  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 
 /** The settings file Amp reads for a scope: `settings.json`, else `settings.jsonc`. */
-async function load(ctx: Context, w: Where): Promise<Loaded> {
-  let path = w.settings;
-  let text = await ctx.files.read(path);
-  if (text === undefined) {
-    const jsonc = await ctx.files.read(w.jsonc);
-    if (jsonc !== undefined) [path, text] = [w.jsonc, jsonc];
-  }
-  if (text === undefined) return { path, bom: "", body: "", servers: {} };
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, servers: parseSettings(body, path) };
-  } catch (e) {
-    let error: ReadError;
-    if (e instanceof ConfigParseError) {
-      error = { file: path, message: e.message };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-    } else if (e instanceof RangeError) {
-      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
-    } else throw e;
-    return { path, text, bom, body, servers: {}, error };
-  }
+async function load(ctx: Context, w: Where): Promise<ServerFile> {
+  const json = await loadServerFile(ctx, w.settings, TABLE);
+  if (json.text !== undefined) return json;
+  const jsonc = await loadServerFile(ctx, w.jsonc, TABLE);
+  return jsonc.text !== undefined ? jsonc : json;
 }
 
-/** The `amp.mcpServers` of a settings file; throws {@linkcode ConfigParseError}. */
+/** Parses a settings file (JSONC, as Amp reads it); throws {@linkcode ConfigParseError}. */
 function parseSettings(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: true });
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
   }
-  const servers = data[KEY];
-  if (servers === undefined) return {};
-  if (!isObject(servers)) {
-    const [line, column] = lineCol(body, Math.max(0, body.indexOf(`"${KEY}"`)));
-    throw new ConfigParseError(file, `"${KEY}" must be an object`, line, column);
-  }
-  return servers;
+  checkTable(data, KEY, body, file);
+  return data;
 }
 
 /**
@@ -359,7 +311,7 @@ function parseSettings(body: string, file: string): Json {
  * decides). Anything else is not a server Amp could start, and is left alone.
  */
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const stdio = filled(raw.command);
   if (!stdio && !filled(raw.url)) return undefined;
   const value: McpServer = { transport: stdio ? "stdio" : "http" };
@@ -468,7 +420,7 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   const out: Json = {};
   const keepEmpty = (key: string) => {
     const x = old?.[key];
-    if (Array.isArray(x) ? !x.length : isObject(x) && !Object.keys(x).length) out[key] = x;
+    if (Array.isArray(x) ? !x.length : isPlain(x) && !Object.keys(x).length) out[key] = x;
   };
   if (v.transport === "stdio") {
     out.command = v.command;
@@ -485,18 +437,19 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   return out;
 }
 
-/** The parts of a value this file holds: own extras, minimal empties. */
-function filePart(v: McpServer): McpServer {
-  const own = v.extras?.[ID];
-  const { extras: _x, ...rest } = v;
-  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
-  if (out.args?.length === 0) delete out.args;
-  if (out.env && !Object.keys(out.env).length) delete out.env;
-  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
-  return out;
-}
+/** `amp.mcpServers` in a settings file. */
+const TABLE: ServerTable = {
+  id: ID,
+  key: KEY,
+  parse: parseSettings,
+  read: readServer,
+  build: (item, old) => buildEntry(item.value, old),
+  own: (v) => ownPart(v, ID, { empties: true }),
+  // As `amp mcp add` writes a new file: two spaces, no newline at the end.
+  fresh: (servers) => JSON.stringify({ [KEY]: servers }, null, 2),
+};
 
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
+function planFile(file: ServerFile, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
   const wanted: McpItem[] = [];
   for (const item of items) {
     if (item.value.enabled === false) {
@@ -511,71 +464,5 @@ function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite |
     lossyNotes(item, notes);
     wanted.push(item);
   }
-  if (file.error) return undefined;
-  let body = file.body;
-  if (file.text === undefined) {
-    if (!wanted.length) return undefined;
-    const fresh: Json = {};
-    for (const item of wanted) put(fresh, item.name, buildEntry(item.value, undefined));
-    // As `amp mcp add` writes a new file: two spaces, no newline at the end.
-    body = JSON.stringify({ [KEY]: fresh }, null, 2);
-  } else {
-    const want = new Set(wanted.map((i) => i.name));
-    for (const [name, raw] of Object.entries(file.servers)) {
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        body = editJson(body, [KEY, name], undefined);
-      }
-    }
-    for (const item of wanted) {
-      const raw = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
-      const current = readServer(raw);
-      if (current && sameValue(current, filePart(item.value))) continue;
-      body = editJson(
-        body,
-        [KEY, item.name],
-        buildEntry(item.value, isObject(raw) ? raw : undefined),
-      );
-    }
-  }
-  try {
-    parseSettings(body, file.path);
-  } catch {
-    return undefined;
-  }
-  const content = file.bom + body;
-  return content === file.text ? undefined : { path: file.path, content };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-/** Item names may not be empty, longer than 200 or hold control characters. */
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  return planServers(file, wanted, TABLE, notes);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
 import {
   type Context,
   type Item,
@@ -8,6 +8,19 @@ import {
   parseJsonc,
   type PlanResult,
 } from "../_contract.ts";
+import {
+  applyPlan,
+  applyPlan as apply,
+  assertNoop,
+  caseFiles,
+  copiedCase,
+  failingList as failing,
+  PNG,
+  skillItem as skill,
+  skillMd,
+  tempCase,
+  toBase64 as b64,
+} from "../_test_helpers.ts";
 
 runConformance("amp");
 
@@ -15,6 +28,14 @@ const { manifest, plugin } = await loadPlugin("amp");
 const TESTDATA = new URL("testdata/", import.meta.url).pathname;
 const USER = "home/.config/amp/settings.json";
 const PROJ = "project/.amp/settings.json";
+
+/** A temp home and project holding `files` (keys start with `home/` or `project/`). */
+const setup = (files: Record<string, string> = {}) => tempCase(manifest, files);
+const testdata = (name: string) => caseFiles(`${TESTDATA}${name}`);
+const useCase = (name: string) => copiedCase(manifest, `${TESTDATA}${name}`);
+const noop = (ctx: Context) => assertNoop(plugin, ctx);
+
+type SkillItem = Extract<Item, { kind: "skill" }>;
 
 /**
  * The real Amp CLI (npm `@ampcode/cli` + `@ampcode/cli-linux-x64`), when it is named by
@@ -38,53 +59,6 @@ async function firstFile(paths: (string | undefined)[]): Promise<string | undefi
   return undefined;
 }
 
-/** A temp home and project holding `files` (keys start with `home/` or `project/`). */
-async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-amp-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    ctx,
-    home,
-    project,
-    pscope: `project:${project}`,
-    path: (rel: string) => `${root}/${rel}`,
-    read: (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
-
-async function testdata(name: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string, rel: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${rel}${e.name}/`);
-      else if (e.name !== ".gitkeep") {
-        out[rel + e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
-      }
-    }
-  };
-  await walk(`${TESTDATA}${name}`, "");
-  return out;
-}
-
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
-
 function mcp(name: string, value: McpServer, scope = "user"): Item {
   return { kind: "mcp", scope, name, value };
 }
@@ -98,15 +72,6 @@ function byName(items: Item[], scope = "user"): Record<string, McpServer> {
 function servers(text: string): Record<string, unknown> {
   const data = parseJsonc(text, "t", { comments: true }) as Record<string, unknown>;
   return data["amp.mcpServers"] as Record<string, unknown>;
-}
-
-async function noop(ctx: Context) {
-  const read = await plugin.read(ctx);
-  const plan = await plugin.plan({ items: read.items }, ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await ctx.files.read(w.path), `plan of read rewrote ${w.path}`);
-  }
-  return read;
 }
 
 /** Runs the real `amp` with only a temp home in its environment. */
@@ -342,56 +307,6 @@ Deno.test({
 // ---------------------------------------------------------------------------------------------
 // Skills
 
-type SkillItem = Extract<Item, { kind: "skill" }>;
-type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
-
-const PNG = new Uint8Array([
-  0x89,
-  0x50,
-  0x4e,
-  0x47,
-  0x0d,
-  0x0a,
-  0x1a,
-  0x0a,
-  0,
-  0,
-  0,
-  0x0d,
-  0xff,
-  0,
-]);
-
-/** A testdata case copied byte for byte (binary files too) into a temp folder. */
-async function useCase(name: string) {
-  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
-  return {
-    home,
-    project,
-    ctx: contextFor(manifest, home, [project]),
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
-
-function b64(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
-  const out: SkillItem["value"]["files"] = {};
-  for (const [rel, f] of Object.entries(files)) {
-    out[rel] = typeof f === "string" || f instanceof Uint8Array
-      ? { base64: b64(f), mode: 0o644 }
-      : { base64: b64(f.bytes), mode: f.mode };
-  }
-  return { kind: "skill", scope, name, value: { files: out } };
-}
-
-const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
-  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
-
 /** Each skill of a scope as `name → SKILL.md text`. */
 function skillTexts(items: Item[], scope: string): Record<string, string> {
   return Object.fromEntries(
@@ -401,35 +316,6 @@ function skillTexts(items: Item[], scope: string): Record<string, string> {
         : []
     ),
   );
-}
-
-/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
-async function applyAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path).catch(() => {});
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
-
-/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
-function failing(ctx: Context, bad: string): Context {
-  const f = ctx.files;
-  return {
-    ...ctx,
-    files: {
-      read: (p) => f.read(p),
-      readBase64: (p) => f.readBase64(p),
-      stat: (p) => f.stat(p),
-      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
-    },
-  };
 }
 
 Deno.test("amp declares its skills folders; ~/.config there ignores XDG_CONFIG_HOME", () => {
@@ -491,7 +377,7 @@ Deno.test("amp: the first folder holding a skill wins, and is where it is update
     [`${t.home}/.agents/skills/lint/extra.md`, null],
     [`${t.home}/.config/agents/skills/lint/SKILL.md`, null],
   ]);
-  await applyAll(remove);
+  await apply(remove);
   assert.deepEqual(skillTexts((await plugin.read(t.ctx)).items, "user"), {});
 });
 
@@ -513,7 +399,7 @@ Deno.test("amp writes new user skills to ~/.agents/skills, and binary files byte
     [`${t.project}/.agents/skills/pdf-tools/assets/logo.png`, "base64", 0o644],
     [`${t.project}/.agents/skills/pdf-tools/scripts/run.sh`, "base64", 0o755],
   ]);
-  await applyAll(plan);
+  await apply(plan);
   assert.deepEqual(await Deno.readFile(`${t.home}/.agents/skills/pdf-tools/assets/logo.png`), PNG);
   assert.equal(
     (await Deno.stat(`${t.home}/.agents/skills/pdf-tools/scripts/run.sh`)).mode! & 0o777,
@@ -645,8 +531,9 @@ Deno.test("amp and codex plan the same bytes for the shared .agents/skills folde
     ],
   );
   // After Codex wrote them, Amp still reads (and plans) the copies it loads first.
-  await applyAll(theirs);
-  await applyAll(mine);
+  // Both plans remove the same files.
+  await applyPlan(theirs, { missingOk: true });
+  await applyPlan(mine, { missingOk: true });
   const back = await plugin.read(t.ctx);
   assert.deepEqual(await plugin.plan({ items: back.items }, t.ctx), { writes: [], notes: [] });
   assert.equal(
@@ -699,7 +586,7 @@ Deno.test({
     ];
     const plan = await plugin.plan({ items }, t.ctx);
     assert.deepEqual(plan.notes.filter((n) => n.item.startsWith("skill:")), []);
-    await applyAll(plan);
+    await apply(plan);
     const listed = await ampSkills(t.home, t.project);
     // Amp also looks in every folder above the project (/tmp…): only this test's folders count.
     const root = `file://${t.home.slice(0, t.home.lastIndexOf("/"))}/`;

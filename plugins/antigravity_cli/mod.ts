@@ -40,18 +40,35 @@ import {
   ConfigParseError,
   type Context,
   definePlugin,
-  editJson,
+  EntryWriter,
   ENV_REF,
+  filled,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  loadServerFile,
+  mapValues,
+  type McpItem,
   type McpServer,
   type Note,
+  ordered,
   parseJsonc,
+  planInstructions,
   type PlannedWrite,
+  planServers,
   planSkills,
+  put,
   type ReadError,
+  readInstructions,
+  readOAuth,
   readSkills,
-  sameValue,
+  type RefSyntax,
+  type ServerFile,
+  serverItems,
+  type ServerTable,
   skillItems,
   type SkillRules,
   type SkillScope,
@@ -76,18 +93,9 @@ const KEY_ORDER = [
   "oauth",
 ];
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
 type SkillItem = Extract<Item, { kind: "skill" }>;
 
 const SKILL_RULES: SkillRules = { client: "Antigravity CLI" };
-
-interface Loaded {
-  path: string;
-  text?: string;
-  data?: Json;
-  error?: ReadError;
-}
 
 export default definePlugin({
   async detect(ctx) {
@@ -105,21 +113,21 @@ export default definePlugin({
     // first file winning a name both hold.
     for (const file of await globalFiles(ctx)) {
       if (file.error) errors.push({ ...file.error, scopes: ["user"], kinds: ["mcp"] });
-      else if (file.data) {
-        for (const item of readServers(file.data, "user")) {
+      else {
+        for (const item of serverItems(file.servers, "user", readServer)) {
           if (seen.has(item.name)) continue;
           seen.add(item.name);
           items.push(item);
         }
       }
     }
-    items.push(...await readInstructions(ctx, "user", ctx.paths.instructions));
+    items.push(...await readInstructions(ctx, ctx.paths.instructions, "user"));
     for (const p of ctx.projects) {
       const scope = `project:${p.root}`;
-      const file = await load(ctx, p.paths.mcp);
+      const file = await loadServerFile(ctx, p.paths.mcp, TABLE);
       if (file.error) errors.push({ ...file.error, scopes: [scope], kinds: ["mcp"] });
-      else if (file.data) items.push(...readServers(file.data, scope));
-      items.push(...await readInstructions(ctx, scope, p.paths.instructions));
+      else items.push(...serverItems(file.servers, scope, readServer));
+      items.push(...await readInstructions(ctx, p.paths.instructions, scope));
     }
     for (const s of await loadSkills(ctx)) {
       items.push(...skillItems(s));
@@ -146,25 +154,22 @@ export default definePlugin({
       }
     } else if (!globals.some((f) => f.error)) {
       for (const file of globals) {
-        const write = planFile(file, user, notes);
+        const write = planServers(file, user, TABLE, notes);
         if (write) writes.push(write);
       }
     }
     const memory = [{ scope: "user", path: ctx.paths.instructions }];
     for (const p of ctx.projects) {
       const scope = `project:${p.root}`;
-      const write = planFile(await load(ctx, p.paths.mcp), servers(scope), notes);
+      const file = await loadServerFile(ctx, p.paths.mcp, TABLE);
+      const write = planServers(file, servers(scope), TABLE, notes);
       if (write) writes.push(write);
       memory.push({ scope, path: p.paths.instructions });
     }
     for (const { scope, path } of memory) {
       const item = desired.items.find((i) => i.kind === "instructions" && i.scope === scope);
-      const current = await ctx.files.read(path);
-      if (item && item.kind === "instructions") {
-        if (item.value.text !== current) writes.push({ path, content: item.value.text });
-      } else if (current !== undefined) {
-        writes.push({ path, content: null });
-      }
+      const write = await planInstructions(ctx, path, item);
+      if (write) writes.push(write);
     }
     for (const s of await loadSkills(ctx)) {
       const mine = desired.items.filter((i): i is SkillItem =>
@@ -185,13 +190,11 @@ async function loadSkills(ctx: Context): Promise<SkillScope[]> {
   return out;
 }
 
-async function globalFiles(ctx: Context): Promise<Loaded[]> {
-  return [await load(ctx, ctx.paths.mcp_config), await load(ctx, ctx.paths.mcp_cli)];
-}
-
-async function readInstructions(ctx: Context, scope: string, path: string): Promise<Item[]> {
-  const text = await ctx.files.read(path);
-  return text === undefined ? [] : [{ kind: "instructions", scope, name: "main", value: { text } }];
+async function globalFiles(ctx: Context): Promise<ServerFile[]> {
+  return [
+    await loadServerFile(ctx, ctx.paths.mcp_config, TABLE),
+    await loadServerFile(ctx, ctx.paths.mcp_cli, TABLE),
+  ];
 }
 
 function dedupe(notes: Note[]): Note[] {
@@ -207,29 +210,6 @@ function dedupe(notes: Note[]): Note[] {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-async function load(ctx: Context, path: string): Promise<Loaded> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  try {
-    return { path, text, data: parseConfig(text, path) };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, error };
-    }
-    if (e instanceof RangeError) {
-      return {
-        path,
-        text,
-        error: { file: path, message: `Cannot parse "${path}": it is nested too deeply` },
-      };
-    }
-    throw e;
-  }
-}
-
 /** Parses `mcp_config.json` as strictly as agy (Go's `encoding/json`) does. */
 function parseConfig(text: string, file: string): Json {
   if (text.startsWith(BOM)) {
@@ -241,10 +221,10 @@ function parseConfig(text: string, file: string): Json {
     );
   }
   const data = parseJsonc(text, file);
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the MCP configuration must be a JSON object", 1, 1);
   }
-  if (data.mcpServers != null && !isObject(data.mcpServers)) {
+  if (data.mcpServers != null && !isPlain(data.mcpServers)) {
     throw new ConfigParseError(file, '"mcpServers" must be an object');
   }
   return data;
@@ -252,21 +232,6 @@ function parseConfig(text: string, file: string): Json {
 
 // ---------------------------------------------------------------------------------------------
 // Reading servers
-
-function readServers(data: Json, scope: string): Item[] {
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
-  const items: Item[] = [];
-  for (const [name, raw] of Object.entries(servers)) {
-    if (!validName(name)) continue;
-    const value = readServer(raw);
-    if (value) items.push({ kind: "mcp", scope, name, value });
-  }
-  return items;
-}
-
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
 
 /** Which transport an entry runs with; `undefined` when agy drops it or has nothing to run. */
 function transportOf(raw: Json): { transport: McpServer["transport"]; via: string } | undefined {
@@ -285,7 +250,7 @@ function transportOf(raw: Json): { transport: McpServer["transport"]; via: strin
 }
 
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const how = transportOf(raw);
   if (!how) return undefined;
   const value: McpServer = { transport: how.transport };
@@ -329,28 +294,13 @@ function readServer(raw: unknown): McpServer | undefined {
         value.tools = { deny: field as string[] };
         break;
       case "oauth":
-        mapped = readOAuth(value, field, extras);
+        mapped = readOAuth(value, field, extras, fromAgy);
         break;
     }
     if (!mapped) put(extras, key, field);
   }
   if (Object.keys(extras).length) value.extras = { [ID]: extras };
   return value;
-}
-
-function readOAuth(value: McpServer, field: unknown, extras: Json): boolean {
-  if (!isObject(field)) return false;
-  const oauth: NonNullable<McpServer["oauth"]> = {};
-  const rest: Json = {};
-  for (const [k, v] of Object.entries(field)) {
-    if (k === "clientId" && typeof v === "string") oauth.clientId = fromAgy(v);
-    else if (k === "scopes" && isStrings(v)) oauth.scopes = v.map(fromAgy);
-    else put(rest, k, v);
-  }
-  const mapped = Object.keys(oauth).length > 0;
-  if (mapped) value.oauth = oauth;
-  if (Object.keys(rest).length || !mapped) extras.oauth = rest;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,51 +349,15 @@ function toAgy(canon: string): { text: string; problems: string[] } {
   return { text, problems };
 }
 
-class ItemWriter {
-  #item: string;
-  #notes: Note[];
-  constructor(item: McpItem, notes: Note[]) {
-    this.#item = itemKey(item);
-    this.#notes = notes;
-  }
-
-  note(field: string, message: string): void {
-    this.#notes.push({ item: this.#item, field, message });
-  }
-
-  text(field: string, canon: string, old: unknown): string {
-    if (typeof old === "string" && fromAgy(old) === canon) return old;
-    const { text, problems } = toAgy(canon);
-    for (const p of problems) this.note(field, p);
-    return text;
-  }
-
-  list(field: string, canon: string[], old: unknown): string[] {
-    const prev = Array.isArray(old) ? old : [];
-    return canon.map((v, i) => this.text(field, v, prev[i]));
-  }
-
-  record(field: string, canon: Record<string, string>, old: unknown): Record<string, string> {
-    const prev = isObject(old) ? old : {};
-    return mapValues(
-      canon,
-      (v, k) => this.text(`${field}.${k}`, v, Object.hasOwn(prev, k) ? prev[k] : undefined),
-    );
-  }
-}
+/** Antigravity CLI's spelling of references. */
+const SYNTAX: RefSyntax = { read: fromAgy, write: toAgy };
 
 // ---------------------------------------------------------------------------------------------
 // Planning
 
-function ownPart(value: McpServer): McpServer {
-  const own = value.extras?.[ID];
-  const { extras: _x, ...rest } = value;
-  return own ? { ...rest, extras: { [ID]: own } } : rest;
-}
-
 function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   const v = item.value;
-  const w = new ItemWriter(item, notes);
+  const w = new EntryWriter(item, notes, SYNTAX);
   const extras = { ...(v.extras?.[ID] ?? {}) } as Json;
   const out: Json = {};
   if (v.transport === "stdio") {
@@ -505,8 +419,8 @@ function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
     if (v[k] !== undefined) w.note(k, "Antigravity CLI has no confirmed timeout setting");
   }
   if (v.oauth) {
-    const rest = isObject(extras.oauth) ? extras.oauth : {};
-    const prev = isObject(old?.oauth) ? old.oauth : {};
+    const rest = isPlain(extras.oauth) ? extras.oauth : {};
+    const prev = isPlain(old?.oauth) ? old.oauth : {};
     const oauth: Json = { ...rest };
     if (v.oauth.clientId !== undefined) {
       oauth.clientId = w.text("oauth.clientId", v.oauth.clientId, prev.clientId);
@@ -527,83 +441,15 @@ function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   return ordered(out, KEY_ORDER);
 }
 
-/** Plans one `mcp_config.json`; never a file that does not parse. */
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
-  if (file.error) return undefined;
-  const servers = isObject(file.data?.mcpServers) ? file.data.mcpServers : {};
-  let text = file.text;
-  if (text === undefined) {
-    if (!items.length) return undefined;
-    const fresh: Json = {};
-    for (const item of items) put(fresh, item.name, buildEntry(item, undefined, notes));
-    text = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
-  } else {
-    const want = new Set(items.map((i) => i.name));
-    for (const [name, raw] of Object.entries(servers)) {
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        text = editJson(text, ["mcpServers", name], undefined);
-      }
-    }
-    for (const item of items) {
-      const old = Object.hasOwn(servers, item.name) ? servers[item.name] : undefined;
-      const current = readServer(old);
-      if (current && sameValue(current, ownPart(item.value))) continue;
-      text = editJson(
-        text,
-        ["mcpServers", item.name],
-        buildEntry(item, isObject(old) ? old : undefined, notes),
-      );
-    }
-  }
-  try {
-    parseConfig(text, file.path);
-  } catch {
-    return undefined;
-  }
-  return text === file.text ? undefined : { path: file.path, content: text };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-function mapValues(
-  rec: Record<string, string>,
-  fn: (value: string, key: string) => string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
-  return out;
-}
-
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+/**
+ * `mcpServers` in an `mcp_config.json`, read whole: agy (Go's `encoding/json`) refuses a byte
+ * order mark.
+ */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseConfig,
+  bom: false,
+  read: readServer,
+  build: buildEntry,
+};

@@ -1,6 +1,18 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
 import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import {
+  applyPlan as apply,
+  changedPaths,
+  copiedCase,
+  corpusTree,
+  failingList as failing,
+  PNG,
+  skillItem as skill,
+  skillMd,
+  tempCase,
+  toBase64 as b64,
+} from "../_test_helpers.ts";
 
 runConformance("antigravity_cli");
 
@@ -10,37 +22,18 @@ const TESTDATA = new URL("testdata/", import.meta.url).pathname;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-agy-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    home,
-    project,
-    ctx,
-    config: `${home}/.gemini/config/mcp_config.json`,
-    cli: `${home}/.gemini/antigravity-cli/mcp_config.json`,
-    proj: `${project}/.agents/mcp_config.json`,
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, files);
+  return Object.assign(t, {
+    config: `${t.home}/.gemini/config/mcp_config.json`,
+    cli: `${t.home}/.gemini/antigravity-cli/mcp_config.json`,
+    proj: `${t.project}/.agents/mcp_config.json`,
+  });
 }
 
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+const changes = (ctx: Context, items: Item[]) => changedPaths(plugin, ctx, items);
+const useCase = (name: string) => copiedCase(manifest, `${TESTDATA}${name}`);
+
+type SkillItem = Extract<Item, { kind: "skill" }>;
 
 function mcp(scope: string, name: string, value: McpServer): Item {
   return { kind: "mcp", scope, name, value };
@@ -53,16 +46,6 @@ function server(items: Item[], name: string): McpServer | undefined {
 
 function entries(text: string): Record<string, Record<string, unknown>> {
   return JSON.parse(text).mcpServers;
-}
-
-async function changes(ctx: Context, items: Item[]) {
-  const plan = await plugin.plan({ items }, ctx);
-  const changed = [];
-  for (const w of plan.writes) {
-    const now = await Deno.readTextFile(w.path).catch(() => undefined);
-    if (now !== (w.content ?? undefined)) changed.push(w.path);
-  }
-  return changed;
 }
 
 Deno.test("antigravity_cli reads the shapes of Google's migration guide", async () => {
@@ -307,19 +290,7 @@ Deno.test("antigravity_cli keeps GEMINI.md for the user and each project", async
 });
 
 Deno.test("antigravity_cli reads every corpus file, and plan(read) writes nothing", async (t) => {
-  const files: string[] = [];
-  try {
-    for (const dir of Deno.readDirSync(CORPUS)) {
-      if (!dir.isDirectory) continue;
-      for (const f of Deno.readDirSync(`${CORPUS}${dir.name}`)) {
-        if (/\.(json|jsonc|md)$/.test(f.name)) files.push(`${dir.name}/${f.name}`);
-      }
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  for (const file of files.sort()) {
+  for (const file of corpusTree(CORPUS, ".json", ".jsonc", ".md")) {
     await t.step(file, async () => {
       const text = await Deno.readTextFile(`${CORPUS}${file}`);
       const md = file.endsWith(".md");
@@ -349,87 +320,8 @@ Deno.test("antigravity_cli reads every corpus file, and plan(read) writes nothin
 // ---------------------------------------------------------------------------------------------
 // Skills
 
-type SkillItem = Extract<Item, { kind: "skill" }>;
-type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
-
-const PNG = new Uint8Array([
-  0x89,
-  0x50,
-  0x4e,
-  0x47,
-  0x0d,
-  0x0a,
-  0x1a,
-  0x0a,
-  0,
-  0,
-  0,
-  0x0d,
-  0xff,
-  0,
-]);
-
-/** A testdata case copied byte for byte (binary files too) into a temp folder. */
-async function useCase(name: string) {
-  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
-  return {
-    home,
-    project,
-    ctx: contextFor(manifest, home, [project]),
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
-
-function b64(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
-  const out: SkillItem["value"]["files"] = {};
-  for (const [rel, f] of Object.entries(files)) {
-    out[rel] = typeof f === "string" || f instanceof Uint8Array
-      ? { base64: b64(f), mode: 0o644 }
-      : { base64: b64(f.bytes), mode: f.mode };
-  }
-  return { kind: "skill", scope, name, value: { files: out } };
-}
-
-const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
-  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
-
 function skillNames(items: Item[]): string[] {
   return items.filter((i) => i.kind === "skill").map((i) => `${i.scope} ${i.name}`).sort();
-}
-
-/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
-async function applyAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path).catch(() => {});
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
-
-/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
-function failing(ctx: Context, bad: string): Context {
-  const f = ctx.files;
-  return {
-    ...ctx,
-    files: {
-      read: (p) => f.read(p),
-      readBase64: (p) => f.readBase64(p),
-      stat: (p) => f.stat(p),
-      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
-    },
-  };
 }
 
 Deno.test("antigravity_cli keeps skills only: workflows and subagents are not confirmed", () => {
@@ -488,7 +380,7 @@ Deno.test("antigravity_cli writes a binary skill byte for byte in each scope", a
     [`${t.project}/.agents/skills/pdf-tools/assets/logo.png`, 0o644],
     [`${t.project}/.agents/skills/pdf-tools/scripts/run.sh`, 0o755],
   ]);
-  await applyAll(plan);
+  await apply(plan);
   assert.deepEqual(
     await Deno.readFile(`${t.project}/.agents/skills/pdf-tools/assets/logo.png`),
     PNG,

@@ -23,51 +23,39 @@
  * @module
  */
 import {
-  ConfigParseError,
   type Context,
   definePlugin,
   editJson,
-  type FolderItem,
-  folderItems,
-  type FolderScope,
+  folderSetResult,
+  type FolderSetRules,
+  isPlain,
+  isStringRecord,
+  isStrings,
   Item,
   itemKey,
+  type Json,
+  type JsonFile,
+  lineCol,
+  loadJsonFile,
   type McpServer,
   type MdDoc,
   type Note,
-  parseJsonc,
-  planFolder,
+  planFolderSet,
+  planInstructions,
   type PlannedWrite,
   type ReadError,
-  readFolder,
+  readFolderSet,
+  readInstructions,
   type ReadResult,
   sameValue,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { AGENT_RULES, COMMAND_RULES } from "./commands.ts";
-import {
-  planSkills,
-  readSkills,
-  skillItems,
-  type SkillRules,
-  type SkillScope,
-} from "../_contract.ts";
 
 const ID = "claude_code";
 
-type Json = Record<string, unknown>;
 type Transport = McpServer["transport"];
 type OAuth = NonNullable<McpServer["oauth"]>;
-
-/** A JSON file of Claude's, parsed once per call; `next` collects the planned edits. */
-interface JsonFile {
-  path: string;
-  /** The file's text; `undefined` when it does not exist. */
-  text?: string;
-  data?: Json;
-  error?: ReadError;
-  next?: string;
-}
 
 /** One `mcpServers` object inside a file. */
 interface Table {
@@ -126,19 +114,11 @@ export default definePlugin({
       }
     }
     for (const [scope, path] of instructionPaths(ctx)) {
-      const text = await ctx.files.read(path);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, path, scope));
     }
-    const folders = await loadFolders(ctx);
-    for (const s of folders.md) items.push(...folderItems(s));
-    for (const s of folders.skills) items.push(...skillItems(s));
-    const errors = [
-      ...layout.errors,
-      ...folders.md.flatMap((s) => s.errors),
-      ...folders.skills.flatMap((s) => s.errors),
-    ];
+    const folders = folderSetResult(await readFolderSet(ctx, FOLDERS));
+    items.push(...folders.items);
+    const errors = [...layout.errors, ...folders.errors];
     const result: ReadResult = { items, projects: layout.projects };
     if (errors.length) result.errors = errors;
     return result;
@@ -164,37 +144,11 @@ export default definePlugin({
       const item = desired.items.find((i) =>
         i.kind === "instructions" && i.scope === scope && i.name === "main"
       );
-      const current = await ctx.files.read(path);
-      if (item?.kind === "instructions") {
-        if (current !== item.value.text) writes.push({ path, content: item.value.text });
-      } else if (current !== undefined) {
-        writes.push({ path, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, path, item);
+      if (memoryWrite) writes.push(memoryWrite);
     }
-    const folders = await loadFolders(ctx);
-    for (const s of folders.md) {
-      const mine = desired.items.filter((i): i is FolderItem =>
-        i.kind === s.kind && i.scope === s.scope
-      );
-      writes.push(
-        ...planFolder(s, mine, s.kind === "command" ? COMMAND_RULES : AGENT_RULES, notes),
-      );
-    }
-    for (const s of folders.skills) {
-      const mine = desired.items.filter((i): i is Extract<Item, { kind: "skill" }> =>
-        i.kind === "skill" && i.scope === s.scope
-      );
-      writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
-    }
-    for (const item of desired.items) {
-      if (folderKinds.has(item.kind) && folders.skipped.has(item.scope)) {
-        notes.push({
-          item: itemKey(item),
-          message: "this project is the home folder: Claude Code reads its .claude folder as the " +
-            "user scope, so the item was not written",
-        });
-      }
-    }
+    const folders = await readFolderSet(ctx, FOLDERS);
+    writes.push(...await planFolderSet(ctx, folders, desired.items, FOLDERS, notes));
     return { writes, notes };
   },
 });
@@ -202,41 +156,22 @@ export default definePlugin({
 // ---------------------------------------------------------------------------------------------
 // Commands, subagents and skills
 
-const folderKinds = new Set<string>(["command", "subagent", "skill"]);
-
-const SKILL_RULES: SkillRules = {
+/** The commands, agents and skills folders of `~/.claude/` and `{project}/.claude/`. */
+const FOLDERS: FolderSetRules<MdDoc> = {
   client: "Claude Code",
-  refuse: (name) =>
-    name === "synced"
-      ? "the folder name synced is reserved"
-      : name.includes(":")
-      ? "Claude Code skips skill folders with a colon in their name"
-      : undefined,
+  folder: ".claude",
+  commands: COMMAND_RULES,
+  agents: AGENT_RULES,
+  skills: {
+    client: "Claude Code",
+    refuse: (name) =>
+      name === "synced"
+        ? "the folder name synced is reserved"
+        : name.includes(":")
+        ? "Claude Code skips skill folders with a colon in their name"
+        : undefined,
+  },
 };
-
-/** Every scope's commands, agents and skills folders, read. */
-async function loadFolders(
-  ctx: Context,
-): Promise<{ md: FolderScope<MdDoc>[]; skills: SkillScope[]; skipped: Set<string> }> {
-  const md: FolderScope<MdDoc>[] = [];
-  const skills: SkillScope[] = [];
-  const skipped = new Set<string>();
-  const scopes: [string, Record<string, string>][] = [
-    ["user", ctx.paths],
-    ...ctx.projects.map((p): [string, Record<string, string>] => [`project:${p.root}`, p.paths]),
-  ];
-  for (const [scope, paths] of scopes) {
-    // A project in the home folder: its `.claude/` is the user's, read once as the user scope.
-    if (scope !== "user" && paths.commands === ctx.paths.commands) {
-      skipped.add(scope);
-      continue;
-    }
-    md.push(await readFolder(ctx, paths.commands, scope, COMMAND_RULES));
-    md.push(await readFolder(ctx, paths.agents, scope, AGENT_RULES));
-    skills.push(await readSkills(ctx, paths.skills, scope, SKILL_RULES));
-  }
-  return { md, skills, skipped };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Files and layout
@@ -245,7 +180,9 @@ async function load(ctx: Context): Promise<Layout> {
   const errors: ReadError[] = [];
   const projectScopes = ctx.projects.map((p) => `project:${p.root}`);
   // ~/.claude.json holds the user scope and every project's local scope.
-  const state = await loadJson(ctx, ctx.paths.state, ["user", ...projectScopes]);
+  const state = await loadJsonFile(ctx, ctx.paths.state, ["user", ...projectScopes], {
+    comments: false,
+  });
   const files = [state];
   if (state.error) errors.push(state.error);
   const user: ScopeLayout = { scope: "user", tables: [], target: state, broken: !!state.error };
@@ -254,7 +191,7 @@ async function load(ctx: Context): Promise<Layout> {
   const known = isPlain(state.data?.projects) ? state.data.projects : {};
   for (const p of ctx.projects) {
     const scope = `project:${p.root}`;
-    const mcp = await loadJson(ctx, p.paths.mcp, [scope]);
+    const mcp = await loadJsonFile(ctx, p.paths.mcp, [scope], { comments: false });
     files.push(mcp);
     if (mcp.error) errors.push(mcp.error);
     const s: ScopeLayout = { scope, tables: [], target: mcp, broken: !!state.error || !!mcp.error };
@@ -266,32 +203,6 @@ async function load(ctx: Context): Promise<Layout> {
     scopes.push(s);
   }
   return { files, scopes, projects: projectRoots(Object.keys(known), ctx.os), errors };
-}
-
-async function loadJson(ctx: Context, path: string, scopes: string[]): Promise<JsonFile> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  try {
-    // Claude reads these files with JSON.parse: no comments, no trailing commas.
-    const data = parseJsonc(text, path, { comments: false });
-    if (isPlain(data)) return { path, text, data, next: text };
-    return {
-      path,
-      text,
-      error: { file: path, message: `Cannot read "${path}": it is not a JSON object`, scopes },
-    };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message, scopes };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, error };
-    }
-    // The parser recurses: thousands of nested brackets overflow the stack (RangeError).
-    if (!(e instanceof RangeError)) throw e;
-    const message = `Cannot parse "${path}": it is nested too deeply`;
-    return { path, text, error: { file: path, message, scopes } };
-  }
 }
 
 function addTable(s: ScopeLayout, file: JsonFile, path: string[], errors: ReadError[]) {
@@ -601,26 +512,8 @@ function splitScopes(s: string): string[] {
   return s.split(/\s+/).filter((x) => x !== "");
 }
 
-function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isPlain(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
 function jsonPath(path: string[]): string {
   return path.map((p, i) =>
     /^[A-Za-z_$][\w$]*$/.test(p) ? (i ? "." : "") + p : `[${JSON.stringify(p)}]`
   ).join("");
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
 }

@@ -11,6 +11,7 @@ import {
 } from "../_contract.ts";
 import { diskFiles } from "../../core/paths.ts";
 import { argNames, fromClaude, toClaude } from "./commands.ts";
+import { corpusFiles, planAndApply, readOk, tempCase, withTempCase } from "../_test_helpers.ts";
 
 runConformance("claude_code");
 
@@ -33,33 +34,12 @@ async function withCase(
   fn: (c: Case) => Promise<void>,
   env: Record<string, string> = {},
 ) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-claude-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  try {
-    for (const [rel, text] of Object.entries(files)) {
-      const path = `${root}/${rel}`;
-      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(path, text.replaceAll("__PROJECT__", project));
-    }
-    await Deno.mkdir(home, { recursive: true });
-    await Deno.mkdir(project, { recursive: true });
-    const ctx = contextFor(manifest, home, [project], env);
-    const text = (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined);
-    const apply = async (items: Item[]) => {
-      const plan = await plugin.plan({ items }, ctx);
-      for (const w of plan.writes) {
-        if (w.content === null) await Deno.remove(w.path);
-        else {
-          await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-          await Deno.writeTextFile(w.path, w.content);
-        }
-      }
-      return plan;
-    };
-    await fn({ home, project, ctx, text, apply });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  await withTempCase(manifest, files, (t) =>
+    fn({
+      ...t,
+      text: t.read,
+      apply: (items) => planAndApply(plugin, t.ctx, items),
+    }), { env });
 }
 
 function mcp(scope: string, name: string, value: McpServer): Item {
@@ -728,23 +708,10 @@ Deno.test("claude_code follows CLAUDE_CONFIG_DIR and detects Claude Code", async
   });
 });
 
-/** Real-world files from `shared/corpus` (absent in some checkouts: the test is then skipped). */
-function corpusFiles(): { name: string; text: string }[] {
-  const files: { name: string; text: string }[] = [];
-  for (const dir of ["claude", "claude_desktop"]) {
-    try {
-      for (const e of Deno.readDirSync(`${shared}corpus/${dir}`)) {
-        const path = `${shared}corpus/${dir}/${e.name}`;
-        if (e.isFile) files.push({ name: `${dir}/${e.name}`, text: Deno.readTextFileSync(path) });
-      }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
-  return files.sort((a, b) => a.name < b.name ? -1 : 1);
-}
-
-const corpus = corpusFiles();
+// Real-world files from `shared/corpus` (absent in some checkouts: the test is then skipped).
+const corpus = ["claude", "claude_desktop"].flatMap((dir) =>
+  corpusFiles(`${shared}corpus/${dir}`).map((f) => ({ ...f, name: `${dir}/${f.name}` }))
+);
 
 Deno.test({
   name: "claude_code reads every corpus file without a throw and plans no change",
@@ -784,51 +751,14 @@ type Files = Record<string, string | Uint8Array>;
 
 /** A temp home and project holding `files` (text or bytes; keys start with home/ or project/). */
 async function folders(files: Files, env: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-claude-md-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, data] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    if (typeof data === "string") await Deno.writeTextFile(path, data);
-    else await Deno.writeFile(path, data);
-  }
-  const ctx = contextFor(manifest, home, [project], env);
+  const t = await tempCase(manifest, files, { env });
   return {
-    root,
-    home,
-    project,
-    ctx,
-    pscope: `project:${project}`,
-    text: (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
+    ...t,
+    text: t.read,
     /** Plans `items`, writes the result (bytes and modes too) and returns the plan. */
-    async apply(items: Item[]): Promise<PlanResult> {
-      const plan = await plugin.plan({ items }, ctx);
-      await writeAll(plan);
-      return plan;
-    },
-    async items(kind?: string): Promise<Item[]> {
-      const r = await plugin.read(ctx);
-      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-      return r.items.filter((i) => kind === undefined || i.kind === kind);
-    },
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+    apply: (items: Item[]) => planAndApply(plugin, t.ctx, items),
+    items: (kind?: string) => readOk(plugin, t.ctx, kind),
   };
-}
-
-async function writeAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
 }
 
 function command(scope: string, name: string, value: Command): Item {
@@ -1190,24 +1120,9 @@ Deno.test("claude_code follows CLAUDE_CONFIG_DIR for commands, agents and skills
   assert.match(plan.notes[0].message, /this project is the home folder/);
 });
 
-/** Commands and subagents of `shared/corpus` (the test is skipped without it). */
-function corpusMarkdown(dir: string): { name: string; text: string }[] {
-  try {
-    return [...Deno.readDirSync(`${shared}corpus/${dir}`)]
-      .filter((e) => e.isFile && e.name.endsWith(".md"))
-      .map((e) => ({
-        name: e.name,
-        text: Deno.readTextFileSync(`${shared}corpus/${dir}/${e.name}`),
-      }))
-      .sort((a, b) => a.name < b.name ? -1 : 1);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-}
-
-const corpusCommands = corpusMarkdown("commands");
-const corpusAgents = corpusMarkdown("subagents");
+// Commands and subagents of `shared/corpus` (the test is skipped without it).
+const corpusCommands = corpusFiles(`${shared}corpus/commands`, ".md");
+const corpusAgents = corpusFiles(`${shared}corpus/subagents`, ".md");
 
 Deno.test({
   name: "claude_code reads every corpus command and subagent, and plan(read) writes nothing",

@@ -22,38 +22,33 @@
  * @module
  */
 import {
+  checkTable,
   ConfigParseError,
-  type Context,
   definePlugin,
-  editJson,
   envRefs,
-  type Item,
+  filled,
+  isPlain,
+  isStringRecord,
+  isStrings,
   itemKey,
+  type Json,
+  loadServerFile,
+  type McpItem,
   type McpServer,
   type Note,
+  ownPart,
   parseJsonc,
   type PlannedWrite,
-  type ReadError,
-  sameValue,
+  planServers,
+  put,
+  type ServerFile,
+  serverItems,
+  type ServerTable,
 } from "../_contract.ts";
 
 const ID = "claude_desktop";
-const BOM = "\uFEFF";
 const NO_INTERPOLATION = "Claude Desktop does not expand environment references; the server " +
   "gets the text as written";
-
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
-
-/** The config file as read: its text, and either its data or why it cannot be used. */
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  servers: Json;
-  error?: ReadError;
-}
 
 export default definePlugin({
   async detect(ctx) {
@@ -61,14 +56,9 @@ export default definePlugin({
   },
 
   async read(ctx) {
-    const file = await load(ctx);
-    if (file.error) return { items: [], errors: [file.error] };
-    const items: Item[] = [];
-    for (const [name, raw] of Object.entries(file.servers)) {
-      const value = readServer(raw);
-      if (value && validName(name)) items.push({ kind: "mcp", scope: "user", name, value });
-    }
-    return { items };
+    const file = await loadServerFile(ctx, ctx.paths.config, TABLE);
+    if (file.error) return { items: [], errors: [{ ...file.error, scopes: ["user"] }] };
+    return { items: serverItems(file.servers, "user", readServer) };
   },
 
   async plan(desired, ctx) {
@@ -85,7 +75,7 @@ export default definePlugin({
         });
       }
     }
-    const write = planFile(await load(ctx), mine, notes);
+    const write = planFile(await loadServerFile(ctx, ctx.paths.config, TABLE), mine, notes);
     return { writes: write ? [write] : [], notes };
   },
 });
@@ -93,39 +83,14 @@ export default definePlugin({
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async function load(ctx: Context): Promise<Loaded> {
-  const path = ctx.paths.config;
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path, bom: "", body: "", servers: {} };
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, servers: parseConfig(body, path) };
-  } catch (e) {
-    let error: ReadError;
-    if (e instanceof ConfigParseError) {
-      error = { file: path, message: e.message, scopes: ["user"] };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-    } else if (e instanceof RangeError) {
-      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
-    } else throw e;
-    return { path, text, bom, body, servers: {}, error };
-  }
-}
-
-/** The `mcpServers` of the file; throws {@linkcode ConfigParseError} as the app would fail. */
+/** Parses the file as the app does (`JSON.parse`); throws {@linkcode ConfigParseError}. */
 function parseConfig(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: false });
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the configuration must be a JSON object", 1, 1);
   }
-  if (data.mcpServers === undefined) return {};
-  if (!isObject(data.mcpServers)) {
-    const [line, column] = lineCol(body, Math.max(0, body.indexOf('"mcpServers"')));
-    throw new ConfigParseError(file, '"mcpServers" must be an object', line, column);
-  }
-  return data.mcpServers;
+  checkTable(data, "mcpServers", body, file);
+  return data;
 }
 
 /**
@@ -133,7 +98,7 @@ function parseConfig(body: string, file: string): Json {
  * could start (no `command`, a remote `url` entry, not an object). Such entries are left alone.
  */
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw) || !filled(raw.command)) return undefined;
+  if (!isPlain(raw) || !filled(raw.command)) return undefined;
   const value: McpServer = { transport: "stdio", command: raw.command };
   const extras: Json = {};
   for (const [key, field] of Object.entries(raw)) {
@@ -195,30 +160,31 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   return out;
 }
 
-/** The parts of a value this file holds: its own extras only, minimal empties. */
-function filePart(v: McpServer): McpServer {
-  const own = v.extras?.[ID];
-  const { extras: _x, ...rest } = v;
-  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
-  if (out.args?.length === 0) delete out.args;
-  if (out.env && !Object.keys(out.env).length) delete out.env;
-  return out;
-}
+/** `mcpServers` in the config file. */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseConfig,
+  read: readServer,
+  build: (item, old) => buildEntry(item.value, old),
+  own: (v) => ownPart(v, ID, { empties: true }),
+};
 
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
-  const entries: [McpItem, Json | undefined][] = [];
+function planFile(file: ServerFile, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
+  const entries: McpItem[] = [];
   /** Names whose entry, if the file has one, stays as it is. */
   const untouched = new Set<string>();
   for (const item of items) {
     const key = itemKey(item);
-    const old = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
     if (item.value.transport !== "stdio") {
       notes.push({
         item: key,
         field: "transport",
         message: "Claude Desktop's configuration file holds local (stdio) servers only; add " +
           "remote servers as Connectors in the app (or bridge them with mcp-remote). Not written" +
-          (old !== undefined ? "; the entry of that name in the file stays as it is" : ""),
+          (Object.hasOwn(file.servers, item.name)
+            ? "; the entry of that name in the file stays as it is"
+            : ""),
       });
       untouched.add(item.name);
       continue;
@@ -233,67 +199,7 @@ function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite |
       continue;
     }
     lossyNotes(item, notes);
-    entries.push([item, isObject(old) ? old : undefined]);
+    entries.push(item);
   }
-  if (file.error) return undefined;
-  let body = file.body;
-  if (file.text === undefined) {
-    if (!entries.length) return undefined;
-    const fresh: Json = {};
-    for (const [item] of entries) put(fresh, item.name, buildEntry(item.value, undefined));
-    body = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
-  } else {
-    const keep = new Set([...untouched, ...entries.map(([i]) => i.name)]);
-    for (const [name, raw] of Object.entries(file.servers)) {
-      if (!keep.has(name) && validName(name) && readServer(raw)) {
-        body = editJson(body, ["mcpServers", name], undefined);
-      }
-    }
-    for (const [item, old] of entries) {
-      const current = readServer(old);
-      if (current && sameValue(current, filePart(item.value))) continue;
-      body = editJson(body, ["mcpServers", item.name], buildEntry(item.value, old));
-    }
-  }
-  try {
-    parseConfig(body, file.path);
-  } catch {
-    return undefined;
-  }
-  const content = file.bom + body;
-  return content === file.text ? undefined : { path: file.path, content };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-/** Item names may not be empty, longer than 200 or hold control characters. */
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  return planServers(file, entries, TABLE, notes, untouched);
 }

@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
-import {
-  type Context,
-  type Item,
-  itemKey,
-  type McpServer,
-  parseJsonc,
-  type PlanResult,
-} from "../_contract.ts";
+import { type Context, type Item, itemKey, type McpServer, parseJsonc } from "../_contract.ts";
+import { applyPlan as apply, assertNoop, tempCase } from "../_test_helpers.ts";
 
 runConformance("claude_desktop");
 
@@ -18,31 +12,11 @@ const REL = ".config/Claude/claude_desktop_config.json";
 
 /** A temp home (and project) with the config file holding `text`, if given. */
 async function setup(text?: string) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-claude-desktop-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(`${home}/.config/Claude`, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  const file = `${home}/${REL}`;
-  if (text !== undefined) await Deno.writeTextFile(file, text);
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    ctx,
-    file,
-    project,
-    read: () => Deno.readTextFile(file).catch(() => undefined),
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, text === undefined ? {} : { [`home/${REL}`]: text });
+  return { ...t, file: `${t.home}/${REL}`, read: () => t.read(`home/${REL}`) };
 }
 
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+const noop = (ctx: Context) => assertNoop(plugin, ctx);
 
 function mcp(name: string, value: McpServer, scope = "user"): Item {
   return { kind: "mcp", scope, name, value };
@@ -56,15 +30,6 @@ function byName(items: Item[]): Record<string, McpServer> {
 
 function servers(text: string): Record<string, unknown> {
   return (parseJsonc(text, "t") as { mcpServers: Record<string, unknown> }).mcpServers;
-}
-
-async function noop(ctx: Context) {
-  const read = await plugin.read(ctx);
-  const plan = await plugin.plan({ items: read.items }, ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await ctx.files.read(w.path), `plan of read rewrote ${w.path}`);
-  }
-  return read;
 }
 
 Deno.test("claude_desktop resolves its file per OS", () => {

@@ -24,6 +24,9 @@ import {
   editToml,
   editYaml,
   envRefs,
+  isFileName,
+  isPlain,
+  isStrings,
   type Item,
   itemKey,
   type Kind,
@@ -31,9 +34,15 @@ import {
   type Note,
   parseToml,
   parseYaml,
+  planInstructions,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readInstructions,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillRules,
   soleEnvRef,
 } from "../_contract.ts";
 
@@ -65,14 +74,6 @@ function scopesOf(ctx: Context): Scoped[] {
     { scope: "user", paths: ctx.paths },
     ...ctx.projects.map((p) => ({ scope: `project:${p.root}`, paths: p.paths })),
   ];
-}
-
-function isPlain(v: unknown): v is Table {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
 
 function isEmpty(v: unknown): boolean {
@@ -691,11 +692,6 @@ function kindError(e: unknown, file: string, scope: string, ...rest: (number | K
   const kind = rest.find((r): r is Kind => typeof r === "string");
   const offset = rest.find((r): r is number => typeof r === "number") ?? 0;
   return { ...readError(e, file, scope, offset), ...(kind ? { kinds: [kind] } : {}) };
-}
-
-/** True when the name can be one file or folder name. */
-function isFileName(name: string): boolean {
-  return name !== "" && name !== "." && name !== ".." && !/[/\\\0]/.test(name);
 }
 
 function dirname(path: string): string {
@@ -1374,135 +1370,11 @@ async function planAgents(
 
 // Skills ----------------------------------------------------------------------------------------
 
-type SkillFiles = Record<string, { base64: string; mode?: number }>;
-
-interface Skills {
-  /** Folder name → its files, for folders with a `SKILL.md`. */
-  skills: Map<string, SkillFiles>;
-  errors: ReadError[];
-  /** Skill folders with a file that could not be read; never written. */
-  broken: Set<string>;
-}
-
-async function readSkillFiles(ctx: Context, dir: string): Promise<SkillFiles> {
-  const files: SkillFiles = {};
-  for (const rel of (await walk(ctx, dir)).sort()) {
-    const base64 = await ctx.files.readBase64(`${dir}/${rel}`);
-    if (base64 === undefined) continue;
-    const mode = (await ctx.files.stat(`${dir}/${rel}`))?.mode;
-    // Only the permission bits: the file type bits are not the skill's.
-    files[rel] = mode === undefined ? { base64 } : { base64, mode: mode & 0o777 };
-  }
-  return files;
-}
-
-/** Every folder of the skills folder that has a `SKILL.md`, each file byte for byte. */
-async function readSkills(ctx: Context, dir: string, scope: string): Promise<Skills> {
-  const out: Skills = { skills: new Map(), errors: [], broken: new Set() };
-  let names: string[];
-  try {
-    names = await ctx.files.list(dir);
-  } catch (e) {
-    out.errors.push(kindError(e, dir, scope, "skill"));
-    return out;
-  }
-  for (const name of names) {
-    const folder = `${dir}/${name}`;
-    try {
-      if (!(await ctx.files.stat(folder))?.isDirectory) continue;
-      if (!(await ctx.files.stat(`${folder}/SKILL.md`))?.isFile) continue;
-      out.skills.set(name, await readSkillFiles(ctx, folder));
-    } catch (e) {
-      out.errors.push(kindError(e, folder, scope, "skill"));
-      out.broken.add(name);
-    }
-  }
-  return out;
-}
-
-function sameBytes(a: string, b: string): boolean {
-  if (a === b) return true;
-  try {
-    return btoa(atob(a)) === btoa(atob(b));
-  } catch {
-    return false;
-  }
-}
-
-/** A relative path that stays inside the skill's folder. */
-function isInsideRel(rel: string): boolean {
-  return rel.split("/").every(isFileName);
-}
-
 /**
- * Every file of each desired skill, as base64 with its mode. The content is the item's own
- * base64, unchanged: Rovo Dev reads the same `.agents/skills/` and must plan the same bytes.
+ * `~/.agents/skills/` and `{project}/.agents/skills/`, byte for byte, shared with Rovo Dev, Gemini
+ * CLI, Amp, Zed and Antigravity CLI: every plugin plans the same bytes and modes for them.
  */
-async function planSkills(
-  ctx: Context,
-  skills: Skills,
-  dir: string,
-  desired: (Item & { kind: "skill" })[],
-  notes: Note[],
-): Promise<PlannedWrite[]> {
-  const writes: PlannedWrite[] = [];
-  const wanted = new Set(desired.map((i) => i.name));
-  for (const [name, files] of skills.skills) {
-    if (wanted.has(name) || skills.broken.has(name)) continue;
-    for (const rel of Object.keys(files)) {
-      writes.push({ path: `${dir}/${name}/${rel}`, content: null });
-    }
-  }
-  for (const item of desired) {
-    if (!isFileName(item.name)) {
-      notes.push({
-        item: itemKey(item),
-        message: `"${item.name}" cannot be a folder name; the skill was not written`,
-      });
-      continue;
-    }
-    if (skills.broken.has(item.name)) continue;
-    const folder = `${dir}/${item.name}`;
-    // A folder of that name without SKILL.md becomes the skill: its other files go.
-    let have = skills.skills.get(item.name);
-    if (!have) {
-      try {
-        have = (await ctx.files.stat(folder))?.isDirectory ? await readSkillFiles(ctx, folder) : {};
-      } catch (e) {
-        notes.push({
-          item: itemKey(item),
-          message: `Cannot read "${folder}": ${(e as Error)?.message ?? e}`,
-        });
-        continue;
-      }
-    }
-    const files = item.value.files;
-    for (const [rel, f] of Object.entries(files)) {
-      if (!isInsideRel(rel)) {
-        notes.push({
-          item: itemKey(item),
-          field: `files.${rel}`,
-          message: `"${rel}" is not a path inside the skill's folder; it was not written`,
-        });
-        continue;
-      }
-      const old = have[rel];
-      const modeDiffers = f.mode !== undefined && old?.mode !== undefined &&
-        (f.mode & 0o777) !== old.mode;
-      if (old && sameBytes(old.base64, f.base64) && !modeDiffers) continue;
-      writes.push({
-        path: `${folder}/${rel}`,
-        content: f.base64,
-        encoding: "base64",
-        ...(f.mode === undefined ? {} : { mode: f.mode }),
-      });
-    }
-    for (const rel of Object.keys(have)) {
-      if (!(rel in files)) writes.push({ path: `${folder}/${rel}`, content: null });
-    }
-  }
-  return writes;
-}
+const SKILL_RULES: SkillRules = { client: "Codex" };
 
 export default definePlugin({
   async detect(ctx) {
@@ -1529,10 +1401,7 @@ export default definePlugin({
         if (scope === "user") projects = trustedProjects(file.data);
       }
       try {
-        const text = await ctx.files.read(paths.instructions);
-        if (text !== undefined) {
-          items.push({ kind: "instructions", scope, name: "main", value: { text } });
-        }
+        items.push(...await readInstructions(ctx, paths.instructions, scope));
       } catch (e) {
         errors.push(kindError(e, paths.instructions, scope, "instructions"));
       }
@@ -1547,10 +1416,8 @@ export default definePlugin({
         errors.push(...agents.errors);
       }
       if (paths.skills) {
-        const skills = await readSkills(ctx, paths.skills, scope);
-        for (const [name, files] of skills.skills) {
-          items.push({ kind: "skill", scope, name, value: { files } });
-        }
+        const skills = await readSkills(ctx, paths.skills, scope, SKILL_RULES);
+        items.push(...skillItems(skills));
         errors.push(...skills.errors);
       }
     }
@@ -1592,9 +1459,9 @@ export default definePlugin({
         writes.push(...await planAgents(ctx, agents, paths.agents, subagents, notes));
       }
       if (paths.skills) {
-        const skills = await readSkills(ctx, paths.skills, scope);
+        const skills = await readSkills(ctx, paths.skills, scope, SKILL_RULES);
         const wanted = mine.filter((i): i is Item & { kind: "skill" } => i.kind === "skill");
-        writes.push(...await planSkills(ctx, skills, paths.skills, wanted, notes));
+        writes.push(...await planSkills(ctx, skills, wanted, notes, SKILL_RULES));
       }
 
       const docs = mine.filter((i) => i.kind === "instructions");
@@ -1605,17 +1472,12 @@ export default definePlugin({
         });
       }
       const doc = docs.find((i) => i.name === "main");
-      let current: string | undefined;
       try {
-        current = await ctx.files.read(paths.instructions);
+        const write = await planInstructions(ctx, paths.instructions, doc);
+        if (write) writes.push(write);
       } catch {
-        continue; // read reports it; never write over a file that could not be read
+        // read reports it; never write over a file that could not be read
       }
-      if (doc?.kind === "instructions") {
-        if (current !== doc.value.text) {
-          writes.push({ path: paths.instructions, content: doc.value.text });
-        }
-      } else if (current !== undefined) writes.push({ path: paths.instructions, content: null });
     }
     return { writes, notes };
   },

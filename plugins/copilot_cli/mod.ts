@@ -36,19 +36,27 @@
  * @module
  */
 import {
-  ConfigParseError,
   type Context,
   definePlugin,
   editJson,
   type FolderItem,
+  isPlain,
+  isStringRecord,
+  isStrings,
   Item,
   itemKey,
+  type Json,
+  type JsonFile,
+  lineCol,
+  loadJsonFile,
   type McpServer,
   type Note,
-  parseJsonc,
+  planInstructions,
   type PlannedWrite,
   planSkills,
+  put,
   type ReadError,
+  readInstructions,
   type ReadResult,
   readSkills,
   sameValue,
@@ -67,22 +75,10 @@ import {
 const ID = "copilot_cli";
 const CLIENT = "Copilot CLI";
 const SKILLS = skillRules(CLIENT);
-const BOM = "\uFEFF";
 
-type Json = Record<string, unknown>;
 type Transport = McpServer["transport"];
 type OAuth = NonNullable<McpServer["oauth"]>;
 type McpItem = Extract<Item, { kind: "mcp" }>;
-
-/** A JSON file of Copilot's, parsed once per call; `next` collects the planned edits. */
-interface JsonFile {
-  path: string;
-  /** The file's text; `undefined` when it does not exist. */
-  text?: string;
-  data?: Json;
-  error?: ReadError;
-  next?: string;
-}
 
 /** The MCP servers of one scope: one file, and where its servers live inside it. */
 interface ScopeFile {
@@ -128,10 +124,7 @@ export default definePlugin({
       }
     }
     for (const [scope, path] of instructionPaths(ctx)) {
-      const text = await ctx.files.read(path);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, path, scope));
     }
     const errors = [...layout.errors];
     for (const f of await loadFolders(ctx)) {
@@ -165,12 +158,8 @@ export default definePlugin({
       const item = desired.items.find((i) =>
         i.kind === "instructions" && i.scope === scope && i.name === "main"
       );
-      const current = await ctx.files.read(path);
-      if (item?.kind === "instructions") {
-        if (current !== item.value.text) writes.push({ path, content: item.value.text });
-      } else if (current !== undefined) {
-        writes.push({ path, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, path, item);
+      if (memoryWrite) writes.push(memoryWrite);
     }
     for (const f of await loadFolders(ctx)) {
       const agents = desired.items.filter((i): i is FolderItem =>
@@ -228,10 +217,10 @@ async function load(ctx: Context): Promise<Layout> {
   const all = ["user", ...ctx.projects.map((p) => `project:${p.root}`)];
   const scopes: ScopeFile[] = [];
 
-  const user = await loadJson(ctx, ctx.paths.mcp, ["user"], true);
+  const user = await loadJsonFile(ctx, ctx.paths.mcp, ["user"], { comments: true, bom: true });
   scopes.push(scopeOf("user", user, true, errors));
 
-  const config = await loadJson(ctx, ctx.paths.config, [], true);
+  const config = await loadJsonFile(ctx, ctx.paths.config, [], { comments: true, bom: true });
   // config.json is Copilot's own state (trust, sign-in); a broken one only hides the trust list.
   const trusted = isStrings(config.data?.trusted_folders)
     ? config.data.trusted_folders.filter((p) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p))
@@ -239,7 +228,7 @@ async function load(ctx: Context): Promise<Layout> {
 
   for (const p of ctx.projects) {
     const scope = `project:${p.root}`;
-    const file = await loadJson(ctx, p.paths.mcp, [scope], false);
+    const file = await loadJsonFile(ctx, p.paths.mcp, [scope], { comments: false, bom: true });
     const s = scopeOf(scope, file, false, errors);
     if ((await ctx.files.read(p.paths.root_mcp)) !== undefined) {
       s.caveat = `Copilot CLI reads ${p.paths.root_mcp} instead of ${p.paths.mcp} when both ` +
@@ -251,7 +240,7 @@ async function load(ctx: Context): Promise<Layout> {
     scopes.push(s);
   }
 
-  const settings = await loadJson(ctx, ctx.paths.settings, all, true);
+  const settings = await loadJsonFile(ctx, ctx.paths.settings, all, { comments: true, bom: true });
   let disabledRaw: unknown[] = [];
   if (settings.error) errors.push(settings.error);
   else if (settings.data && settings.data.disabledMcpServers !== undefined) {
@@ -265,36 +254,6 @@ async function load(ctx: Context): Promise<Layout> {
   const projects = [...new Set(trusted.map((t) => t.replace(/([^/\\])[/\\]+$/, "$1")))];
   const disabled = disabledRaw.filter((n): n is string => typeof n === "string");
   return { scopes, settings, disabled, disabledRaw, projects, errors };
-}
-
-async function loadJson(
-  ctx: Context,
-  path: string,
-  scopes: string[],
-  comments: boolean,
-): Promise<JsonFile> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  try {
-    const data = parseJsonc(text.startsWith(BOM) ? text.slice(1) : text, path, { comments });
-    if (isPlain(data)) return { path, text, data, next: text };
-    return {
-      path,
-      text,
-      error: { file: path, message: `Cannot read "${path}": it is not a JSON object`, scopes },
-    };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message, scopes };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, error };
-    }
-    // The parser recurses: thousands of nested brackets overflow the stack (RangeError).
-    if (!(e instanceof RangeError)) throw e;
-    const message = `Cannot parse "${path}": it is nested too deeply`;
-    return { path, text, error: { file: path, message, scopes } };
-  }
 }
 
 /** Where the servers of a file are; a file Copilot refuses is an error of its scope. */
@@ -610,27 +569,4 @@ function isEmptyList(x: unknown): boolean {
 
 function isEmptyObject(x: unknown): boolean {
   return isPlain(x) && Object.keys(x).length === 0;
-}
-
-function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isPlain(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-/** Sets an own property, even one named `__proto__` (server names are data). */
-function put(obj: Json, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
 }

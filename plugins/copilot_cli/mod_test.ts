@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
 import { generatedServers } from "../_generated_servers.ts";
-import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import { type Item, itemKey, type McpServer } from "../_contract.ts";
+import {
+  assertNoop,
+  corpusFiles,
+  memoryContext,
+  planAndApply,
+  type TempCase,
+  withTempCase,
+} from "../_test_helpers.ts";
 
 runConformance("copilot_cli");
 
@@ -28,57 +36,14 @@ const REMOTE_SSE: McpServer = {
   headers: { Authorization: "Bearer abc" },
 };
 
-interface Case {
-  ctx: Context;
-  home: string;
-  project: string;
-  pscope: string;
-  text(rel: string): Promise<string | undefined>;
-  apply(plan: PlanResult): Promise<void>;
-}
+type Case = TempCase;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
-async function withCase(
+const withCase = (
   files: Record<string, string>,
   fn: (c: Case) => Promise<void>,
   env: Record<string, string> = {},
-) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-copilot-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  try {
-    await Deno.mkdir(home, { recursive: true });
-    await Deno.mkdir(project, { recursive: true });
-    for (const [rel, text] of Object.entries(files)) {
-      const path = `${root}/${rel}`;
-      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(path, text.replaceAll("__PROJECT__", project));
-    }
-    await fn({
-      ctx: contextFor(manifest, home, [project], env),
-      home,
-      project,
-      pscope: `project:${project}`,
-      text: (rel) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-      async apply(plan) {
-        for (const w of plan.writes) {
-          if (w.content === null) await Deno.remove(w.path);
-          else {
-            await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            if (w.encoding === "base64") {
-              await Deno.writeFile(
-                w.path,
-                Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)),
-              );
-            } else await Deno.writeTextFile(w.path, w.content);
-            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-          }
-        }
-      },
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+) => withTempCase(manifest, files, fn, { env });
 
 type McpItem = Extract<Item, { kind: "mcp" }>;
 
@@ -94,22 +59,10 @@ function servers(items: Item[]): Record<string, McpServer> {
   return out;
 }
 
-/** Plans `items`, writes the plan, and returns it. */
-async function write(c: Case, items: Item[]): Promise<PlanResult> {
-  const plan = await plugin.plan({ items }, c.ctx);
-  await c.apply(plan);
-  return plan;
-}
+const write = (c: Case, items: Item[]) => planAndApply(plugin, c.ctx, items);
 
-/** plan(read) changes nothing. */
-async function assertNoop(c: Case) {
-  const read = await plugin.read(c.ctx);
-  const plan = await plugin.plan({ items: read.items }, c.ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await c.ctx.files.read(w.path), `plan(read) rewrote ${w.path}`);
-  }
-  return read;
-}
+/** plan(read) changes nothing; returns what was read. */
+const noop = (c: Case) => assertNoop(plugin, c.ctx);
 
 const TRUSTED = `{"trusted_folders": ["__PROJECT__"]}`;
 
@@ -136,8 +89,8 @@ Deno.test("copilot_cli writes new entries byte for byte like `copilot mcp add`",
       mcp("user", "remote", REMOTE),
       mcp("user", "remote-sse", REMOTE_SSE),
     ]);
-    assert.equal(await c.text("home/.copilot/mcp-config.json"), await Deno.readTextFile(FIXTURE));
-    assert.equal(await c.text("home/.copilot/settings.json"), undefined);
+    assert.equal(await c.read("home/.copilot/mcp-config.json"), await Deno.readTextFile(FIXTURE));
+    assert.equal(await c.read("home/.copilot/settings.json"), undefined);
   });
   // `copilot mcp add bare -- /bin/true` and `--transport http rem http://x/mcp` (1.0.102).
   await withCase({}, async (c) => {
@@ -145,7 +98,7 @@ Deno.test("copilot_cli writes new entries byte for byte like `copilot mcp add`",
       mcp("user", "bare", { transport: "stdio", command: "/bin/true" }),
       mcp("user", "rem", { transport: "http", url: "http://x/mcp" }),
     ]);
-    assert.deepEqual(JSON.parse((await c.text("home/.copilot/mcp-config.json"))!), {
+    assert.deepEqual(JSON.parse((await c.read("home/.copilot/mcp-config.json"))!), {
       mcpServers: {
         bare: { tools: ["*"], type: "local", command: "/bin/true", args: [] },
         rem: { tools: ["*"], type: "http", url: "http://x/mcp" },
@@ -162,11 +115,11 @@ Deno.test("copilot_cli copies env references unchanged both ways", async () => {
       mcp("user", "h", { transport: "http", url: "https://${HOST}/mcp", headers: env }),
     ]);
     assert.deepEqual(plan.notes, []);
-    const file = JSON.parse((await c.text("home/.copilot/mcp-config.json"))!);
+    const file = JSON.parse((await c.read("home/.copilot/mcp-config.json"))!);
     assert.deepEqual(file.mcpServers.s.env, env);
     assert.equal(file.mcpServers.s.command, "${HOME}/bin/s");
     assert.deepEqual(file.mcpServers.h.headers, env);
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items)["user/h"].headers, env);
   });
 });
@@ -186,7 +139,7 @@ Deno.test("copilot_cli maps every field and keeps Copilot's spellings", async ()
 }
 `;
   await withCase({ "home/.copilot/mcp-config.json": text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "user/plain": { transport: "stdio", command: "node" },
       "user/typed": {
@@ -216,7 +169,7 @@ Deno.test("copilot_cli maps every field and keeps Copilot's spellings", async ()
       i.kind === "mcp" ? { ...i, value: { ...i.value, toolTimeoutMs: 5 } } : i
     );
     await write(c, changed);
-    const file = JSON.parse((await c.text("home/.copilot/mcp-config.json"))!).mcpServers;
+    const file = JSON.parse((await c.read("home/.copilot/mcp-config.json"))!).mcpServers;
     assert.deepEqual(file.plain, { command: "node", args: [], timeout: 5 });
     assert.deepEqual(file.typed.env, {});
     assert.equal(file.typed.type, "stdio");
@@ -224,7 +177,7 @@ Deno.test("copilot_cli maps every field and keeps Copilot's spellings", async ()
     assert.deepEqual(file.streamable.headers, {});
     assert.deepEqual(file.oauth.auth, { redirectPort: 8765, future: 1 });
     assert.deepEqual(file.legacy.oauth, { clientId: "old" });
-    const back = await assertNoop(c);
+    const back = await noop(c);
     assert.deepEqual(
       servers(back.items),
       Object.fromEntries(
@@ -249,17 +202,17 @@ Deno.test("copilot_cli turns servers off through disabledMcpServers", async () =
     const plan = await write(c, off);
     assert.deepEqual(plan.writes.map((w) => w.path), [`${c.home}/.copilot/settings.json`]);
     assert.equal(
-      await c.text("home/.copilot/settings.json"),
+      await c.read("home/.copilot/settings.json"),
       `{\n  // mine\n  "model": "x",\n  "disabledMcpServers": ["github-mcp-server", "remote"]\n}\n`,
     );
-    assert.equal(servers((await assertNoop(c)).items)["user/remote"].enabled, false);
+    assert.equal(servers((await noop(c)).items)["user/remote"].enabled, false);
     // On again: only the name aisync added goes.
     await write(c, read.items);
-    assert.equal(await c.text("home/.copilot/settings.json"), settings);
+    assert.equal(await c.read("home/.copilot/settings.json"), settings);
     // Removing a disabled server removes its name too.
     await write(c, off);
     await write(c, off.filter((i) => i.name !== "remote"));
-    assert.equal(await c.text("home/.copilot/settings.json"), settings);
+    assert.equal(await c.read("home/.copilot/settings.json"), settings);
   });
   await withCase({ "home/.copilot/config.json": TRUSTED }, async (c) => {
     // A new settings.json looks like the one `copilot mcp disable` writes.
@@ -268,7 +221,7 @@ Deno.test("copilot_cli turns servers off through disabledMcpServers", async () =
       mcp(c.pscope, "a", { transport: "stdio", command: "b" }),
     ]);
     assert.equal(
-      await c.text("home/.copilot/settings.json"),
+      await c.read("home/.copilot/settings.json"),
       `{\n  "disabledMcpServers": [\n    "a"\n  ]\n}\n`,
     );
     // Names are global in Copilot: the project's server of the same name is off too.
@@ -302,7 +255,7 @@ Deno.test("copilot_cli notes what Copilot CLI cannot express and still writes th
       "mcp:user:h oauth.resource",
       "mcp:user:h oauth.scopes",
     ]);
-    const file = JSON.parse((await c.text("home/.copilot/mcp-config.json"))!).mcpServers;
+    const file = JSON.parse((await c.read("home/.copilot/mcp-config.json"))!).mcpServers;
     assert.deepEqual(file.s, { tools: ["*"], type: "local", command: "x", args: [] });
     assert.deepEqual(file.h, { tools: ["*"], type: "http", url: "http://h" });
   });
@@ -315,7 +268,7 @@ Deno.test("copilot_cli skips names Copilot refuses, with a note", async () => {
       mcp("user", "ok", { transport: "stdio", command: "y" }),
     ]);
     assert.deepEqual(plan.notes.map((n) => n.item), ["mcp:user:a}b"]);
-    const file = JSON.parse((await c.text("home/.copilot/mcp-config.json"))!);
+    const file = JSON.parse((await c.read("home/.copilot/mcp-config.json"))!);
     assert.deepEqual(Object.keys(file.mcpServers), ["ok"]);
   });
 });
@@ -328,7 +281,7 @@ Deno.test("copilot_cli round-trips extras and ignores other clients' extras", as
       extras: { copilot_cli: { deferTools: true, filterMapping: "x" }, codex: { required: true } },
     };
     await write(c, [mcp("user", "h", value)]);
-    const file = JSON.parse((await c.text("home/.copilot/mcp-config.json"))!).mcpServers;
+    const file = JSON.parse((await c.read("home/.copilot/mcp-config.json"))!).mcpServers;
     assert.deepEqual(file.h, {
       tools: ["*"],
       type: "http",
@@ -336,7 +289,7 @@ Deno.test("copilot_cli round-trips extras and ignores other clients' extras", as
       deferTools: true,
       filterMapping: "x",
     });
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items)["user/h"].extras, {
       copilot_cli: { deferTools: true, filterMapping: "x" },
     });
@@ -355,7 +308,7 @@ Deno.test("copilot_cli writes .github/mcp.json and says when Copilot will not us
   await withCase({}, async (c) => {
     const plan = await write(c, [mcp(c.pscope, "p", FS)]);
     assert.match(plan.notes[0].message, /only in trusted folders/);
-    assert.ok(await c.text("project/.github/mcp.json"));
+    assert.ok(await c.read("project/.github/mcp.json"));
   });
   await withCase({
     "home/.copilot/config.json": TRUSTED,
@@ -363,15 +316,15 @@ Deno.test("copilot_cli writes .github/mcp.json and says when Copilot will not us
   }, async (c) => {
     const plan = await write(c, [mcp(c.pscope, "p", FS)]);
     assert.match(plan.notes[0].message, /\.mcp\.json/);
-    assert.ok(await c.text("project/.github/mcp.json"));
-    assert.equal(await c.text("project/.mcp.json"), `{"mcpServers": {}}`);
+    assert.ok(await c.read("project/.github/mcp.json"));
+    assert.equal(await c.read("project/.mcp.json"), `{"mcpServers": {}}`);
   });
 });
 
 Deno.test("copilot_cli reads and edits a workspace file without the mcpServers wrapper", async () => {
   const text = `{"zz": {"type": "stdio", "command": "q"}, "gone": {"command": "g"}}\n`;
   await withCase({ "project/.github/mcp.json": text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "project/zz": { transport: "stdio", command: "q" },
       "project/gone": { transport: "stdio", command: "g" },
@@ -380,7 +333,7 @@ Deno.test("copilot_cli reads and edits a workspace file without the mcpServers w
       ...read.items.filter((i) => i.name !== "gone"),
       mcp(c.pscope, "new", { transport: "stdio", command: "n" }),
     ]);
-    const file = JSON.parse((await c.text("project/.github/mcp.json"))!);
+    const file = JSON.parse((await c.read("project/.github/mcp.json"))!);
     assert.deepEqual(Object.keys(file), ["zz", "new"]);
   });
 });
@@ -415,14 +368,14 @@ Deno.test("copilot_cli reports broken files with file and line and never writes 
 
 Deno.test("copilot_cli keeps copilot-instructions.md whole, creates and deletes it", async () => {
   await withCase({ "project/.github/copilot-instructions.md": "a\r\nb" }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(
       read.items.filter((i) => i.kind === "instructions").map((i) => [i.scope, i.value]),
       [[c.pscope, { text: "a\r\nb" }]],
     );
     await write(c, [{ kind: "instructions", scope: "user", name: "main", value: { text: "u" } }]);
-    assert.equal(await c.text("home/.copilot/copilot-instructions.md"), "u");
-    assert.equal(await c.text("project/.github/copilot-instructions.md"), undefined);
+    assert.equal(await c.read("home/.copilot/copilot-instructions.md"), "u");
+    assert.equal(await c.read("project/.github/copilot-instructions.md"), undefined);
   });
 });
 
@@ -447,17 +400,7 @@ Deno.test("copilot_cli follows COPILOT_HOME", () => {
   });
 });
 
-function corpusFiles(): { name: string; text: string }[] {
-  try {
-    return [...Deno.readDirSync(CORPUS)].filter((e) => e.isFile)
-      .map((e) => ({ name: e.name, text: Deno.readTextFileSync(CORPUS + e.name) }))
-      .sort((a, b) => a.name < b.name ? -1 : 1);
-  } catch {
-    return [];
-  }
-}
-
-const corpus = corpusFiles();
+const corpus = corpusFiles(CORPUS);
 
 Deno.test({
   name: "copilot_cli reads every corpus file without a throw and plans no change",
@@ -604,7 +547,7 @@ Deno.test({
       const tuned = JSON.parse(new TextDecoder().decode(got.stdout));
       assert.deepEqual(tuned.tuned.env, { K: "${HOME}" });
       // And aisync reads back what it planned.
-      const back = await assertNoop(c);
+      const back = await noop(c);
       assert.deepEqual(servers(back.items), servers(planned));
     });
   },
@@ -619,20 +562,6 @@ function pick(v: McpServer) {
 // ---------------------------------------------------------------------------------------------
 // Generated servers round-trip: what is planned reads back as planned (or is noted), and planning
 // again writes nothing.
-
-/** A context over in-memory files, for fast property runs. */
-function memoryContext(files: Map<string, string>): Context {
-  const ctx = contextFor(manifest, "/h", ["/p"]);
-  return {
-    ...ctx,
-    files: {
-      read: (p) => Promise.resolve(files.get(p)),
-      list: () => Promise.resolve([]),
-      readBase64: () => Promise.resolve(undefined),
-      stat: () => Promise.resolve(undefined),
-    },
-  };
-}
 
 const text = fc.array(
   fc.oneof(
@@ -657,7 +586,12 @@ const text = fc.array(
   ),
   { maxLength: 4 },
 ).map((parts) => parts.join(""));
-const { desiredSet, roundTrip } = generatedServers("copilot_cli", text, plugin, memoryContext);
+const { desiredSet, roundTrip } = generatedServers(
+  "copilot_cli",
+  text,
+  plugin,
+  (files) => memoryContext(manifest, files),
+);
 
 Deno.test("copilot_cli round-trips generated servers through new and edited files", async () => {
   await fc.assert(
@@ -712,7 +646,7 @@ Deno.test("copilot_cli reads custom agents from .agent.md and .md files and plan
     "project/.github/agents/sub/nested.agent.md": "---\ndescription: left alone\n---\nN\n",
     "project/.github/agents/old.chatmode.md": "---\ndescription: left alone\n---\nO\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.equal(read.errors, undefined);
     assert.deepEqual(agents(read.items), {
       "user/reviewer": {
@@ -734,7 +668,7 @@ Deno.test("copilot_cli reads custom agents from .agent.md and .md files and plan
       ["/.github/agents/dup.agent.md", null],
       ["/.github/agents/dup.md", null],
     ]);
-    assert.ok(await c.text("project/.github/agents/sub/nested.agent.md"));
+    assert.ok(await c.read("project/.github/agents/sub/nested.agent.md"));
   });
 });
 
@@ -765,12 +699,12 @@ Deno.test("copilot_cli writes new agents as <name>.agent.md with Copilot's tool 
       ["read", "search", "edit", "execute", "web", "agent", "todo", "gh/search_code", "db/*"]
         .map((t) => `  - ${t}\n`).join("") +
       "---\n\nYou review code.\n";
-    assert.equal(await c.text("project/.github/agents/rev.agent.md"), text);
+    assert.equal(await c.read("project/.github/agents/rev.agent.md"), text);
     assert.equal(
-      await c.text("home/.copilot/agents/mine.agent.md"),
+      await c.read("home/.copilot/agents/mine.agent.md"),
       text.replace("name: rev", "name: mine"),
     );
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(agents(read.items), { "project/rev": value, "user/mine": value });
   });
 });
@@ -783,7 +717,7 @@ Deno.test("copilot_cli reads Copilot's tool aliases in Claude Code's names", asy
     "project/.github/agents/b.agent.md":
       "---\ndescription: d\ntools: read, github/get_issue\n---\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(agents(read.items)["project/a"].tools, [
       "Bash",
       "Read",
@@ -803,7 +737,7 @@ Deno.test("copilot_cli reads Copilot's tool aliases in Claude Code's names", asy
     const b = read.items.find((i) => i.name === "b") as AgentItem;
     await write(c, [agent(c.pscope, "b", { ...b.value, tools: ["Read", "Bash"] })]);
     assert.equal(
-      await c.text("project/.github/agents/b.agent.md"),
+      await c.read("project/.github/agents/b.agent.md"),
       "---\ndescription: d\ntools: read, execute\n---\n",
     );
   });
@@ -838,10 +772,10 @@ Deno.test("copilot_cli notes what Copilot's agent files cannot say", async () =>
       "with a colon); it was not written",
     ]);
     assert.equal(
-      await c.text("home/.copilot/agents/rules.agent.md"),
+      await c.read("home/.copilot/agents/rules.agent.md"),
       "---\nname: rules\ndescription: d\nmodel: sonnet\ntools:\n  - execute\n  - LS\n---\n\nx\n",
     );
-    assert.equal(await c.text("home/.copilot/agents/bare.agent.md"), "---\nname: bare\n---\n\nx\n");
+    assert.equal(await c.read("home/.copilot/agents/bare.agent.md"), "---\nname: bare\n---\n\nx\n");
     const read = await plugin.read(c.ctx);
     assert.deepEqual(agents(read.items)["user/edit-only"].tools, ["Read", "Edit", "Write"]);
   });
@@ -852,7 +786,7 @@ Deno.test("copilot_cli edits agents key by key and round-trips unknown keys", as
     "description: 'Old text'\ntools: ['read', 'search']\nhandoffs:\n  - label: Fix\n" +
     "    agent: fixer\nmcp-servers:\n  db:\n    type: local\n    command: db-mcp\n---\nBody\n";
   await withCase({ "project/.github/agents/reviewer.agent.md": file }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     const item = read.items.find((i) => i.kind === "subagent") as AgentItem;
     assert.equal(item.name, "Reviewer");
     assert.deepEqual(item.value.extras, {
@@ -870,11 +804,11 @@ Deno.test("copilot_cli edits agents key by key and round-trips unknown keys", as
     const plan = await write(c, [next]);
     assert.deepEqual(plan.notes, []);
     assert.equal(
-      await c.text("project/.github/agents/reviewer.agent.md"),
+      await c.read("project/.github/agents/reviewer.agent.md"),
       // The value keeps the file's quoting.
       file.replace("'Old text'", "'New text'"),
     );
-    const back = await assertNoop(c);
+    const back = await noop(c);
     assert.deepEqual(agents(back.items)["project/Reviewer"], {
       ...item.value,
       description: "New text",
@@ -935,7 +869,7 @@ Deno.test("copilot_cli keeps skills byte for byte, modes included", async () => 
       assert.deepEqual(await Deno.readFile(`${base}/assets/logo.png`), png);
       assert.equal((await Deno.stat(`${base}/scripts/run.sh`)).mode! & 0o777, 0o755);
     }
-    const read = await assertNoop(c);
+    const read = await noop(c);
     // Dot folders and nested skills are not items; they stay.
     assert.deepEqual(
       read.items.filter((i) => i.kind === "skill").map((i) => [i.scope, i.name, i.value]),

@@ -17,33 +17,15 @@
  * @module
  */
 import {
-  type Context,
-  type FolderItem,
-  folderItems,
   type FolderRules,
-  type FolderScope,
-  type Item,
-  itemKey,
+  type FolderSetRules,
   type MdDoc,
   mdRules,
-  type Note,
   type NoteFn,
-  planFolder,
-  type PlannedWrite,
-  planSkills,
-  type ReadError,
-  readFolder,
-  readSkills,
-  skillItems,
-  type SkillRules,
-  type SkillScope,
 } from "../_contract.ts";
 
 const ID = "cursor";
 const CLIENT = "Cursor";
-
-/** The kinds kept in folders. */
-export const FOLDER_KINDS = new Set<string>(["command", "subagent", "skill"]);
 
 /** Placeholders of other clients that Cursor does not expand (canonical ones first). */
 const PLACEHOLDERS = [
@@ -117,89 +99,14 @@ export const AGENT_RULES: FolderRules<MdDoc> = mdRules({
   keys: { name: "name", description: "description", model: "model" },
 });
 
-const SKILL_RULES: SkillRules = {
+/** The commands, agents and skills folders of `~/.cursor/` and `{project}/.cursor/`. */
+export const FOLDERS: FolderSetRules<MdDoc> = {
   client: CLIENT,
-  refuse: (name) => name.includes(":") ? "a skill folder name has no colon" : undefined,
+  folder: ".cursor",
+  commands: COMMAND_RULES,
+  agents: AGENT_RULES,
+  skills: {
+    client: CLIENT,
+    refuse: (name) => name.includes(":") ? "a skill folder name has no colon" : undefined,
+  },
 };
-
-/** Where one scope keeps its folders. */
-interface FolderPaths {
-  scope: string;
-  commands: string;
-  agents: string;
-  skills: string;
-}
-
-/** Every scope's folders, read. */
-export interface Folders {
-  md: FolderScope<MdDoc>[];
-  skills: SkillScope[];
-  /** Projects in the home folder: their `.cursor/` is the user's, read once as the user scope. */
-  skipped: Set<string>;
-}
-
-function folderPaths(ctx: Context): FolderPaths[] {
-  return [
-    { scope: "user", ...pick(ctx.paths) },
-    ...ctx.projects.map((p) => ({ scope: `project:${p.root}`, ...pick(p.paths) })),
-  ];
-}
-
-function pick(paths: Record<string, string>) {
-  return { commands: paths.commands, agents: paths.agents, skills: paths.skills };
-}
-
-/** Reads the commands, agents and skills folders of every scope. */
-export async function loadFolders(ctx: Context): Promise<Folders> {
-  const out: Folders = { md: [], skills: [], skipped: new Set() };
-  for (const f of folderPaths(ctx)) {
-    if (f.scope !== "user" && f.commands === ctx.paths.commands) {
-      out.skipped.add(f.scope);
-      continue;
-    }
-    out.md.push(await readFolder(ctx, f.commands, f.scope, COMMAND_RULES));
-    out.md.push(await readFolder(ctx, f.agents, f.scope, AGENT_RULES));
-    out.skills.push(await readSkills(ctx, f.skills, f.scope, SKILL_RULES));
-  }
-  return out;
-}
-
-/** The items and read errors of the folders. */
-export function folderRead(f: Folders): { items: Item[]; errors: ReadError[] } {
-  return {
-    items: [...f.md.flatMap(folderItems), ...f.skills.flatMap(skillItems)],
-    errors: [...f.md.flatMap((s) => s.errors), ...f.skills.flatMap((s) => s.errors)],
-  };
-}
-
-/** The writes that make every scope's folders hold the desired commands, agents and skills. */
-export async function planFolders(
-  ctx: Context,
-  f: Folders,
-  desired: Item[],
-  notes: Note[],
-): Promise<PlannedWrite[]> {
-  const writes: PlannedWrite[] = [];
-  for (const s of f.md) {
-    const mine = desired.filter((i): i is FolderItem => i.kind === s.kind && i.scope === s.scope);
-    writes.push(
-      ...planFolder(s, mine, s.kind === "command" ? COMMAND_RULES : AGENT_RULES, notes),
-    );
-  }
-  for (const s of f.skills) {
-    const mine = desired.filter((i): i is Extract<Item, { kind: "skill" }> =>
-      i.kind === "skill" && i.scope === s.scope
-    );
-    writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
-  }
-  for (const item of desired) {
-    if (FOLDER_KINDS.has(item.kind) && f.skipped.has(item.scope)) {
-      notes.push({
-        item: itemKey(item),
-        message: "this project is the home folder: Cursor reads its .cursor folder as the user " +
-          "scope, so the item was not written",
-      });
-    }
-  }
-  return writes;
-}

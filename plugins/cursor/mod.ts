@@ -21,21 +21,39 @@ import {
   ConfigParseError,
   type Context,
   definePlugin,
-  editJson,
+  EntryWriter,
   ENV_REF,
+  filled,
+  folderSetResult,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  loadServerFile,
+  mapValues,
+  type McpItem,
   type McpServer,
   type Note,
+  ordered,
+  ownPart,
   parseJsonc,
+  planFolderSet,
+  planInstructions,
   type PlannedWrite,
+  planServers,
+  put,
   type ReadError,
-  sameValue,
+  readFolderSet,
+  readInstructions,
+  type RefSyntax,
+  serverItems,
+  type ServerTable,
 } from "../_contract.ts";
-import { folderRead, loadFolders, planFolders } from "./folders.ts";
+import { FOLDERS } from "./folders.ts";
 
 const ID = "cursor";
-const BOM = "\uFEFF";
 /** Cursor's own variables: not environment references, kept as they are both ways. */
 const CURSOR_VARS = new Set([
   "userHome",
@@ -45,18 +63,6 @@ const CURSOR_VARS = new Set([
 ]);
 const CURSOR_ENV = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const KEY_ORDER = ["type", "command", "args", "env", "envFile", "url", "headers"];
-
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
-
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  data?: Json;
-  error?: ReadError;
-}
 
 export default definePlugin({
   async detect(ctx) {
@@ -71,18 +77,15 @@ export default definePlugin({
     const items: Item[] = [];
     const errors: ReadError[] = [];
     for (const { scope, mcp, instructions } of scopes(ctx)) {
-      const file = await load(ctx, mcp);
+      const file = await loadServerFile(ctx, mcp, TABLE);
       // mcp.json holds servers only: a broken one leaves the other kinds alone.
       if (file.error) errors.push({ ...file.error, scopes: [scope], kinds: ["mcp"] });
-      else if (file.data) items.push(...readServers(file.data, scope));
+      else items.push(...serverItems(file.servers, scope, readServer));
       if (instructions) {
-        const text = await ctx.files.read(instructions);
-        if (text !== undefined) {
-          items.push({ kind: "instructions", scope, name: "main", value: { text } });
-        }
+        items.push(...await readInstructions(ctx, instructions, scope));
       }
     }
-    const folders = folderRead(await loadFolders(ctx));
+    const folders = folderSetResult(await readFolderSet(ctx, FOLDERS));
     items.push(...folders.items);
     errors.push(...folders.errors);
     return errors.length ? { items, errors } : { items };
@@ -94,7 +97,7 @@ export default definePlugin({
     for (const { scope, mcp, instructions } of scopes(ctx)) {
       const mine = desired.items.filter((i) => i.scope === scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
-      const write = planFile(await load(ctx, mcp), servers, notes);
+      const write = planServers(await loadServerFile(ctx, mcp, TABLE), servers, TABLE, notes);
       if (write) writes.push(write);
       const memory = mine.find((i) => i.kind === "instructions");
       if (!instructions) {
@@ -106,16 +109,11 @@ export default definePlugin({
         }
         continue;
       }
-      const current = await ctx.files.read(instructions);
-      if (memory && memory.kind === "instructions") {
-        if (memory.value.text !== current) {
-          writes.push({ path: instructions, content: memory.value.text });
-        }
-      } else if (current !== undefined) {
-        writes.push({ path: instructions, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, instructions, memory);
+      if (memoryWrite) writes.push(memoryWrite);
     }
-    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
+    const folders = await readFolderSet(ctx, FOLDERS);
+    writes.push(...await planFolderSet(ctx, folders, desired.items, FOLDERS, notes));
     return { writes, notes };
   },
 });
@@ -134,33 +132,11 @@ function scopes(ctx: Context): { scope: string; mcp: string; instructions?: stri
 // ---------------------------------------------------------------------------------------------
 // Files
 
-async function load(ctx: Context, path: string): Promise<Loaded> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path, bom: "", body: "" };
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, data: parseMcp(body, path) };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, bom, body, error };
-    }
-    if (e instanceof RangeError) {
-      const message = `Cannot parse "${path}": it is nested too deeply`;
-      return { path, text, bom, body, error: { file: path, message } };
-    }
-    throw e;
-  }
-}
-
 /** Parses `mcp.json`; comments and trailing commas are accepted as VS Code's editors do. */
 function parseMcp(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: true });
-  if (!isObject(data)) throw new ConfigParseError(file, "mcp.json must be a JSON object", 1, 1);
-  if (data.mcpServers !== undefined && !isObject(data.mcpServers)) {
+  if (!isPlain(data)) throw new ConfigParseError(file, "mcp.json must be a JSON object", 1, 1);
+  if (data.mcpServers !== undefined && !isPlain(data.mcpServers)) {
     throw new ConfigParseError(file, '"mcpServers" must be an object');
   }
   return data;
@@ -168,21 +144,6 @@ function parseMcp(body: string, file: string): Json {
 
 // ---------------------------------------------------------------------------------------------
 // Reading servers
-
-function readServers(data: Json, scope: string): Item[] {
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
-  const items: Item[] = [];
-  for (const [name, raw] of Object.entries(servers)) {
-    if (!validName(name)) continue;
-    const value = readServer(raw);
-    if (value) items.push({ kind: "mcp", scope, name, value });
-  }
-  return items;
-}
-
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
 
 /** The transport of an entry; `undefined` when it has neither a url nor a command. */
 function transportOf(raw: Json): McpServer["transport"] | undefined {
@@ -193,7 +154,7 @@ function transportOf(raw: Json): McpServer["transport"] | undefined {
 }
 
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const transport = transportOf(raw);
   if (!transport) return undefined;
   const value: McpServer = { transport };
@@ -273,53 +234,15 @@ function toCursor(canon: string): { text: string; problems: string[] } {
   return { text, problems };
 }
 
-class ItemWriter {
-  #item: string;
-  #notes: Note[];
-  constructor(item: McpItem, notes: Note[]) {
-    this.#item = itemKey(item);
-    this.#notes = notes;
-  }
-
-  note(field: string, message: string): void {
-    this.#notes.push({ item: this.#item, field, message });
-  }
-
-  /** The file's own spelling when it means `canon`, else `canon` in Cursor's syntax. */
-  text(field: string, canon: string, old: unknown): string {
-    if (typeof old === "string" && fromCursor(old) === canon) return old;
-    const { text, problems } = toCursor(canon);
-    for (const p of problems) this.note(field, p);
-    return text;
-  }
-
-  list(field: string, canon: string[], old: unknown): string[] {
-    const prev = Array.isArray(old) ? old : [];
-    return canon.map((v, i) => this.text(field, v, prev[i]));
-  }
-
-  record(field: string, canon: Record<string, string>, old: unknown): Record<string, string> {
-    const prev = isObject(old) ? old : {};
-    return mapValues(
-      canon,
-      (v, k) => this.text(`${field}.${k}`, v, Object.hasOwn(prev, k) ? prev[k] : undefined),
-    );
-  }
-}
+/** Cursor's spelling of references. */
+const SYNTAX: RefSyntax = { read: fromCursor, write: toCursor };
 
 // ---------------------------------------------------------------------------------------------
 // Planning
 
-/** The parts of a value that live in the file: own extras, no `enabled` (kept in Cursor's UI). */
-function filePart(value: McpServer): McpServer {
-  const own = value.extras?.[ID];
-  const { extras: _x, enabled: _on, ...rest } = value;
-  return own ? { ...rest, extras: { [ID]: own } } : rest;
-}
-
 function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   const v = item.value;
-  const w = new ItemWriter(item, notes);
+  const w = new EntryWriter(item, notes, SYNTAX);
   const extras = { ...(v.extras?.[ID] ?? {}) } as Json;
   const out: Json = {};
   if (v.transport === "stdio") {
@@ -366,87 +289,16 @@ function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   return ordered(out, KEY_ORDER);
 }
 
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
-  if (file.error) return undefined;
-  const servers = isObject(file.data?.mcpServers) ? file.data.mcpServers : {};
-  let body = file.body;
-  if (file.text === undefined) {
-    if (!items.length) return undefined;
-    const fresh: Json = {};
-    for (const item of items) put(fresh, item.name, buildEntry(item, undefined, notes));
-    body = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
-  } else {
-    const want = new Set(items.map((i) => i.name));
-    for (const [name, raw] of Object.entries(servers)) {
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        body = editJson(body, ["mcpServers", name], undefined);
-      }
-    }
-    for (const item of items) {
-      const old = Object.hasOwn(servers, item.name) ? servers[item.name] : undefined;
-      const current = readServer(old);
-      if (current && sameValue(current, filePart(item.value))) {
-        // Unchanged in the file; what the file cannot hold still gets its note.
-        buildEntry(item, isObject(old) ? old : undefined, notes);
-        continue;
-      }
-      body = editJson(
-        body,
-        ["mcpServers", item.name],
-        buildEntry(item, isObject(old) ? old : undefined, notes),
-      );
-    }
-  }
-  try {
-    parseMcp(body, file.path);
-  } catch {
-    return undefined;
-  }
-  const content = file.bom + body;
-  return content === file.text ? undefined : { path: file.path, content };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-function mapValues(
-  rec: Record<string, string>,
-  fn: (value: string, key: string) => string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
-  return out;
-}
-
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+/**
+ * `mcpServers` in `mcp.json`. `enabled` is not in the file (kept in Cursor's UI); an unchanged
+ * entry is still built for the notes of what the file cannot hold.
+ */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseMcp,
+  read: readServer,
+  build: buildEntry,
+  own: (v) => ownPart(v, ID, { enabled: "any" }),
+  noteUnchanged: true,
+};

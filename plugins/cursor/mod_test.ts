@@ -1,52 +1,32 @@
 import assert from "node:assert/strict";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { type Context, type Item, itemKey, type McpServer, parseJsonc } from "../_contract.ts";
 import {
-  type Context,
-  type Item,
-  itemKey,
-  type McpServer,
-  parseJsonc,
-  type PlanResult,
-} from "../_contract.ts";
+  applyPlan as apply,
+  caseFiles,
+  changedPaths,
+  corpusNames,
+  corpusTree,
+  tempCase,
+} from "../_test_helpers.ts";
 
 runConformance("cursor");
 
 const { manifest, plugin } = await loadPlugin("cursor");
 const CORPUS = new URL("../../../shared/corpus/", import.meta.url).pathname;
-
+const TESTDATA = new URL("testdata/", import.meta.url).pathname;
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-cursor-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    home,
-    project,
-    ctx,
-    user: `${home}/.cursor/mcp.json`,
-    proj: `${project}/.cursor/mcp.json`,
-    agents: `${project}/AGENTS.md`,
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, files);
+  return Object.assign(t, {
+    user: `${t.home}/.cursor/mcp.json`,
+    proj: `${t.project}/.cursor/mcp.json`,
+    agents: `${t.project}/AGENTS.md`,
+  });
 }
 
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+const testdata = (name: string) => caseFiles(`${TESTDATA}${name}`);
+const changes = (ctx: Context, items: Item[]) => changedPaths(plugin, ctx, items);
 
 function mcp(scope: string, name: string, value: McpServer): Item {
   return { kind: "mcp", scope, name, value };
@@ -60,16 +40,6 @@ function server(items: Item[], name: string): McpServer | undefined {
 function entries(text: string): Record<string, Record<string, unknown>> {
   const data = parseJsonc(text.replace(/^\uFEFF/, ""), "t", { comments: true });
   return (data as { mcpServers: Record<string, Record<string, unknown>> }).mcpServers;
-}
-
-async function changes(ctx: Context, items: Item[]) {
-  const plan = await plugin.plan({ items }, ctx);
-  const changed = [];
-  for (const w of plan.writes) {
-    const now = await Deno.readTextFile(w.path).catch(() => undefined);
-    if (now !== (w.content ?? undefined)) changed.push(w.path);
-  }
-  return changed;
 }
 
 Deno.test("cursor reads ${env:VAR} as ${VAR} and writes it back in Cursor's syntax", async () => {
@@ -298,19 +268,7 @@ Deno.test("cursor reports files it cannot read, and never plans them", async () 
 });
 
 Deno.test("cursor reads every corpus file, and plan(read) writes nothing", async (t) => {
-  const files: string[] = [];
-  try {
-    for (const dir of Deno.readDirSync(CORPUS)) {
-      if (!dir.isDirectory) continue;
-      for (const f of Deno.readDirSync(`${CORPUS}${dir.name}`)) {
-        if (/\.(json|jsonc|md)$/.test(f.name)) files.push(`${dir.name}/${f.name}`);
-      }
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  for (const file of files.sort()) {
+  for (const file of corpusTree(CORPUS, ".json", ".jsonc", ".md")) {
     await t.step(file, async () => {
       const text = await Deno.readTextFile(`${CORPUS}${file}`);
       const md = file.endsWith(".md");
@@ -349,38 +307,6 @@ Deno.test("cursor reads the corpus file with ${env:VAR} and registry keys", asyn
 
 // ---------------------------------------------------------------------------------------------
 // Commands, subagents and skills
-
-const TESTDATA = new URL("testdata/", import.meta.url).pathname;
-
-/** Applies writes the way the host does: base64 contents as bytes, modes kept. */
-async function applyAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
-
-/** The files of a testdata case, as `setup` takes them. */
-async function testdata(name: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string, rel: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${rel}${e.name}/`);
-      else if (e.name !== ".gitkeep") {
-        out[rel + e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
-      }
-    }
-  };
-  await walk(`${TESTDATA}${name}`, "");
-  return out;
-}
 
 function command(scope: string, name: string, value: Record<string, unknown>): Item {
   return { kind: "command", scope, name, value: { body: "", ...value } } as Item;
@@ -478,7 +404,7 @@ Deno.test("cursor: placeholders in command bodies, both ways, with notes", async
     assert.equal(plan.notes.length, notes.length, canon);
     notes.forEach((re, i) => assert.match(plan.notes[i].message, re, canon));
     assert.ok(plan.notes.every((n) => n.item === itemKey(item)));
-    await applyAll(plan);
+    await apply(plan);
     const back = find((await plugin.read(s.ctx)).items, "command", "c");
     // Read is verbatim: what Cursor's file holds is the canonical body.
     assert.deepEqual(back?.value, { body: file });
@@ -558,7 +484,7 @@ Deno.test("cursor keeps a skill byte for byte, binary files and modes included",
   };
   const plan = await plugin.plan({ items: [skill] }, s.ctx);
   assert.deepEqual(plan.notes, []);
-  await applyAll(plan);
+  await apply(plan);
   const dir = `${s.project}/.cursor/skills/charts`;
   assert.deepEqual([...await Deno.readFile(`${dir}/assets/logo.png`)], bin);
   assert.equal((await Deno.stat(`${dir}/scripts/draw.sh`)).mode! & 0o777, 0o755);
@@ -620,15 +546,7 @@ Deno.test("cursor: a project that is the home folder is the user's .cursor", asy
 
 Deno.test("cursor reads every corpus command and subagent, and plan(read) writes nothing", async (t) => {
   for (const [dir, folder] of [["commands", "commands"], ["subagents", "agents"]]) {
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(`${CORPUS}${dir}`)].map((e) => e.name).filter((n) =>
-        n.endsWith(".md")
-      );
-    } catch {
-      continue; // the corpus is not part of every checkout
-    }
-    for (const name of names.sort()) {
+    for (const name of corpusNames(`${CORPUS}${dir}`, ".md")) {
       await t.step(`${dir}/${name}`, async () => {
         const text = await Deno.readTextFile(`${CORPUS}${dir}/${name}`);
         const file = `project/.cursor/${folder}/corpus.md`;

@@ -24,19 +24,41 @@
  * @module
  */
 import {
+  bodyWrite,
   ConfigParseError,
   type Context,
   definePlugin,
   editJson,
+  EntryWriter,
   ENV_REF,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  lineCol,
+  loadServerFile,
+  mapValues,
+  type McpItem,
   type McpServer,
   type Note,
+  ordered,
+  ownPart,
+  parseError,
   parseJsonc,
+  parses,
+  planInstructions,
   type PlannedWrite,
+  put,
   type ReadError,
-  sameValue,
+  readInstructions,
+  readOAuth,
+  type RefSyntax,
+  type ServerFile,
+  serversBody,
+  type ServerTable,
+  validName,
 } from "../_contract.ts";
 import { folderResult, loadFolders, planFolders } from "./commands.ts";
 
@@ -70,9 +92,6 @@ const OAUTH_ORDER = [
   "scopes",
 ];
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
-
 /** One scope and the files that hold it. */
 interface ScopeFiles {
   scope: string;
@@ -81,7 +100,7 @@ interface ScopeFiles {
   instructions: string;
 }
 
-/** A JSON file as read: its text, and either its data or why it cannot be used. */
+/** The enablement file as read: its text, and either its data or why it cannot be used. */
 interface Loaded {
   path: string;
   text?: string;
@@ -116,10 +135,7 @@ export default definePlugin({
           items.push(...readServers(file.data, s.scope, lists, enablement.data ?? {}));
         }
       }
-      const text = await ctx.files.read(s.instructions);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope: s.scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, s.instructions, s.scope));
     }
     const folders = folderResult(await loadFolders(ctx));
     items.push(...folders.items);
@@ -151,11 +167,9 @@ export default definePlugin({
         }
       }
       const memory = mine.find((i) => i.kind === "instructions");
-      const current = await ctx.files.read(s.instructions);
-      if (memory && memory.kind === "instructions") {
-        if (memory.value.text !== current) {
-          writes.push({ path: s.instructions, content: memory.value.text });
-        }
+      const memoryWrite = await planInstructions(ctx, s.instructions, memory);
+      if (memoryWrite) writes.push(memoryWrite);
+      if (memory?.kind === "instructions") {
         const names = await contextFileNames(ctx, s, user);
         if (names && !names.names.includes("GEMINI.md")) {
           notes.push({
@@ -166,8 +180,6 @@ export default definePlugin({
               `to ${names.names[0]}; aisync keeps GEMINI.md only`,
           });
         }
-      } else if (current !== undefined) {
-        writes.push({ path: s.instructions, content: null });
       }
     }
     const write = await planEnablement(ctx, wanted, notes);
@@ -206,7 +218,7 @@ async function contextFileNames(
   if (s.scope !== "user" && s.settings) files.unshift(await loadSettings(ctx, s.settings));
   for (const f of files) {
     const context = f.data?.context;
-    const raw = isObject(context) ? context.fileName : undefined;
+    const raw = isPlain(context) ? context.fileName : undefined;
     const names = typeof raw === "string" ? [raw] : isStrings(raw) ? raw : undefined;
     const clean = names?.map((n) => n.trim()).filter((n) => n !== "");
     if (clean?.length) return { file: f.path, names: clean };
@@ -217,14 +229,8 @@ async function contextFileNames(
 // ---------------------------------------------------------------------------------------------
 // Files
 
-async function loadSettings(ctx: Context, path: string): Promise<Loaded> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  try {
-    return { path, text, data: parseSettings(text, path) };
-  } catch (e) {
-    return { path, text, error: readError(e, path) };
-  }
+async function loadSettings(ctx: Context, path: string): Promise<ServerFile> {
+  return await loadServerFile(ctx, path, TABLE);
 }
 
 async function loadEnablement(ctx: Context): Promise<Loaded> {
@@ -237,27 +243,13 @@ async function loadEnablement(ctx: Context): Promise<Loaded> {
       throw new ConfigParseError(path, "Gemini CLI does not accept a byte order mark", 1, 1);
     }
     const data = parseJsonc(text, path);
-    if (!isObject(data)) {
+    if (!isPlain(data)) {
       throw new ConfigParseError(path, "the enablement file must be a JSON object", 1, 1);
     }
     return { path, text, data };
   } catch (e) {
-    return { path, text, error: readError(e, path) };
+    return { path, text, error: parseError(e, path) };
   }
-}
-
-function readError(e: unknown, path: string): ReadError {
-  if (e instanceof ConfigParseError) {
-    const error: ReadError = { file: path, message: e.message };
-    if (e.line !== undefined) error.line = e.line;
-    if (e.column !== undefined) error.column = e.column;
-    return error;
-  }
-  // jsonc-parser recurses: thousands of nested brackets overflow the stack.
-  if (e instanceof RangeError) {
-    return { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
-  }
-  throw e;
 }
 
 /** Parses a settings file the way Gemini accepts it; throws {@linkcode ConfigParseError}. */
@@ -272,10 +264,10 @@ function parseSettings(text: string, file: string): Json {
     const [line, column] = lineCol(text, trailing);
     throw new ConfigParseError(file, "Gemini CLI does not allow trailing commas", line, column);
   }
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
   }
-  if (data.mcpServers !== undefined && !isObject(data.mcpServers)) {
+  if (data.mcpServers !== undefined && !isPlain(data.mcpServers)) {
     // Gemini only warns and then sees no servers; editing such a file would be guesswork.
     throw new ConfigParseError(file, '"mcpServers" must be an object');
   }
@@ -309,17 +301,11 @@ function trailingComma(text: string): number | undefined {
   return undefined;
 }
 
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading servers
 
 function readServers(data: Json, scope: string, lists: Json[], enablement: Json): Item[] {
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
+  const servers = isPlain(data.mcpServers) ? data.mcpServers : {};
   const items: Item[] = [];
   for (const [name, raw] of Object.entries(servers)) {
     if (!validName(name)) continue;
@@ -349,7 +335,7 @@ function blockedByLists(name: string, files: Json[]): boolean {
 
 function listsOf(data: Json): { allowed?: unknown[]; excluded?: unknown[] } {
   const mcp = data.mcp;
-  if (!isObject(mcp)) return {};
+  if (!isPlain(mcp)) return {};
   return {
     allowed: Array.isArray(mcp.allowed) ? mcp.allowed : undefined,
     excluded: Array.isArray(mcp.excluded) ? mcp.excluded : undefined,
@@ -359,14 +345,9 @@ function listsOf(data: Json): { allowed?: unknown[]; excluded?: unknown[] } {
 /** `McpServerEnablementManager.isFileEnabled`: `state?.enabled ?? true`. */
 function fileDisabled(name: string, enablement: Json): boolean {
   const state = Object.hasOwn(enablement, norm(name)) ? enablement[norm(name)] : undefined;
-  if (!isObject(state)) return false;
+  if (!isPlain(state)) return false;
   const on = state.enabled;
   return on !== undefined && on !== null && !on;
-}
-
-function validName(name: string): boolean {
-  // The canonical schema refuses control characters in names.
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
 }
 
 /** Which transport Gemini starts an entry with, or `undefined` when it cannot start it. */
@@ -390,7 +371,7 @@ function transportOf(raw: Json): { transport: McpServer["transport"]; via: strin
  * are left alone by `plan`. `enabled` is not set here: it lives outside the entry.
  */
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const how = transportOf(raw);
   if (!how) return undefined;
   const value: McpServer = { transport: how.transport };
@@ -446,30 +427,13 @@ function readServer(raw: unknown): McpServer | undefined {
         }
         break;
       case "oauth":
-        mapped = readOAuth(value, field, extras);
+        mapped = readOAuth(value, field, extras, fromGemini);
         break;
     }
     if (!mapped) put(extras, key, field);
   }
   if (Object.keys(extras).length) value.extras = { [ID]: extras };
   return value;
-}
-
-/** Maps `clientId` and `scopes`; the rest of the object stays in `extras.oauth` as it is. */
-function readOAuth(value: McpServer, field: unknown, extras: Json): boolean {
-  if (!isObject(field)) return false;
-  const oauth: NonNullable<McpServer["oauth"]> = {};
-  const rest: Json = {};
-  for (const [k, v] of Object.entries(field)) {
-    if (k === "clientId" && typeof v === "string") oauth.clientId = fromGemini(v);
-    else if (k === "scopes" && isStrings(v)) oauth.scopes = v.map(fromGemini);
-    else put(rest, k, v);
-  }
-  const mapped = Object.keys(oauth).length > 0;
-  if (mapped) value.oauth = oauth;
-  // An `oauth` with nothing mappable (even `{}`) is kept whole so it round-trips.
-  if (Object.keys(rest).length || !mapped) extras.oauth = rest;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,57 +479,24 @@ function geminiProblems(canon: string): string[] {
   return problems;
 }
 
-/** Collects lossy notes for one item and spells its strings for Gemini. */
-class ItemWriter {
-  #item: string;
-  #notes: Note[];
-  constructor(item: McpItem, notes: Note[]) {
-    this.#item = itemKey(item);
-    this.#notes = notes;
-  }
+/** Gemini's spelling of references: the canonical one, with what Gemini reads otherwise. */
+const SYNTAX: RefSyntax = {
+  read: fromGemini,
+  write: (canon) => ({ text: canon, problems: geminiProblems(canon) }),
+};
 
-  note(field: string, message: string): void {
-    const dup = this.#notes.some((n) =>
-      n.item === this.#item && n.field === field && n.message === message
-    );
-    if (!dup) this.#notes.push({ item: this.#item, field, message });
-  }
-
-  /** The file's own spelling when it means `canon` (`$VAR` stays), else `canon` itself. */
-  text(field: string, canon: string, old: unknown): string {
-    if (typeof old === "string" && fromGemini(old) === canon) return old;
-    for (const p of geminiProblems(canon)) this.note(field, p);
-    return canon;
-  }
-
-  list(field: string, canon: string[], old: unknown): string[] {
-    const prev = Array.isArray(old) ? old : [];
-    return canon.map((v, i) => this.text(field, v, prev[i]));
-  }
-
-  record(field: string, canon: Record<string, string>, old: unknown): Record<string, string> {
-    const prev = isObject(old) ? old : {};
-    return mapValues(
-      canon,
-      (v, k) => this.text(`${field}.${k}`, v, Object.hasOwn(prev, k) ? prev[k] : undefined),
-    );
-  }
+/** Collects lossy notes for one item (each once) and spells its strings for Gemini. */
+function writer(item: McpItem, notes: Note[]): EntryWriter {
+  return new EntryWriter(item, notes, SYNTAX, true);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Planning servers
 
-/** The parts of a desired value that live in the entry (its own extras, no `enabled`). */
-function entryPart(value: McpServer): McpServer {
-  const own = value.extras?.[ID];
-  const { enabled: _on, extras: _x, ...rest } = value;
-  return own ? { ...rest, extras: { [ID]: own } } : rest;
-}
-
 /** The entry for `item`, reusing the layout choices of the entry it replaces (`old`). */
 function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   const v = item.value;
-  const w = new ItemWriter(item, notes);
+  const w = writer(item, notes);
   const extras = { ...(v.extras?.[ID] ?? {}) } as Json;
   const out: Json = {};
   const stdio = v.transport === "stdio";
@@ -620,10 +551,10 @@ function buildEntry(item: McpItem, old: Json | undefined, notes: Note[]): Json {
   return ordered(out, KEY_ORDER);
 }
 
-function buildOAuth(v: McpServer, extras: Json, old: unknown, w: ItemWriter): Json | undefined {
-  const rest = isObject(extras.oauth) ? extras.oauth : undefined;
+function buildOAuth(v: McpServer, extras: Json, old: unknown, w: EntryWriter): Json | undefined {
+  const rest = isPlain(extras.oauth) ? extras.oauth : undefined;
   if (!v.oauth) return rest;
-  const prev = isObject(old) ? old : {};
+  const prev = isPlain(old) ? old : {};
   const out: Json = { ...rest };
   if (v.oauth.clientId !== undefined) {
     out.clientId = w.text("oauth.clientId", v.oauth.clientId, prev.clientId);
@@ -643,7 +574,7 @@ function buildOAuth(v: McpServer, extras: Json, old: unknown, w: ItemWriter): Js
  * for the enablement file, unless the lists already block them.
  */
 function planSettings(
-  file: Loaded,
+  file: ServerFile,
   items: McpItem[],
   others: Json[],
   notes: Note[],
@@ -651,40 +582,28 @@ function planSettings(
 ): PlannedWrite | undefined {
   // A file Gemini cannot load is never planned.
   if (file.error) return undefined;
-  const data = file.data ?? {};
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
   const entryNotes: Note[] = [];
-  let text = file.text;
-  if (text === undefined) {
-    if (!items.length) return undefined;
-    const fresh: Json = {};
-    for (const item of items) put(fresh, item.name, buildEntry(item, undefined, entryNotes));
-    text = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
-  } else {
-    const want = new Set(items.map((i) => i.name));
-    for (const [name, raw] of Object.entries(servers)) {
-      // Entries that Gemini could not start either are not items, and stay.
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        text = editJson(text, ["mcpServers", name], undefined);
-      }
-    }
-    for (const item of items) {
-      const old = Object.hasOwn(servers, item.name) ? servers[item.name] : undefined;
-      const current = readServer(old);
-      if (current && sameValue(current, entryPart(item.value))) continue;
-      const entry = buildEntry(item, isObject(old) ? old : undefined, entryNotes);
-      text = editJson(text, ["mcpServers", item.name], entry);
-    }
-  }
-  text = planLists(text, data, items, others, entryNotes, wanted);
-  try {
-    parseSettings(text, file.path);
-  } catch {
-    return undefined;
-  }
+  let text = serversBody(file, items, TABLE, entryNotes);
+  if (text === undefined) return undefined;
+  text = planLists(text, file.data ?? {}, items, others, entryNotes, wanted);
+  if (!parses(TABLE, text, file.path)) return undefined;
   notes.push(...entryNotes);
-  return text === file.text ? undefined : { path: file.path, content: text };
+  return bodyWrite(file, text);
 }
+
+/**
+ * `mcpServers` in a settings file, read whole (Gemini refuses a byte order mark). `enabled` is
+ * not in the entry: it lives in the lists and the enablement file.
+ */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseSettings,
+  bom: false,
+  read: readServer,
+  build: buildEntry,
+  own: (v) => ownPart(v, ID, { enabled: "any" }),
+};
 
 /** Unblocks servers that should be on in this file's lists; records the wanted states. */
 function planLists(
@@ -715,7 +634,7 @@ function planLists(
       allow.push(item.name);
     }
     if (blockedByLists(item.name, others)) {
-      new ItemWriter(item, notes).note(
+      writer(item, notes).note(
         "enabled",
         `mcp.excluded or mcp.allowed in the user settings keeps "${item.name}" from loading ` +
           "in this project; aisync edits only the lists of the file that holds the server",
@@ -746,7 +665,7 @@ async function planEnablement(
     if (file.error) {
       if (off.length || isOff) {
         for (const item of [...on, ...off]) {
-          new ItemWriter(item, notes).note(
+          writer(item, notes).note(
             "enabled",
             `${file.path} cannot be parsed; the on/off state is not written`,
           );
@@ -757,7 +676,7 @@ async function planEnablement(
     if (off.length && on.length) {
       // One name, one state for every scope: the server stays on where it should be on.
       for (const item of off) {
-        new ItemWriter(item, notes).note(
+        writer(item, notes).note(
           "enabled",
           "Gemini CLI keeps the on/off state per server name for every scope " +
             `(mcp-server-enablement.json), and "${item.name}" is on elsewhere; it stays on`,
@@ -775,46 +694,4 @@ async function planEnablement(
   }
   if (text === undefined || text === file.text) return undefined;
   return { path: file.path, content: text };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-function mapValues(
-  rec: Record<string, string>,
-  fn: (value: string, key: string) => string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
-  return out;
-}
-
-/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -12,6 +12,14 @@ import {
 } from "../_contract.ts";
 import { commandName, DIALECT, isGeminiTool } from "./commands.ts";
 import { fromArgs, toArgs } from "../_contract.ts";
+import {
+  applyPlan as apply,
+  changedPaths,
+  corpusNames,
+  corpusTree,
+  tempCase,
+  toBase64 as b64,
+} from "../_test_helpers.ts";
 
 runConformance("gemini_cli");
 
@@ -21,41 +29,15 @@ const CORPUS = new URL("../../../shared/corpus/", import.meta.url).pathname;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}, env: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-gemini-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text.replaceAll("__PROJECT__", project));
-  }
-  const ctx = contextFor(manifest, home, [project], env);
-  return {
-    root,
-    home,
-    project,
-    ctx,
-    user: `${home}/.gemini/settings.json`,
-    enablement: `${home}/.gemini/mcp-server-enablement.json`,
-    proj: `${project}/.gemini/settings.json`,
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, files, { env });
+  return Object.assign(t, {
+    user: `${t.home}/.gemini/settings.json`,
+    enablement: `${t.home}/.gemini/mcp-server-enablement.json`,
+    proj: `${t.project}/.gemini/settings.json`,
+  });
 }
 
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      if (w.encoding === "base64") {
-        await Deno.writeFile(w.path, Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)));
-      } else await Deno.writeTextFile(w.path, w.content);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
+const changes = (ctx: Context, items: Item[]) => changedPaths(plugin, ctx, items);
 
 function mcp(scope: string, name: string, value: McpServer): Item {
   return { kind: "mcp", scope, name, value };
@@ -72,17 +54,6 @@ function json(text: string): Record<string, unknown> {
 
 function entries(text: string): Record<string, Record<string, unknown>> {
   return json(text).mcpServers as Record<string, Record<string, unknown>>;
-}
-
-/** Paths a plan of `items` would change. */
-async function changes(ctx: Context, items: Item[]) {
-  const plan = await plugin.plan({ items }, ctx);
-  const changed = [];
-  for (const w of plan.writes) {
-    const now = await Deno.readTextFile(w.path).catch(() => undefined);
-    if (now !== (w.content ?? undefined)) changed.push(w.path);
-  }
-  return changed;
 }
 
 const fixture = (rel: string) => Deno.readTextFile(`${FIXTURES}${rel}`);
@@ -590,19 +561,7 @@ Deno.test("gemini_cli follows GEMINI_CLI_HOME and skips project settings in the 
 });
 
 Deno.test("gemini_cli reads every corpus file, and plan(read) writes nothing", async (t) => {
-  const files: string[] = [];
-  try {
-    for (const dir of Deno.readDirSync(CORPUS)) {
-      if (!dir.isDirectory) continue;
-      for (const f of Deno.readDirSync(`${CORPUS}${dir.name}`)) {
-        if (/\.(json|jsonc|md)$/.test(f.name)) files.push(`${dir.name}/${f.name}`);
-      }
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return; // the corpus is not part of every checkout
-    throw e;
-  }
-  for (const file of files.sort()) {
+  for (const file of corpusTree(CORPUS, ".json", ".jsonc", ".md")) {
     await t.step(file, async () => {
       const text = await Deno.readTextFile(`${CORPUS}${file}`);
       const md = file.endsWith(".md");
@@ -635,13 +594,6 @@ function command(scope: string, name: string, value: Command): Item {
 function agent(scope: string, name: string, value: Subagent): Item {
   return { kind: "subagent", scope, name, value };
 }
-
-const b64 = (bytes: string | Uint8Array) =>
-  btoa(
-    typeof bytes === "string"
-      ? String.fromCharCode(...new TextEncoder().encode(bytes))
-      : String.fromCharCode(...bytes),
-  );
 
 function skill(scope: string, name: string, files: Record<string, [string, number]>): Item {
   return {
@@ -1119,16 +1071,7 @@ Deno.test("gemini_cli reads every corpus command and subagent, and plan(read) wr
   for (
     const [dir, where, ext] of [["commands", "commands", ".toml"], ["subagents", "agents", ".md"]]
   ) {
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(`${CORPUS}${dir}`)].map((e) => e.name).filter((n) =>
-        n.endsWith(ext)
-      );
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      throw e;
-    }
-    for (const name of names.sort()) {
+    for (const name of corpusNames(`${CORPUS}${dir}`, ext)) {
       await t.step(`${dir}/${name}`, async () => {
         const file = `project/.gemini/${where}/x${ext}`;
         await using s = await setup({ [file]: await Deno.readTextFile(`${CORPUS}${dir}/${name}`) });

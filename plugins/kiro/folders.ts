@@ -20,27 +20,16 @@
  * @module
  */
 import {
-  type Context,
   type FolderItem,
-  folderItems,
   type FolderRules,
   type FolderScope,
-  type Item,
+  type FolderSetRules,
   itemKey,
   type MdDoc,
   mdRules,
   type Note,
   type NoteFn,
-  planFolder,
-  type PlannedWrite,
-  planSkills,
-  type ReadError,
-  readFolder,
-  readSkills,
   sameValue,
-  skillItems,
-  type SkillRules,
-  type SkillScope,
   splitMd,
   type Subagent,
   toolList,
@@ -48,9 +37,6 @@ import {
 
 const ID = "kiro";
 const CLIENT = "Kiro";
-
-/** The kinds kept in folders. */
-export const FOLDER_KINDS = new Set<string>(["command", "subagent", "skill"]);
 
 /** Placeholders of other clients; Kiro's file prompts expand none of them. */
 const PLACEHOLDERS = [
@@ -188,87 +174,19 @@ export const AGENT_RULES: FolderRules<MdDoc> = {
   },
 };
 
-const SKILL_RULES: SkillRules = {
+/** The prompts, agents and skills folders of `~/.kiro/` and `{project}/.kiro/`. */
+export const FOLDERS: FolderSetRules<MdDoc> = {
   client: CLIENT,
-  refuse: (name) => name.includes(":") ? "a skill folder name has no colon" : undefined,
+  folder: ".kiro",
+  paths: { commands: "prompts", agents: "agents", skills: "skills" },
+  commands: PROMPT_RULES,
+  agents: AGENT_RULES,
+  skills: {
+    client: CLIENT,
+    refuse: (name) => name.includes(":") ? "a skill folder name has no colon" : undefined,
+  },
+  refuse: (s, item, notes) => s.kind === "subagent" && shadowedByJson(s, item, notes),
 };
-
-/** Every scope's folders, read. */
-export interface Folders {
-  md: FolderScope<MdDoc>[];
-  skills: SkillScope[];
-  /** Projects in the home folder: their `.kiro/` is the user's, read once as the user scope. */
-  skipped: Set<string>;
-}
-
-function folderPaths(ctx: Context) {
-  const pick = (scope: string, p: Record<string, string>) => ({
-    scope,
-    prompts: p.prompts,
-    agents: p.agents,
-    skills: p.skills,
-  });
-  return [
-    pick("user", ctx.paths),
-    ...ctx.projects.map((p) => pick(`project:${p.root}`, p.paths)),
-  ];
-}
-
-/** Reads the prompts, agents and skills folders of every scope. */
-export async function loadFolders(ctx: Context): Promise<Folders> {
-  const out: Folders = { md: [], skills: [], skipped: new Set() };
-  for (const f of folderPaths(ctx)) {
-    if (f.scope !== "user" && f.prompts === ctx.paths.prompts) {
-      out.skipped.add(f.scope);
-      continue;
-    }
-    out.md.push(await readFolder(ctx, f.prompts, f.scope, PROMPT_RULES));
-    out.md.push(await readFolder(ctx, f.agents, f.scope, AGENT_RULES));
-    out.skills.push(await readSkills(ctx, f.skills, f.scope, SKILL_RULES));
-  }
-  return out;
-}
-
-/** The items and read errors of the folders. */
-export function folderRead(f: Folders): { items: Item[]; errors: ReadError[] } {
-  return {
-    items: [...f.md.flatMap(folderItems), ...f.skills.flatMap(skillItems)],
-    errors: [...f.md.flatMap((s) => s.errors), ...f.skills.flatMap((s) => s.errors)],
-  };
-}
-
-/** The writes that make every scope's folders hold the desired prompts, agents and skills. */
-export async function planFolders(
-  ctx: Context,
-  f: Folders,
-  desired: Item[],
-  notes: Note[],
-): Promise<PlannedWrite[]> {
-  const writes: PlannedWrite[] = [];
-  for (const s of f.md) {
-    let mine = desired.filter((i): i is FolderItem => i.kind === s.kind && i.scope === s.scope);
-    if (s.kind === "subagent") mine = mine.filter((i) => !shadowedByJson(s, i, notes));
-    writes.push(
-      ...planFolder(s, mine, s.kind === "command" ? PROMPT_RULES : AGENT_RULES, notes),
-    );
-  }
-  for (const s of f.skills) {
-    const mine = desired.filter((i): i is Extract<Item, { kind: "skill" }> =>
-      i.kind === "skill" && i.scope === s.scope
-    );
-    writes.push(...await planSkills(ctx, s, mine, notes, SKILL_RULES));
-  }
-  for (const item of desired) {
-    if (FOLDER_KINDS.has(item.kind) && f.skipped.has(item.scope)) {
-      notes.push({
-        item: itemKey(item),
-        message: "this project is the home folder: Kiro reads its .kiro folder as the user " +
-          "scope, so the item was not written",
-      });
-    }
-  }
-  return writes;
-}
 
 /**
  * True (with a note) when a new Markdown agent would get the name of a JSON agent (Kiro CLI

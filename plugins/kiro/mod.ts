@@ -22,24 +22,40 @@
  * @module
  */
 import {
+  checkTable,
   ConfigParseError,
   type Context,
   definePlugin,
-  editJson,
   ENV_REF,
+  filled,
+  folderSetResult,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  loadServerFile,
+  type McpItem,
   type McpServer,
   type Note,
+  ordered,
+  ownPart,
   parseJsonc,
+  planFolderSet,
+  planInstructions,
   type PlannedWrite,
+  planServers,
+  put,
   type ReadError,
-  sameValue,
+  readFolderSet,
+  readInstructions,
+  serverItems,
+  type ServerTable,
 } from "../_contract.ts";
-import { folderRead, loadFolders, planFolders } from "./folders.ts";
+import { FOLDERS } from "./folders.ts";
 
 const ID = "kiro";
-const BOM = "\uFEFF";
 /** Key order of Kiro's documentation examples, used for entries this plugin creates. */
 const KEY_ORDER = [
   "command",
@@ -54,25 +70,12 @@ const KEY_ORDER = [
   "disabledTools",
 ];
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
-
 /** One scope and its files. */
 interface Where {
   scope: string;
   /** Absent for a project whose root is the home folder: its file is the user's. */
   mcp?: string;
   instructions: string;
-}
-
-/** An `mcp.json` as read: its text, and either its servers or why it cannot be used. */
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  servers: Json;
-  error?: ReadError;
 }
 
 export default definePlugin({
@@ -90,18 +93,14 @@ export default definePlugin({
     const items: Item[] = [];
     const errors: ReadError[] = [];
     for (const w of where(ctx)) {
-      const file = await load(ctx, w.mcp);
-      if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
-      for (const [name, raw] of Object.entries(file.servers)) {
-        const value = readServer(raw);
-        if (value && validName(name)) items.push({ kind: "mcp", scope: w.scope, name, value });
+      if (w.mcp) {
+        const file = await loadServerFile(ctx, w.mcp, TABLE);
+        if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
+        items.push(...serverItems(file.servers, w.scope, readServer));
       }
-      const text = await ctx.files.read(w.instructions);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, w.instructions, w.scope));
     }
-    const folders = folderRead(await loadFolders(ctx));
+    const folders = folderSetResult(await readFolderSet(ctx, FOLDERS));
     items.push(...folders.items);
     errors.push(...folders.errors);
     return errors.length ? { items, errors } : { items };
@@ -120,7 +119,8 @@ export default definePlugin({
       const mine = desired.items.filter((i) => i.scope === w.scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
       if (w.mcp) {
-        const write = planFile(await load(ctx, w.mcp), servers, notes);
+        for (const item of servers) lossyNotes(item, notes);
+        const write = planServers(await loadServerFile(ctx, w.mcp, TABLE), servers, TABLE, notes);
         if (write) writes.push(write);
       } else {
         for (const item of servers) {
@@ -132,16 +132,11 @@ export default definePlugin({
         }
       }
       const memory = mine.find((i) => i.kind === "instructions");
-      const current = await ctx.files.read(w.instructions);
-      if (memory?.kind === "instructions") {
-        if (memory.value.text !== current) {
-          writes.push({ path: w.instructions, content: memory.value.text });
-        }
-      } else if (current !== undefined) {
-        writes.push({ path: w.instructions, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, w.instructions, memory);
+      if (memoryWrite) writes.push(memoryWrite);
     }
-    writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
+    const folders = await readFolderSet(ctx, FOLDERS);
+    writes.push(...await planFolderSet(ctx, folders, desired.items, FOLDERS, notes));
     return { writes, notes };
   },
 });
@@ -160,37 +155,12 @@ function where(ctx: Context): Where[] {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async function load(ctx: Context, path: string | undefined): Promise<Loaded> {
-  if (path === undefined) return { path: "", bom: "", body: "", servers: {} };
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path, bom: "", body: "", servers: {} };
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, servers: parseMcp(body, path) };
-  } catch (e) {
-    let error: ReadError;
-    if (e instanceof ConfigParseError) {
-      error = { file: path, message: e.message };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-    } else if (e instanceof RangeError) {
-      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
-    } else throw e;
-    return { path, text, bom, body, servers: {}, error };
-  }
-}
-
-/** The `mcpServers` of an `mcp.json`; throws {@linkcode ConfigParseError}. */
+/** Parses an `mcp.json` as Kiro's serde_json does; throws {@linkcode ConfigParseError}. */
 function parseMcp(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: false });
-  if (!isObject(data)) throw new ConfigParseError(file, "mcp.json must be a JSON object", 1, 1);
-  if (data.mcpServers === undefined) return {};
-  if (!isObject(data.mcpServers)) {
-    const [line, column] = lineCol(body, Math.max(0, body.indexOf('"mcpServers"')));
-    throw new ConfigParseError(file, '"mcpServers" must be an object', line, column);
-  }
-  return data.mcpServers;
+  if (!isPlain(data)) throw new ConfigParseError(file, "mcp.json must be a JSON object", 1, 1);
+  checkTable(data, "mcpServers", body, file);
+  return data;
 }
 
 /**
@@ -198,7 +168,7 @@ function parseMcp(body: string, file: string): Json {
  * else (not an object, neither key) is not a server Kiro could start, and is left alone.
  */
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const transport = filled(raw.command) ? "stdio" : filled(raw.url) ? "http" : undefined;
   if (!transport) return undefined;
   const stdio = transport === "stdio";
@@ -251,7 +221,7 @@ function readServer(raw: unknown): McpServer | undefined {
         }
         break;
       case "oauth":
-        mapped = !stdio && isObject(field);
+        mapped = !stdio && isPlain(field);
         if (mapped) readOAuth(value, field as Json, extras);
         break;
     }
@@ -344,7 +314,7 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   const out: Json = {};
   const keepEmpty = (key: string) => {
     const x = old?.[key];
-    if (Array.isArray(x) ? !x.length : isObject(x) && !Object.keys(x).length) out[key] = x;
+    if (Array.isArray(x) ? !x.length : isPlain(x) && !Object.keys(x).length) out[key] = x;
   };
   if (v.transport === "stdio") {
     out.command = v.command;
@@ -359,7 +329,7 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   else keepEmpty("env");
   if (v.transport !== "stdio" && v.oauth) {
     // The unmapped part of `oauth` (or all of it) is in the extras; the client id joins it.
-    const kept = isObject(extras.oauth) ? extras.oauth : undefined;
+    const kept = isPlain(extras.oauth) ? extras.oauth : undefined;
     delete extras.oauth;
     if (v.oauth.clientId !== undefined) out.oauth = { clientId: v.oauth.clientId, ...kept };
     else if (kept) out.oauth = kept;
@@ -374,94 +344,12 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   return ordered(out, KEY_ORDER);
 }
 
-/** The parts of a value this file holds: own extras, minimal empties. */
-function filePart(v: McpServer): McpServer {
-  const own = v.extras?.[ID];
-  const { extras: _x, ...rest } = v;
-  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
-  if (out.enabled === true) delete out.enabled;
-  if (out.args?.length === 0) delete out.args;
-  if (out.env && !Object.keys(out.env).length) delete out.env;
-  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
-  return out;
-}
-
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
-  for (const item of items) lossyNotes(item, notes);
-  if (file.error) return undefined;
-  let body = file.body;
-  if (file.text === undefined) {
-    if (!items.length) return undefined;
-    const fresh: Json = {};
-    for (const item of items) put(fresh, item.name, buildEntry(item.value, undefined));
-    body = JSON.stringify({ mcpServers: fresh }, null, 2) + "\n";
-  } else {
-    const want = new Set(items.map((i) => i.name));
-    for (const [name, raw] of Object.entries(file.servers)) {
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        body = editJson(body, ["mcpServers", name], undefined);
-      }
-    }
-    for (const item of items) {
-      const raw = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
-      const current = readServer(raw);
-      if (current && sameValue(current, filePart(item.value))) continue;
-      const old = isObject(raw) ? raw : undefined;
-      body = editJson(body, ["mcpServers", item.name], buildEntry(item.value, old));
-    }
-  }
-  try {
-    parseMcp(body, file.path);
-  } catch {
-    return undefined;
-  }
-  const content = file.bom + body;
-  return content === file.text ? undefined : { path: file.path, content };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-/** Item names may not be empty, longer than 200 or hold control characters. */
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
-}
-
-/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+/** `mcpServers` in an `mcp.json`. */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseMcp,
+  read: readServer,
+  build: (item, old) => buildEntry(item.value, old),
+  own: (v) => ownPart(v, ID, { empties: true, enabled: "on" }),
+};

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import { type Context, type Item, itemKey, type McpServer, parseJsonc } from "../_contract.ts";
 import {
-  type Context,
-  type Item,
-  itemKey,
-  type McpServer,
-  parseJsonc,
-  type PlanResult,
-} from "../_contract.ts";
+  applyPlan as apply,
+  assertNoop,
+  caseFiles,
+  corpusNames,
+  tempCase,
+} from "../_test_helpers.ts";
 
 runConformance("kiro");
 
@@ -17,50 +17,15 @@ const TESTDATA = new URL("testdata/", import.meta.url).pathname;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-kiro-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text.replaceAll("__PROJECT__", project));
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    ctx,
-    project,
-    pscope: `project:${project}`,
-    user: `${home}/.kiro/settings/mcp.json`,
-    proj: `${project}/.kiro/settings/mcp.json`,
-    read: (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, files);
+  return Object.assign(t, {
+    user: `${t.home}/.kiro/settings/mcp.json`,
+    proj: `${t.project}/.kiro/settings/mcp.json`,
+  });
 }
 
-async function testdata(name: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string, rel: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${rel}${e.name}/`);
-      else if (e.name !== ".gitkeep") {
-        out[rel + e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
-      }
-    }
-  };
-  await walk(`${TESTDATA}${name}`, "");
-  return out;
-}
-
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+const testdata = (name: string) => caseFiles(`${TESTDATA}${name}`);
+const noop = (ctx: Context) => assertNoop(plugin, ctx);
 
 function mcp(name: string, value: McpServer, scope = "user"): Item {
   return { kind: "mcp", scope, name, value };
@@ -74,15 +39,6 @@ function byName(items: Item[], scope = "user"): Record<string, McpServer> {
 
 function servers(text: string): Record<string, unknown> {
   return (parseJsonc(text, "t") as { mcpServers: Record<string, unknown> }).mcpServers;
-}
-
-async function noop(ctx: Context) {
-  const read = await plugin.read(ctx);
-  const plan = await plugin.plan({ items: read.items }, ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await ctx.files.read(w.path), `plan of read rewrote ${w.path}`);
-  }
-  return read;
 }
 
 Deno.test("kiro reads disabled, disabledTools, oauth and keeps autoApprove as an extra", async () => {
@@ -320,21 +276,6 @@ Deno.test("kiro: a project that is the home folder does not write the user's fil
 
 const CORPUS_ALL = new URL("../../../shared/corpus/", import.meta.url).pathname;
 
-/** Applies writes the way the host does: base64 contents as bytes, modes kept. */
-async function applyAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
-
 function folderItem(
   kind: "command" | "subagent",
   scope: string,
@@ -463,7 +404,7 @@ Deno.test("kiro maps Claude Code tools to Kiro's tool tags, with notes", async (
     }], canon.join());
     assert.deepEqual(plan.notes.map((n) => n.field), notes.map(() => "tools"), canon.join());
     notes.forEach((re, i) => assert.match(plan.notes[i].message, re));
-    await applyAll(plan);
+    await apply(plan);
     const back = find((await plugin.read(env.ctx)).items, "subagent", "helper");
     assert.ok(back?.kind === "subagent");
     if (!notes.length) assert.deepEqual(back.value.tools, canon);
@@ -534,7 +475,7 @@ Deno.test("kiro keeps a skill byte for byte, binary files and modes included", a
   };
   const plan = await plugin.plan({ items: [skill] }, env.ctx);
   assert.deepEqual(plan.notes, []);
-  await applyAll(plan);
+  await apply(plan);
   const dir = `${env.ctx.home}/.kiro/skills/diagrams`;
   assert.deepEqual([...await Deno.readFile(`${dir}/assets/icon.bin`)], bin);
   assert.equal((await Deno.stat(`${dir}/scripts/run.sh`)).mode! & 0o777, 0o755);
@@ -570,14 +511,7 @@ Deno.test("kiro: a broken agent file freezes the agents of its scope only", asyn
 
 Deno.test("kiro reads every corpus command and subagent, and plan(read) writes nothing", async (t) => {
   for (const [dir, folder] of [["commands", "prompts"], ["subagents", "agents"]]) {
-    let names: string[];
-    try {
-      names = [...Deno.readDirSync(`${CORPUS_ALL}${dir}`)].map((e) => e.name)
-        .filter((n) => n.endsWith(".md"));
-    } catch {
-      continue; // the corpus is not part of every checkout
-    }
-    for (const name of names.sort()) {
+    for (const name of corpusNames(`${CORPUS_ALL}${dir}`, ".md")) {
       await t.step(`${dir}/${name}`, async () => {
         const text = await Deno.readTextFile(`${CORPUS_ALL}${dir}/${name}`);
         await using env = await setup({ [`project/.kiro/${folder}/corpus.md`]: text });

@@ -33,18 +33,26 @@
  * @module
  */
 import {
-  ConfigParseError,
   type Context,
   definePlugin,
   editJson,
+  EntryWriter,
   ENV_REF,
+  isPlain,
+  isStrings,
   Item,
   itemKey,
+  type Json,
+  type JsonFile,
+  lineCol,
+  loadJsonFile,
   type McpServer,
   type Note,
-  parseJsonc,
+  planInstructions,
   type PlannedWrite,
+  put,
   type ReadError,
+  readInstructions,
   type ReadResult,
   sameValue,
 } from "../_contract.ts";
@@ -57,19 +65,8 @@ const SCHEMA = "https://opencode.ai/config.json";
 /** opencode's substitution (`ConfigVariable.substitute`). */
 const OC_ENV = /\{env:([^}]+)\}/g;
 
-type Json = Record<string, unknown>;
 type Style = "v1" | "v2";
 type McpItem = Extract<Item, { kind: "mcp" }>;
-
-/** A config file, parsed once per call; `next` collects the planned edits. */
-interface JsonFile {
-  path: string;
-  /** The file's text; `undefined` when it does not exist. */
-  text?: string;
-  data?: Json;
-  error?: ReadError;
-  next?: string;
-}
 
 /** One object of servers inside a file: V1 `mcp` or V2 `mcp.servers`. */
 interface Table {
@@ -122,10 +119,7 @@ export default definePlugin({
       }
     }
     for (const [scope, path] of instructionPaths(ctx)) {
-      const text = await ctx.files.read(path);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, path, scope));
     }
     const folders = folderRead(await loadFolders(ctx));
     items.push(...folders.items);
@@ -156,12 +150,8 @@ export default definePlugin({
       const item = desired.items.find((i) =>
         i.kind === "instructions" && i.scope === scope && i.name === "main"
       );
-      const current = await ctx.files.read(path);
-      if (item?.kind === "instructions") {
-        if (current !== item.value.text) writes.push({ path, content: item.value.text });
-      } else if (current !== undefined) {
-        writes.push({ path, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, path, item);
+      if (memoryWrite) writes.push(memoryWrite);
     }
     writes.push(...await planFolders(ctx, await loadFolders(ctx), desired.items, notes));
     return { writes, notes };
@@ -176,7 +166,11 @@ async function load(ctx: Context): Promise<{ scopes: ScopeLayout[]; errors: Read
   const scopes: ScopeLayout[] = [];
   const add = async (scope: string, paths: string[], targets: string[], fresh: string) => {
     const files: JsonFile[] = [];
-    for (const path of paths) files.push(await loadJson(ctx, path, [scope]));
+    for (const path of paths) {
+      files.push(
+        await loadJsonFile(ctx, path, [scope], { comments: true, bom: true, emptyOk: true }),
+      );
+    }
     const s: ScopeLayout = {
       scope,
       files,
@@ -209,34 +203,6 @@ async function load(ctx: Context): Promise<{ scopes: ScopeLayout[]; errors: Read
     await add(`project:${p.root}`, order, order, q.opencode_json);
   }
   return { scopes, errors };
-}
-
-async function loadJson(ctx: Context, path: string, scopes: string[]): Promise<JsonFile> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  const body = text.startsWith(BOM) ? text.slice(1) : text;
-  // opencode reads an empty file as an empty configuration.
-  if (body.trim() === "") return { path, text, data: {}, next: text };
-  try {
-    const data = parseJsonc(body, path, { comments: true });
-    if (isPlain(data)) return { path, text, data, next: text };
-    return {
-      path,
-      text,
-      error: { file: path, message: `Cannot read "${path}": it is not a JSON object`, scopes },
-    };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message, scopes };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, error };
-    }
-    // The parser recurses: thousands of nested brackets overflow the stack (RangeError).
-    if (!(e instanceof RangeError)) throw e;
-    const message = `Cannot parse "${path}": it is nested too deeply`;
-    return { path, text, error: { file: path, message, scopes } };
-  }
 }
 
 /** The server tables of a file: V2 `mcp.servers` (lower) and V1 `mcp` (higher). */
@@ -497,28 +463,10 @@ function toOc(canon: string): { text: string; problems: string[] } {
 }
 
 /** Writes one item, keeping the file's spelling of values that did not change. */
-class Writer {
-  #key: string;
-  #notes: Note[];
+class Writer extends EntryWriter {
   constructor(item: McpItem, notes: Note[]) {
-    this.#key = itemKey(item);
-    this.#notes = notes;
-  }
-
-  note(field: string, message: string) {
-    if (
-      !this.#notes.some((n) => n.item === this.#key && n.field === field && n.message === message)
-    ) {
-      this.#notes.push({ item: this.#key, field, message });
-    }
-  }
-
-  /** opencode's spelling of `canon`; `current` is kept when it reads as the same text. */
-  str(field: string, canon: string, current?: unknown): string {
-    if (typeof current === "string" && fromOc(current) === canon) return current;
-    const { text, problems } = toOc(canon);
-    for (const p of problems) this.note(field, p);
-    return text;
+    // opencode's spelling of references; a note is made once per item and field.
+    super(item, notes, { read: fromOc, write: toOc }, true);
   }
 
   /** A string map (`environment`, `headers`): canonical values, then the extras kept. */
@@ -526,7 +474,7 @@ class Writer {
     const cur = isPlain(current) ? current : {};
     const out: Json = {};
     for (const [k, v] of Object.entries(canon ?? {})) {
-      put(out, k, this.str(`${field}.${k}`, v, cur[k]));
+      put(out, k, this.text(`${field}.${k}`, v, cur[k]));
     }
     if (isPlain(kept)) {
       for (const [k, v] of Object.entries(kept)) {
@@ -639,14 +587,14 @@ function toNative(item: McpItem, style: Style, notes: Note[], current?: unknown)
   const out: Json = { type };
   if (v.transport === "stdio") {
     const curCmd = Array.isArray(cur.command) ? cur.command : [];
-    out.command = [v.command!, ...(v.args ?? [])].map((c, i) => w.str("command", c, curCmd[i]));
-    if (v.cwd !== undefined) out.cwd = w.str("cwd", v.cwd, cur.cwd);
+    out.command = [v.command!, ...(v.args ?? [])].map((c, i) => w.text("command", c, curCmd[i]));
+    if (v.cwd !== undefined) out.cwd = w.text("cwd", v.cwd, cur.cwd);
     if (!Object.hasOwn(extra, "environment") || v.env) {
       const env = w.map("environment", v.env, cur.environment, extra.environment);
       if (env) out.environment = env;
     }
   } else {
-    out.url = w.str("url", v.url!, cur.url);
+    out.url = w.text("url", v.url!, cur.url);
     if (!Object.hasOwn(extra, "headers") || v.headers) {
       const headers = w.map("headers", v.headers, cur.headers, extra.headers);
       if (headers) out.headers = headers;
@@ -695,13 +643,13 @@ function oauthOf(
   const out: Json = {};
   if (o.clientId !== undefined) {
     const k = snake ? "client_id" : "clientId";
-    out[k] = w.str("oauth.clientId", o.clientId, cur[k]);
+    out[k] = w.text("oauth.clientId", o.clientId, cur[k]);
   }
   if (o.scopes?.length) {
     const was = typeof cur.scope === "string" ? fromOc(cur.scope) : undefined;
     out.scope = was !== undefined && sameValue(splitScopes(was), o.scopes)
       ? cur.scope
-      : w.str("oauth.scopes", o.scopes.join(" "));
+      : w.text("oauth.scopes", o.scopes.join(" "));
   }
   if (o.callbackPort !== undefined) out[snake ? "callback_port" : "callbackPort"] = o.callbackPort;
   if (kept === false) w.note("oauth", "opencode's oauth: false (no OAuth) is replaced");
@@ -748,23 +696,4 @@ function isMs(x: unknown): x is number {
 
 function isPort(x: unknown): x is number {
   return Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 65535;
-}
-
-function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
 }

@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import { generatedServers } from "../_generated_servers.ts";
-import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import { type Item, itemKey, type McpServer } from "../_contract.ts";
 import { parse as parseJsonc } from "jsonc-parser";
+import {
+  assertNoop,
+  corpusFiles,
+  memoryContext,
+  planAndApply,
+  type TempCase,
+  withTempCase,
+} from "../_test_helpers.ts";
 
 runConformance("opencode");
 
@@ -28,15 +36,7 @@ const REMOTE: McpServer = {
   headers: { Authorization: "Bearer abc" },
 };
 
-interface Case {
-  ctx: Context;
-  home: string;
-  project: string;
-  pscope: string;
-  text(rel: string): Promise<string | undefined>;
-  json(rel: string): Promise<Record<string, unknown>>;
-  apply(plan: PlanResult): Promise<void>;
-}
+type Case = TempCase & { json(rel: string): Promise<Record<string, unknown>> };
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function withCase(
@@ -44,43 +44,11 @@ async function withCase(
   fn: (c: Case) => Promise<void>,
   env: Record<string, string> = {},
 ) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-opencode-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  try {
-    await Deno.mkdir(home, { recursive: true });
-    await Deno.mkdir(project, { recursive: true });
-    for (const [rel, text] of Object.entries(files)) {
-      const path = `${root}/${rel}`;
-      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(path, text);
-    }
-    const text = (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined);
-    await fn({
-      ctx: contextFor(manifest, home, [project], env),
-      home,
-      project,
-      pscope: `project:${project}`,
-      text,
-      json: async (rel) => parseJsonc((await text(rel))!, [], { allowTrailingComma: true }),
-      async apply(plan) {
-        for (const w of plan.writes) {
-          if (w.content === null) await Deno.remove(w.path);
-          else {
-            await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            if (w.encoding === "base64") {
-              await Deno.writeFile(
-                w.path,
-                Uint8Array.from(atob(w.content), (ch) => ch.charCodeAt(0)),
-              );
-            } else await Deno.writeTextFile(w.path, w.content);
-            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-          }
-        }
-      },
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  await withTempCase(manifest, files, (c) =>
+    fn({
+      ...c,
+      json: async (rel) => parseJsonc((await c.read(rel))!, [], { allowTrailingComma: true }),
+    }), { env });
 }
 
 type McpItem = Extract<Item, { kind: "mcp" }>;
@@ -97,20 +65,12 @@ function servers(items: Item[]): Record<string, McpServer> {
   return out;
 }
 
-async function write(c: Case, items: Item[]): Promise<PlanResult> {
-  const plan = await plugin.plan({ items }, c.ctx);
-  await c.apply(plan);
-  return plan;
-}
+const write = (c: Case, items: Item[]) => planAndApply(plugin, c.ctx, items);
 
-/** plan(read) changes nothing; returns what was read. */
-async function assertNoop(c: Case) {
-  const read = await plugin.read(c.ctx);
+/** plan(read) changes nothing, and the files read without errors; returns what was read. */
+async function noop(c: Case) {
+  const read = await assertNoop(plugin, c.ctx);
   assert.equal(read.errors, undefined, JSON.stringify(read.errors));
-  const plan = await plugin.plan({ items: read.items }, c.ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await c.ctx.files.read(w.path), `plan(read) rewrote ${w.path}`);
-  }
   return read;
 }
 
@@ -132,11 +92,11 @@ Deno.test("opencode writes a new file byte for byte like opencode 1.18.33", asyn
     ]);
     assert.deepEqual(plan.notes, []);
     // opencode creates the global opencode.jsonc (with `$schema`) and `mcp add` fills it.
-    assert.equal(await c.text(UJSONC), await Deno.readTextFile(FIXTURE));
+    assert.equal(await c.read(UJSONC), await Deno.readTextFile(FIXTURE));
     // A project without a config gets opencode.json, the file `opencode mcp add` picks.
     await write(c, [mcp(c.pscope, "p", { transport: "stdio", command: "x", enabled: false })]);
     assert.equal(
-      await c.text(PJSON),
+      await c.read(PJSON),
       `{\n  "$schema": "https://opencode.ai/config.json",\n  "mcp": {\n    "p": {\n` +
         `      "type": "local",\n      "command": [\n        "x"\n      ],\n` +
         `      "enabled": false\n    }\n  }\n}`,
@@ -175,7 +135,7 @@ Deno.test("opencode translates {env:VAR} and keeps what only opencode can say", 
 }
 `;
   await withCase({ [UJSONC]: text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "user/h": {
         transport: "http",
@@ -208,7 +168,7 @@ Deno.test("opencode translates {env:VAR} and keeps what only opencode can say", 
     ]);
     assert.equal(plan.notes.length, 1);
     assert.match(plan.notes[0].message, /left unchanged/);
-    assert.equal(await c.text(UJSONC), text.replace("{env:HOST}/mcp", "{env:HOST}/v2"));
+    assert.equal(await c.read(UJSONC), text.replace("{env:HOST}/mcp", "{env:HOST}/v2"));
   });
 });
 
@@ -225,7 +185,7 @@ Deno.test("opencode writes V2 files in the V2 shape and keeps V1 entries in them
 }
 `;
   await withCase({ [PJSON]: text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "project/legacy": { transport: "stdio", command: "old", enabled: false },
       "project/v2": { transport: "stdio", command: "new", enabled: false },
@@ -257,7 +217,7 @@ Deno.test("opencode writes V2 files in the V2 shape and keeps V1 entries in them
         timeout: { startup: 1, request: 2 },
       },
     });
-    await assertNoop(c);
+    await noop(c);
   });
 });
 
@@ -272,7 +232,7 @@ Deno.test("opencode keeps V1 spellings: enabled, number timeout, camelCase OAuth
 }
 `;
   await withCase({ [UJSON]: text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "user/a": { transport: "http", url: "http://a", extras: { opencode: { oauth: false } } },
       "user/b": {
@@ -310,7 +270,7 @@ Deno.test("opencode keeps V1 spellings: enabled, number timeout, camelCase OAuth
     assert.equal((m.b.oauth as Record<string, unknown>).scope, "x  y");
     assert.equal(m.c.disabled, false);
     // No new file: the existing opencode.json is where opencode would add servers too.
-    assert.equal(await c.text(UJSONC), undefined);
+    assert.equal(await c.read(UJSONC), undefined);
   });
 });
 
@@ -321,7 +281,7 @@ Deno.test("opencode reads the deep merge of a scope's files and writes one copy"
       `{\n  // higher precedence\n  "mcp": {"s": {"type": "local", "command": ["high"]}}\n}\n`,
     "home/.config/opencode/config.json": `{"mcp": {"u": {"type": "local", "command": ["u"]}}}`,
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "user/u": { transport: "stdio", command: "u" },
       "project/s": { transport: "stdio", command: "high", env: { A: "1" } },
@@ -369,7 +329,7 @@ Deno.test("opencode notes what it cannot express and still writes the server", a
       e: { type: "remote", url: "http://e/sse" },
       s: { type: "local", command: ["s"] },
     });
-    assert.equal(servers((await assertNoop(c)).items)["user/e"].transport, "http");
+    assert.equal(servers((await noop(c)).items)["user/e"].transport, "http");
   });
 });
 
@@ -435,8 +395,8 @@ Deno.test("opencode and codex plan the same bytes for the project's AGENTS.md", 
     assert.deepEqual(read.items, [{ ...item, value: { text: "old\n" } }]);
     // The user's file is ~/.config/opencode/AGENTS.md, created and deleted whole.
     await write(c, [{ kind: "instructions", scope: "user", name: "main", value: { text: "u" } }]);
-    assert.equal(await c.text("home/.config/opencode/AGENTS.md"), "u");
-    assert.equal(await c.text("project/AGENTS.md"), undefined);
+    assert.equal(await c.read("home/.config/opencode/AGENTS.md"), "u");
+    assert.equal(await c.read("project/AGENTS.md"), undefined);
   });
 });
 
@@ -460,17 +420,7 @@ Deno.test("opencode follows XDG_CONFIG_HOME", () => {
   );
 });
 
-function corpusFiles(): { name: string; text: string }[] {
-  try {
-    return [...Deno.readDirSync(CORPUS)].filter((e) => e.isFile)
-      .map((e) => ({ name: e.name, text: Deno.readTextFileSync(CORPUS + e.name) }))
-      .sort((a, b) => a.name < b.name ? -1 : 1);
-  } catch {
-    return [];
-  }
-}
-
-const corpus = corpusFiles();
+const corpus = corpusFiles(CORPUS);
 
 Deno.test({
   name: "opencode reads every corpus file without a throw and plans no change",
@@ -490,20 +440,9 @@ Deno.test({
   },
 });
 
-/** Markdown commands and agents of the corpus (opencode's own, and ones copied from others). */
-function corpusMd(folder: string): { name: string; text: string }[] {
-  const dir = `${SHARED}corpus/${folder}/`;
-  try {
-    return [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".md"))
-      .map((e) => ({ name: e.name, text: Deno.readTextFileSync(dir + e.name) }))
-      .sort((a, b) => a.name < b.name ? -1 : 1);
-  } catch {
-    return [];
-  }
-}
-
-const corpusCommands = corpusMd("commands");
-const corpusAgents = corpusMd("subagents");
+// Markdown commands and agents of the corpus (opencode's own, and ones copied from others).
+const corpusCommands = corpusFiles(`${SHARED}corpus/commands`, ".md");
+const corpusAgents = corpusFiles(`${SHARED}corpus/subagents`, ".md");
 
 Deno.test({
   name: "opencode reads corpus commands and agents as its own files and plans no change",
@@ -610,7 +549,7 @@ Deno.test({
       ];
       const plan = await write(c, planned);
       assert.deepEqual(plan.notes, []);
-      const beforeRun = await c.text(UJSONC);
+      const beforeRun = await c.read(UJSONC);
       const config = await debugConfig(c, { TOKEN: "t0ken" });
       assert.deepEqual(config.mcp, {
         fs: {
@@ -640,8 +579,8 @@ Deno.test({
         v2r: { type: "remote", url: "http://127.0.0.1:59999/mcp", enabled: true },
       });
       // opencode rewrote nothing it did not need to; aisync reads back what it planned.
-      assert.equal(await c.text(UJSONC), beforeRun);
-      const back = await assertNoop(c);
+      assert.equal(await c.read(UJSONC), beforeRun);
+      const back = await noop(c);
       assert.deepEqual(servers(back.items), servers(planned));
     });
   },
@@ -650,20 +589,6 @@ Deno.test({
 // ---------------------------------------------------------------------------------------------
 // Generated servers round-trip: what is planned reads back as planned (or is noted), and planning
 // again writes nothing.
-
-/** A context over in-memory files, for fast property runs. */
-function memoryContext(files: Map<string, string>): Context {
-  const ctx = contextFor(manifest, "/h", ["/p"]);
-  return {
-    ...ctx,
-    files: {
-      read: (p) => Promise.resolve(files.get(p)),
-      list: () => Promise.resolve([]),
-      readBase64: () => Promise.resolve(undefined),
-      stat: () => Promise.resolve(undefined),
-    },
-  };
-}
 
 const text = fc.array(
   fc.oneof(
@@ -687,7 +612,12 @@ const text = fc.array(
   ),
   { maxLength: 4 },
 ).map((parts) => parts.join(""));
-const { desiredSet, roundTrip } = generatedServers("opencode", text, plugin, memoryContext);
+const { desiredSet, roundTrip } = generatedServers(
+  "opencode",
+  text,
+  plugin,
+  (files) => memoryContext(manifest, files),
+);
 
 Deno.test("opencode round-trips generated servers through new and edited files", async () => {
   await fc.assert(
@@ -746,7 +676,7 @@ Deno.test("opencode reads commands from both folders, nested, named by frontmatt
     [`${PCMD}/x.md`]:
       "---\nname: deploy\nmodel: anthropic/claude-sonnet-4-5\n---\nDeploy @README.md\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(ofKind(read.items, "command"), {
       "user/review": {
         description: "Review a branch",
@@ -781,14 +711,14 @@ Deno.test("opencode writes commands the way its files look and notes what it los
       command(c.pscope, "hello", { body: "Say hello to $ARGUMENTS.\n" }),
     ]);
     assert.equal(
-      await c.text(`${UCMD}/keep.md`),
+      await c.read(`${UCMD}/keep.md`),
       "---\n# mine\ndescription: New\nagent: plan\n---\n\nUse $1.\n",
     );
     assert.equal(
-      await c.text(`${UCMD}/git/commit.md`),
+      await c.read(`${UCMD}/git/commit.md`),
       "---\ndescription: Commit\n---\n\nCommit $1 then $2 ($2 is shorthand).\n",
     );
-    assert.equal(await c.text(`${PCMD}/hello.md`), "Say hello to $ARGUMENTS.\n");
+    assert.equal(await c.read(`${PCMD}/hello.md`), "Say hello to $ARGUMENTS.\n");
     const key = `command:user:git:commit`;
     const messages = plan.notes.filter((n) => n.item === key).map((n) => n.message);
     assert.ok(messages.some((m) => /no place for an argument hint/.test(m)), messages.join());
@@ -797,7 +727,7 @@ Deno.test("opencode writes commands the way its files look and notes what it los
     // The unchanged body of "keep" needs no note; "hello" has nothing to lose.
     assert.ok(!plan.notes.some((n) => n.item !== key), JSON.stringify(plan.notes));
     // The shorthand reads back as a position, the rest as written.
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(ofKind(read.items, "command")["user/git:commit"], {
       description: "Commit",
       body: "Commit $ARGUMENTS[0] then $ARGUMENTS[1] ($ARGUMENTS[1] is shorthand).\n",
@@ -840,7 +770,7 @@ Deno.test("opencode subagents: modes, tools map, model, unknown keys", async () 
       '  "*": false\n  read: true\n  bash: true\ntemperature: 0.2\npermission:\n  bash:\n' +
       '    "git *": allow\n---\nAL.\n',
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(ofKind(read.items, "subagent"), {
       "user/all": { description: "Both", body: "All.\n", extras: { opencode: { mode: "all" } } },
       "user/allow": {
@@ -868,16 +798,16 @@ Deno.test("opencode subagents: modes, tools map, model, unknown keys", async () 
       }),
     ]);
     assert.equal(
-      await c.text(`${UAGENT}/primary.md`),
+      await c.read(`${UAGENT}/primary.md`),
       "---\ndescription: Main\nmode: primary\n---\nPrimary.\n",
     );
     // `all` without the extras becomes a subagent only.
     assert.equal(
-      await c.text(`${UAGENT}/all.md`),
+      await c.read(`${UAGENT}/all.md`),
       "---\ndescription: Both\nmode: subagent\n---\nAll.\n",
     );
     assert.equal(
-      await c.text(`${PAGENT}/from-claude.md`),
+      await c.read(`${PAGENT}/from-claude.md`),
       "---\ndescription: Reviews\nmode: subagent\ntools:\n" +
         '  "*": false\n  read: true\n  grep: true\n  glob: true\n  edit: true\n---\n\nReview.\n',
     );
@@ -891,7 +821,7 @@ Deno.test("opencode subagents: modes, tools map, model, unknown keys", async () 
       messages,
       /model: opencode names a model "provider\/model"; "sonnet" is not written/,
     );
-    const back = await assertNoop(c);
+    const back = await noop(c);
     assert.deepEqual(ofKind(back.items, "subagent")[`project/from-claude`], {
       description: "Reviews",
       tools: ["Read", "Grep", "Glob", "Edit"],
@@ -915,12 +845,12 @@ Deno.test("opencode keeps a subagent's unknown keys through a new file", async (
     const plan = await write(c, [agent(c.pscope, "docs", value)]);
     assert.deepEqual(plan.notes, []);
     assert.equal(
-      await c.text(`${PAGENT}/docs.md`),
+      await c.read(`${PAGENT}/docs.md`),
       "---\ndescription: Docs\nmode: all\nmodel: anthropic/claude-haiku-4-5\ntools:\n" +
         '  "*": false\ntemperature: 0.3\npermission:\n  edit: ask\ncolor: "#00FF00"\n---\n\n' +
         "Write docs.\n",
     );
-    const back = await assertNoop(c);
+    const back = await noop(c);
     const { claude_code: _, ...own } = value.extras!;
     assert.deepEqual(ofKind(back.items, "subagent")["project/docs"], { ...value, extras: own });
   });
@@ -940,7 +870,7 @@ Deno.test("opencode merges the singular and plural folders of a kind", async () 
     ["project/.opencode/skill/s/SKILL.md"]: "---\nname: s\ndescription: singular\n---\n",
     [`${PSKILL}/s/SKILL.md`]: "---\nname: s\ndescription: plural\n---\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(ofKind(read.items, "command"), {
       "user/dup": { body: "Plural.\n" },
       "user/only": { body: "Only singular.\n" },
@@ -955,16 +885,16 @@ Deno.test("opencode merges the singular and plural folders of a kind", async () 
       { kind: "skill", scope: c.pscope, name: "s", value: { files: skill("new") } },
     ]);
     assert.deepEqual(plan.notes, []);
-    assert.equal(await c.text(`${UCMD}/dup.md`), "New.\n");
-    assert.equal(await c.text("home/.config/opencode/command/dup.md"), undefined);
-    assert.equal(await c.text("home/.config/opencode/command/only.md"), "Still singular.\n");
-    assert.equal(await c.text(`${UCMD}/only.md`), undefined);
-    assert.equal(await c.text("home/.config/opencode/agent/gone.md"), undefined);
-    assert.equal(await c.text(`${UAGENT}/gone.md`), undefined);
-    assert.equal(await c.text(`${PSKILL}/s/SKILL.md`), "---\nname: s\ndescription: new\n---\n");
-    assert.equal(await c.text("project/.opencode/skill/s/SKILL.md"), undefined);
-    assert.ok(await c.text("project/.opencode/skill/old/SKILL.md"));
-    await assertNoop(c);
+    assert.equal(await c.read(`${UCMD}/dup.md`), "New.\n");
+    assert.equal(await c.read("home/.config/opencode/command/dup.md"), undefined);
+    assert.equal(await c.read("home/.config/opencode/command/only.md"), "Still singular.\n");
+    assert.equal(await c.read(`${UCMD}/only.md`), undefined);
+    assert.equal(await c.read("home/.config/opencode/agent/gone.md"), undefined);
+    assert.equal(await c.read(`${UAGENT}/gone.md`), undefined);
+    assert.equal(await c.read(`${PSKILL}/s/SKILL.md`), "---\nname: s\ndescription: new\n---\n");
+    assert.equal(await c.read("project/.opencode/skill/s/SKILL.md"), undefined);
+    assert.ok(await c.read("project/.opencode/skill/old/SKILL.md"));
+    await noop(c);
   });
 });
 
@@ -980,7 +910,7 @@ Deno.test("opencode copies a skill byte for byte, binary files and modes include
     const dir = `${c.home}/.config/opencode/skills/pdf`;
     assert.deepEqual([...await Deno.readFile(`${dir}/assets/logo.png`)], bin);
     assert.equal((await Deno.stat(`${dir}/scripts/run.sh`)).mode! & 0o777, 0o755);
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(ofKind(read.items, "skill"), { "user/pdf": { files } });
   });
 });
@@ -1143,7 +1073,7 @@ Deno.test({
       assert.equal(found.release, `${c.project}/.opencode/skills/release/SKILL.md`);
 
       // What opencode loaded reads back unchanged, and nothing was rewritten by it.
-      await assertNoop(c);
+      await noop(c);
     });
   },
 });

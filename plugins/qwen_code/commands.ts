@@ -39,6 +39,7 @@ import {
   type Subagent,
   toArgs,
   tomlCommandValue,
+  validName,
 } from "../_contract.ts";
 import {
   editFront,
@@ -187,10 +188,6 @@ async function listFiles(ctx: Context, root: string, depth: number): Promise<str
   };
   await walk("", 0);
   return out.sort();
-}
-
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
 }
 
 /** Qwen's command name: the path without its extension, `:` between folders. */

@@ -17,32 +17,47 @@
  * @module
  */
 import {
+  bodyWrite,
   ConfigParseError,
   type Context,
   definePlugin,
   editJson,
   ENV_REF,
+  filled,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  lineCol,
+  loadServerFile,
+  mapValues,
+  type McpItem,
   type McpServer,
   type Note,
+  ordered,
   parseJsonc,
+  parses,
+  planInstructions,
   type PlannedWrite,
-  type ReadError,
-  sameValue,
-} from "../_contract.ts";
-import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
-import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
-import {
   planSkills,
+  put,
+  type ReadError,
+  readInstructions,
+  readOAuth,
   readSkills,
+  serversBody,
+  type ServerTable,
   skillItems,
   type SkillRules,
   type SkillScope,
+  validName,
 } from "../_contract.ts";
+import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
+import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
 
 const ID = "qwen_code";
-const BOM = "\uFEFF";
 /** The settings version Qwen Code 0.24.4 writes; a file without it gets rewritten by Qwen. */
 const SETTINGS_VERSION = 4;
 /** Qwen's own reference pattern (`packages/core/src/utils/envVarResolver.ts`). */
@@ -73,25 +88,12 @@ const OAUTH_ORDER = [
   "scopes",
 ];
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
-
 /** One scope and the files that hold it. */
 interface ScopeFiles {
   scope: string;
   /** Absent when Qwen does not read this scope's settings (a project that is the home folder). */
   settings?: string;
   instructions: string;
-}
-
-/** A settings file as read: the text, and either its data or why it cannot be used. */
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  data?: Json;
-  error?: ReadError;
 }
 
 export default definePlugin({
@@ -110,14 +112,12 @@ export default definePlugin({
     const errors: ReadError[] = [];
     for (const s of scopeFiles(ctx)) {
       if (s.settings) {
-        const file = await loadSettings(ctx, s.settings);
+        // Qwen strips a UTF-8 byte order mark before parsing; it is kept on write.
+        const file = await loadServerFile(ctx, s.settings, TABLE);
         if (file.error) errors.push({ ...file.error, scopes: [s.scope] });
         else if (file.data) items.push(...readServers(file.data, s.scope));
       }
-      const text = await ctx.files.read(s.instructions);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope: s.scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, s.instructions, s.scope));
     }
     const folders = await loadFolders(ctx);
     for (const s of folders.md) {
@@ -151,14 +151,8 @@ export default definePlugin({
         }
       }
       const memory = mine.find((i) => i.kind === "instructions");
-      const current = await ctx.files.read(s.instructions);
-      if (memory && memory.kind === "instructions") {
-        if (memory.value.text !== current) {
-          writes.push({ path: s.instructions, content: memory.value.text });
-        }
-      } else if (current !== undefined) {
-        writes.push({ path: s.instructions, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, s.instructions, memory);
+      if (memoryWrite) writes.push(memoryWrite);
     }
     const folders = await loadFolders(ctx);
     for (const s of folders.md) {
@@ -248,28 +242,6 @@ function trimSlash(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // Settings files
 
-async function loadSettings(ctx: Context, path: string): Promise<Loaded> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path, bom: "", body: "" };
-  // Qwen strips a UTF-8 byte order mark before parsing; keep it on write.
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, data: parseSettings(body, path) };
-  } catch (e) {
-    if (!(e instanceof ConfigParseError)) {
-      // jsonc-parser recurses: thousands of nested brackets overflow the stack.
-      if (!(e instanceof RangeError)) throw e;
-      const message = `Cannot parse "${path}": it is nested too deeply`;
-      return { path, text, bom, body, error: { file: path, message } };
-    }
-    const error: ReadError = { file: path, message: e.message };
-    if (e.line !== undefined) error.line = e.line;
-    if (e.column !== undefined) error.column = e.column;
-    return { path, text, bom, body, error };
-  }
-}
-
 /** Parses a settings file the way Qwen accepts it; throws {@linkcode ConfigParseError}. */
 function parseSettings(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: true });
@@ -281,14 +253,14 @@ function parseSettings(body: string, file: string): Json {
     const [line, column] = lineCol(body, strict[0].offset);
     throw new ConfigParseError(file, "trailing commas are not allowed by Qwen Code", line, column);
   }
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
   }
-  if (data.mcpServers !== undefined && !isObject(data.mcpServers)) {
+  if (data.mcpServers !== undefined && !isPlain(data.mcpServers)) {
     throw shapeError(body, file, ["mcpServers"], '"mcpServers" must be an object');
   }
   const mcp = data.mcp;
-  if (isObject(mcp) && mcp.excluded != null && !Array.isArray(mcp.excluded)) {
+  if (isPlain(mcp) && mcp.excluded != null && !Array.isArray(mcp.excluded)) {
     throw shapeError(body, file, ["mcp", "excluded"], '"mcp.excluded" must be a list of names');
   }
   return data;
@@ -300,14 +272,8 @@ function shapeError(body: string, file: string, path: string[], reason: string) 
   return new ConfigParseError(file, reason, line, column);
 }
 
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
-}
-
 function readServers(data: Json, scope: string): Item[] {
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
+  const servers = isPlain(data.mcpServers) ? data.mcpServers : {};
   const excluded = excludedOf(data);
   const items: Item[] = [];
   for (const [name, raw] of Object.entries(servers)) {
@@ -321,7 +287,7 @@ function readServers(data: Json, scope: string): Item[] {
 
 function excludedOf(data: Json): unknown[] {
   const mcp = data.mcp;
-  return isObject(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded : [];
+  return isPlain(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded : [];
 }
 
 /** Qwen's `matchesServerPattern`: an exact name, or `*` and `?` globs. */
@@ -334,11 +300,6 @@ function matchesPattern(name: string, pattern: string): boolean {
   return new RegExp(`^${re}$`, "s").test(name);
 }
 
-function validName(name: string): boolean {
-  // The canonical schema refuses control characters in names.
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
 // ---------------------------------------------------------------------------------------------
 // One server: Qwen entry -> canonical
 
@@ -347,7 +308,7 @@ function validName(name: string): boolean {
  * `url` or `command`). Such entries are left alone by `plan`.
  */
 function readServer(raw: unknown, disabled: boolean): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
+  if (!isPlain(raw)) return undefined;
   const transport = filled(raw.httpUrl)
     ? "http"
     : filled(raw.url)
@@ -408,26 +369,9 @@ function readField(value: McpServer, key: string, field: unknown, extras: Json):
       };
       return true;
     case "oauth":
-      return readOAuth(value, field, extras);
+      return readOAuth(value, field, extras, fromQwen);
   }
   return false;
-}
-
-/** Maps `clientId` and `scopes`; the rest of the object stays in `extras.oauth` as it is. */
-function readOAuth(value: McpServer, field: unknown, extras: Json): boolean {
-  if (!isObject(field)) return false;
-  const oauth: NonNullable<McpServer["oauth"]> = {};
-  const rest: Json = {};
-  for (const [k, v] of Object.entries(field)) {
-    if (k === "clientId" && typeof v === "string") oauth.clientId = fromQwen(v);
-    else if (k === "scopes" && isStrings(v)) oauth.scopes = v.map(fromQwen);
-    else put(rest, k, v);
-  }
-  const mapped = Object.keys(oauth).length > 0;
-  if (mapped) value.oauth = oauth;
-  // An `oauth` with nothing mappable (even `{}`) is kept whole so it round-trips.
-  if (Object.keys(rest).length || !mapped) extras.oauth = rest;
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,7 +461,7 @@ class ItemWriter {
   }
 
   record(canon: Record<string, string>, current: unknown, field: string): Record<string, string> {
-    const now = isObject(current) ? current : {};
+    const now = isPlain(current) ? current : {};
     return mapValues(canon, (v, k) => this.str(v, now[k], `${field}.${k}`));
   }
 }
@@ -529,7 +473,7 @@ class ItemWriter {
 function buildEntry(item: McpItem, current: unknown, notes: Note[]): Json {
   const v = item.value;
   const w = new ItemWriter(item, notes);
-  const now = isObject(current) ? current : {};
+  const now = isPlain(current) ? current : {};
   const extras = v.extras?.[ID] ?? {};
   const out: Json = {};
   if (v.transport === "stdio") {
@@ -576,8 +520,8 @@ function buildEntry(item: McpItem, current: unknown, notes: Note[]): Json {
 
 function buildOAuth(v: McpServer, current: unknown, rest: unknown, w: ItemWriter): unknown {
   if (!v.oauth) return rest;
-  const now = isObject(current) ? current : {};
-  const out: Json = isObject(rest) ? { ...rest } : {};
+  const now = isPlain(current) ? current : {};
+  const out: Json = isPlain(rest) ? { ...rest } : {};
   if (v.oauth.clientId !== undefined) {
     out.clientId = w.str(v.oauth.clientId, now.clientId, "oauth.clientId");
   }
@@ -587,7 +531,7 @@ function buildOAuth(v: McpServer, current: unknown, rest: unknown, w: ItemWriter
       w.note(`oauth.${f}`, `Qwen Code has no OAuth ${f} setting; not written`);
     }
   }
-  if (!Object.keys(out).length && !isObject(rest)) return undefined;
+  if (!Object.keys(out).length && !isPlain(rest)) return undefined;
   return ordered(out, OAUTH_ORDER);
 }
 
@@ -600,39 +544,33 @@ async function planSettings(
   items: McpItem[],
   notes: Note[],
 ): Promise<PlannedWrite | undefined> {
-  const file = await loadSettings(ctx, path);
+  const file = await loadServerFile(ctx, path, TABLE);
   if (file.error) return undefined; // never write a file that does not parse
-  const want = new Map(items.map((i) => [i.name, i]));
+  const want = [...new Map(items.map((i) => [i.name, i])).values()];
   if (file.text === undefined) {
-    if (!want.size) return undefined;
-    return { path, content: newSettings(path, [...want.values()], notes) };
-  }
-  const data = file.data!;
-  const servers = isObject(data.mcpServers) ? data.mcpServers : {};
-  let text = file.body;
-  for (const [name, raw] of Object.entries(servers)) {
-    // Entries aisync cannot read (Qwen cannot start them either) are left for the user.
-    if (want.has(name) || !validName(name) || !readServer(raw, false)) continue;
-    text = editJson(text, ["mcpServers", name], undefined);
+    if (!want.length) return undefined;
+    return { path, content: newSettings(path, want, notes) };
   }
   const entryNotes: Note[] = [];
-  for (const item of want.values()) {
-    const entry = buildEntry(item, servers[item.name], entryNotes);
-    // Most entries are unchanged: skip them without re-parsing the file.
-    if (sameValue(servers[item.name], entry)) continue;
-    text = editJson(text, ["mcpServers", item.name], entry);
-  }
-  text = planExcluded(text, data, servers, [...want.values()], path, entryNotes);
-  try {
-    // A result Qwen could not load is never planned.
-    parseSettings(text, path);
-  } catch {
-    return undefined;
-  }
+  // Entries aisync cannot read (Qwen cannot start them either) are left for the user; most
+  // entries are unchanged and are skipped without re-parsing the file.
+  let text = serversBody(file, want, TABLE, entryNotes)!;
+  text = planExcluded(text, file.data!, file.servers, want, path, entryNotes);
+  // A result Qwen could not load is never planned.
+  if (!parses(TABLE, text, path)) return undefined;
   notes.push(...entryNotes);
-  const content = file.bom + text;
-  return content === file.text ? undefined : { path, content };
+  return bodyWrite(file, text);
 }
+
+/** `mcpServers` in a settings file; an entry is compared as built, in Qwen's own spelling. */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "mcpServers",
+  parse: parseSettings,
+  read: (raw) => readServer(raw, false),
+  build: buildEntry,
+  compareBuilt: true,
+};
 
 /** A new settings file, shaped like the ones `qwen mcp add` writes. */
 function newSettings(path: string, items: McpItem[], notes: Note[]): string {
@@ -657,7 +595,7 @@ function planExcluded(
   notes: Note[],
 ): string {
   const mcp = data.mcp;
-  const list = isObject(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded as unknown[] : undefined;
+  const list = isPlain(mcp) && Array.isArray(mcp.excluded) ? mcp.excluded as unknown[] : undefined;
   const drop = new Set<number>();
   const add = new Set<string>();
   const names = new Set([...items.map((i) => i.name), ...Object.keys(servers)]);
@@ -696,56 +634,10 @@ function planExcluded(
   if (!add.size) return text;
   if (list) {
     for (const name of add) text = editJson(text, ["mcp", "excluded", -1], name);
-  } else if (isObject(mcp)) {
+  } else if (isPlain(mcp)) {
     text = editJson(text, ["mcp", "excluded"], [...add]);
   } else {
     text = editJson(text, ["mcp"], { excluded: [...add] });
   }
   return text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-function mapValues(
-  rec: Record<string, string>,
-  fn: (value: string, key: string) => string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rec)) put(out, k, fn(v, k));
-  return out;
-}
-
-/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }

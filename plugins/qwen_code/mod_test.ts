@@ -11,6 +11,16 @@ import {
   type Subagent,
 } from "../_contract.ts";
 import { fromQwen, toQwen } from "./commands.ts";
+import {
+  applyPlan as apply,
+  changedPaths,
+  corpusTree,
+  memoryContext,
+  planAndApply,
+  readOk,
+  tempCase,
+  toBase64 as b64,
+} from "../_test_helpers.ts";
 
 runConformance("qwen_code");
 
@@ -20,37 +30,14 @@ const CORPUS = new URL("../../../shared/corpus/", import.meta.url).pathname;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
 async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-qwen-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    root,
-    home,
-    project,
-    ctx,
-    user: `${home}/.qwen/settings.json`,
-    proj: `${project}/.qwen/settings.json`,
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
+  const t = await tempCase(manifest, files);
+  return Object.assign(t, {
+    user: `${t.home}/.qwen/settings.json`,
+    proj: `${t.project}/.qwen/settings.json`,
+  });
 }
 
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+const noopPlan = (ctx: Context, items: Item[]) => changedPaths(plugin, ctx, items);
 
 function mcp(scope: string, name: string, value: McpServer): Item {
   return { kind: "mcp", scope, name, value };
@@ -64,16 +51,6 @@ function server(items: Item[], name: string): McpServer | undefined {
 function settings(text: string): Record<string, unknown> {
   // Test files have no comments unless a test says so.
   return JSON.parse(text);
-}
-
-async function noopPlan(ctx: Context, items: Item[]) {
-  const plan = await plugin.plan({ items }, ctx);
-  const changed = [];
-  for (const w of plan.writes) {
-    const now = await Deno.readTextFile(w.path).catch(() => undefined);
-    if (now !== (w.content ?? undefined)) changed.push(w.path);
-  }
-  return changed;
 }
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
@@ -585,19 +562,7 @@ Deno.test("qwen_code follows QWEN_HOME and skips project settings in the home fo
 });
 
 Deno.test("qwen_code reads every corpus file, and plan(read) writes nothing", async (t) => {
-  const files: string[] = [];
-  try {
-    for (const dir of Deno.readDirSync(CORPUS)) {
-      if (!dir.isDirectory) continue;
-      for (const f of Deno.readDirSync(`${CORPUS}${dir.name}`)) {
-        if (/\.(json|jsonc|md)$/.test(f.name)) files.push(`${dir.name}/${f.name}`);
-      }
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return; // the corpus is not part of every checkout
-    throw e;
-  }
-  for (const file of files.sort()) {
+  for (const file of corpusTree(CORPUS, ".json", ".jsonc", ".md")) {
     await t.step(file, async () => {
       const text = await Deno.readTextFile(`${CORPUS}${file}`);
       const target = file.endsWith(".md") ? "QWEN.md" : ".qwen/settings.json";
@@ -616,20 +581,6 @@ Deno.test("qwen_code reads every corpus file, and plan(read) writes nothing", as
     });
   }
 });
-
-/** A context over in-memory files, for fast property runs. */
-function memoryContext(files: Map<string, string>): Context {
-  const ctx = contextFor(manifest, "/h", ["/p"]);
-  return {
-    ...ctx,
-    files: {
-      read: (p) => Promise.resolve(files.get(p)),
-      list: () => Promise.resolve([]),
-      readBase64: () => Promise.resolve(undefined),
-      stat: () => Promise.resolve(undefined),
-    },
-  };
-}
 
 function applyTo(files: Map<string, string>, plan: PlanResult) {
   for (const w of plan.writes) {
@@ -700,7 +651,7 @@ const desiredSet = fc.uniqueArray(
 
 /** Plans `desired` over `files`, writes it, and checks the result reads back as desired. */
 async function roundTrip(files: Map<string, string>, desired: Item[]) {
-  const ctx = memoryContext(files);
+  const ctx = memoryContext(manifest, files);
   const plan = await plugin.plan({ items: desired }, ctx);
   applyTo(files, plan);
   const back = await plugin.read(ctx);
@@ -736,7 +687,7 @@ Deno.test("qwen_code round-trips generated changes through a hand-edited file", 
   await fc.assert(
     fc.asyncProperty(desiredSet, fc.nat({ max: 7 }), async (extra, keep) => {
       const files = new Map([["/h/.qwen/settings.json", odd]]);
-      const { items } = await plugin.read(memoryContext(files));
+      const { items } = await plugin.read(memoryContext(manifest, files));
       // Keep some of what the file holds, drop the rest, and add the generated servers.
       const kept = items.slice(0, keep).filter((i) =>
         !extra.some((e) => e.scope === i.scope && e.name === i.name)
@@ -803,7 +754,7 @@ Deno.test("qwen_code reads generated hand-written entries, and plan(read) writes
       const body = { mcpServers: servers, mcp: { excluded }, $version: 4 };
       const path = "/h/.qwen/settings.json";
       const files = new Map([[path, JSON.stringify(body, null, indent)]]);
-      const ctx = memoryContext(files);
+      const ctx = memoryContext(manifest, files);
       const { items, errors } = await plugin.read(ctx);
       assert.equal(errors, undefined);
       assert.deepEqual((await plugin.plan({ items }, ctx)).writes, []);
@@ -881,43 +832,14 @@ type Files = Record<string, string | Uint8Array>;
 
 /** A temp home and project holding `files` (text or bytes; keys start with home/ or project/). */
 async function folders(files: Files, env: Record<string, string> = {}) {
-  const t = await setup();
-  for (const [rel, data] of Object.entries(files)) {
-    const path = `${t.root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    if (typeof data === "string") await Deno.writeTextFile(path, data);
-    else await Deno.writeFile(path, data);
-  }
-  const ctx = contextFor(manifest, t.home, [t.project], env);
+  const t = await tempCase(manifest, files, { env });
   return {
     ...t,
-    ctx,
-    text: (rel: string) => Deno.readTextFile(`${t.root}/${rel}`).catch(() => undefined),
-    async apply(items: Item[]): Promise<PlanResult> {
-      const plan = await plugin.plan({ items }, ctx);
-      await writeAll(plan);
-      return plan;
-    },
-    async items(kind?: string): Promise<Item[]> {
-      const r = await plugin.read(ctx);
-      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-      return r.items.filter((i) => kind === undefined || i.kind === kind);
-    },
+    text: t.read,
+    /** Plans `items`, writes the result (bytes and modes too) and returns the plan. */
+    apply: (items: Item[]) => planAndApply(plugin, t.ctx, items),
+    items: (kind?: string) => readOk(plugin, t.ctx, kind),
   };
-}
-
-async function writeAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
 }
 
 function command(scope: string, name: string, value: Command): Item {
@@ -931,11 +853,6 @@ function agent(scope: string, name: string, value: Subagent): Item {
 function valueOf(items: Item[], kind: string, name: string): unknown {
   return items.find((i) => i.kind === kind && i.name === name)?.value;
 }
-
-const b64 = (bytes: Uint8Array | string) =>
-  btoa(
-    String.fromCharCode(...(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes)),
-  );
 
 Deno.test("qwen_code reads Markdown and TOML commands; Markdown hides TOML of a name", async () => {
   await using t = await folders({

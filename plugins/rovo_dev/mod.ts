@@ -26,15 +26,28 @@ import {
   editJson,
   editYaml,
   envRefs,
+  isFileName,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  lineCol,
   type McpServer,
   type Note,
   parseJsonc,
   parseYaml,
+  planInstructions,
   type PlannedWrite,
+  planSkills,
   type ReadError,
+  readInstructions,
+  readSkills,
   sameValue,
+  skillItems,
+  type SkillRules,
+  validName,
 } from "../_contract.ts";
 
 const ID = "rovo_dev";
@@ -44,8 +57,6 @@ const TRANSPORTS = new Set(["stdio", "http", "sse"]);
 const INTERPOLATION = "Rovo Dev does not document env interpolation; written verbatim";
 /** The layout of Atlassian's examples: one member a line, lists of scalars inline. */
 const LAYOUT = { lists: "inline" } as const;
-
-type Json = Record<string, unknown>;
 
 /** `~/.rovodev/mcp.json` as read. */
 interface McpFile {
@@ -88,10 +99,7 @@ export default definePlugin({
       if (value && validName(name)) items.push({ kind: "mcp", scope: "user", name, value });
     }
     for (const { scope, path } of instructionFiles(ctx)) {
-      const text = await ctx.files.read(path);
-      if (text !== undefined) {
-        items.push({ kind: "instructions", scope, name: "main", value: { text } });
-      }
+      items.push(...await readInstructions(ctx, path, scope));
     }
     for (const where of scopesOf(ctx)) {
       const prompts = await readPrompts(ctx, where);
@@ -100,11 +108,9 @@ export default definePlugin({
       const agents = await readSubagents(ctx, where);
       errors.push(...agents.errors);
       for (const a of agents.files) items.push(a.item);
-      const skills = await readSkills(ctx, where);
+      const skills = await readSkills(ctx, where.paths.skills, where.scope, SKILL_RULES);
       errors.push(...skills.errors);
-      for (const [name, files] of skills.skills) {
-        items.push({ kind: "skill", scope: where.scope, name, value: { files } });
-      }
+      items.push(...skillItems(skills));
     }
     return errors.length ? { items, errors } : { items };
   },
@@ -125,7 +131,7 @@ export default definePlugin({
       }
     }
     await planMcp(userMcp, ctx, writes, notes);
-    await planInstructions(desired.items, ctx, writes);
+    await planMemory(desired.items, ctx, writes);
     for (const where of scopesOf(ctx)) {
       const mine = desired.items.filter((i) => i.scope === where.scope);
       const commands = mine.filter((i): i is CommandItem => i.kind === "command");
@@ -133,7 +139,8 @@ export default definePlugin({
       const agents = mine.filter((i): i is SubagentItem => i.kind === "subagent");
       writes.push(...await planSubagents(ctx, where, agents, notes));
       const skills = mine.filter((i): i is SkillItem => i.kind === "skill");
-      writes.push(...await planSkills(ctx, where, skills, notes));
+      const folder = await readSkills(ctx, where.paths.skills, where.scope, SKILL_RULES);
+      writes.push(...await planSkills(ctx, folder, skills, notes, SKILL_RULES));
     }
     return { writes, notes };
   },
@@ -244,13 +251,13 @@ function toCanonical(raw: unknown, disabled: boolean): McpServer | undefined {
         else extras[k] = v;
         break;
       case "args":
-        if (isStringList(v)) {
+        if (isStrings(v)) {
           if (v.length) value.args = v;
         } else extras[k] = v;
         break;
       case "env":
       case "headers":
-        if (isStringMap(v)) {
+        if (isStringRecord(v)) {
           if (Object.keys(v).length) value[k] = v;
         } else extras[k] = v;
         break;
@@ -421,46 +428,19 @@ async function planMcp(
   if (text !== mcp.text) writes.push({ path: mcp.path, content: text });
 }
 
-async function planInstructions(items: Item[], ctx: Context, writes: PlannedWrite[]) {
+async function planMemory(items: Item[], ctx: Context, writes: PlannedWrite[]) {
   for (const { scope, path } of instructionFiles(ctx)) {
     const item = items.find((i) => i.kind === "instructions" && i.scope === scope);
-    const current = await ctx.files.read(path);
-    if (item?.kind === "instructions") {
-      if (current !== item.value.text) writes.push({ path, content: item.value.text });
-    } else if (current !== undefined) writes.push({ path, content: null });
+    const write = await planInstructions(ctx, path, item);
+    if (write) writes.push(write);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStringList(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringMap(v: unknown): v is Record<string, string> {
-  return isPlain(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
 function isEmpty(v: unknown): boolean {
   return (Array.isArray(v) && v.length === 0) || (isPlain(v) && Object.keys(v).length === 0);
-}
-
-/** Item names may not be empty, longer than 200 or hold control characters. */
-function validName(name: string): boolean {
-  if (name.length === 0 || name.length > 200) return false;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) < 0x20) return false;
-  return true;
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - (before.lastIndexOf("\n") + 1) + 1];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +449,6 @@ function lineCol(text: string, offset: number): [number, number] {
 type CommandItem = Extract<Item, { kind: "command" }>;
 type SubagentItem = Extract<Item, { kind: "subagent" }>;
 type SkillItem = Extract<Item, { kind: "skill" }>;
-type SkillFiles = Record<string, { base64: string; mode?: number }>;
 
 /** One scope and its resolved paths. */
 interface Where {
@@ -516,11 +495,6 @@ function ownValue<T extends { extras?: Record<string, Record<string, unknown>> }
   const { extras, ...rest } = v;
   const own = extras[ID];
   return (own && Object.keys(own).length ? { ...rest, extras: { [ID]: own } } : rest) as T;
-}
-
-/** True when the name can be one file or folder name. */
-function isFileName(name: string): boolean {
-  return name !== "" && name !== "." && name !== ".." && !/[/\\\0]/.test(name);
 }
 
 function dirname(path: string): string {
@@ -1052,7 +1026,7 @@ function parseAgent(path: string, text: string, scope: string): AgentFile | unde
   const value: SubagentItem["value"] = { body };
   const description = readDescription(data.description, extras);
   if (description !== undefined) value.description = description;
-  if (isStringList(data.tools)) {
+  if (isStrings(data.tools)) {
     const { tools, rovoOnly } = toolsFromRovo(data.tools);
     value.tools = tools;
     if (rovoOnly.length) extras.tools = rovoOnly;
@@ -1121,12 +1095,12 @@ function agentKeys(item: SubagentItem, cur: AgentFile | undefined, notes: Note[]
   else if ("description" in extras) want.description = extras.description;
   else if (!cur || "description" in cur.data) want.description = "";
   notes.push(...describeNote(item));
-  const rovoOnly = isStringList(extras.tools) ? extras.tools : [];
+  const rovoOnly = isStrings(extras.tools) ? extras.tools : [];
   if (v.tools !== undefined) {
-    const was = cur && isStringList(cur.data.tools) ? toolsFromRovo(cur.data.tools) : undefined;
+    const was = cur && isStrings(cur.data.tools) ? toolsFromRovo(cur.data.tools) : undefined;
     if (was && sameValue(was, { tools: v.tools, rovoOnly })) want.tools = cur!.data.tools;
     else {
-      const current = cur && isStringList(cur.data.tools) ? cur.data.tools : [];
+      const current = cur && isStrings(cur.data.tools) ? cur.data.tools : [];
       const { list, missing } = toolsToRovo(v.tools, rovoOnly, current);
       want.tools = list;
       if (missing.length) {
@@ -1139,7 +1113,7 @@ function agentKeys(item: SubagentItem, cur: AgentFile | undefined, notes: Note[]
       }
     }
   } else if (extras.tools !== undefined) {
-    if (isStringList(extras.tools)) {
+    if (isStrings(extras.tools)) {
       notes.push({
         item: key,
         field: "tools",
@@ -1230,146 +1204,9 @@ async function planSubagents(
 // ---------------------------------------------------------------------------------------------
 // Skills: whole folders, byte for byte.
 
-interface Skills {
-  /** Folder name → its files, for folders with a `SKILL.md`. */
-  skills: Map<string, SkillFiles>;
-  errors: ReadError[];
-  /** Skill folders with a file that could not be read; never written. */
-  broken: Set<string>;
-}
-
 /**
- * The files below a folder, as paths relative to it. Folders are followed to a fixed depth, so
- * a symlink that points back up cannot make the walk endless.
+ * `~/.rovodev/skills/` and `{project}/.agents/skills/`. The project folder is the one Codex,
+ * Gemini CLI and others read too: every plugin plans the same bytes and modes for it (the engine
+ * refuses two different plans for one file).
  */
-async function walk(ctx: Context, dir: string, depth = 0): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await ctx.files.list(dir)) {
-    const st = await ctx.files.stat(`${dir}/${name}`);
-    if (st?.isFile) out.push(name);
-    else if (st?.isDirectory && depth < 16) {
-      out.push(...(await walk(ctx, `${dir}/${name}`, depth + 1)).map((p) => `${name}/${p}`));
-    }
-  }
-  return out;
-}
-
-async function readSkillFiles(ctx: Context, dir: string): Promise<SkillFiles> {
-  const files: SkillFiles = {};
-  for (const rel of (await walk(ctx, dir)).sort()) {
-    const base64 = await ctx.files.readBase64(`${dir}/${rel}`);
-    if (base64 === undefined) continue;
-    const mode = (await ctx.files.stat(`${dir}/${rel}`))?.mode;
-    // Only the permission bits: the file type bits are not the skill's.
-    files[rel] = mode === undefined ? { base64 } : { base64, mode: mode & 0o777 };
-  }
-  return files;
-}
-
-/** Every folder of the skills folder that has a `SKILL.md`. */
-async function readSkills(ctx: Context, where: Where): Promise<Skills> {
-  const out: Skills = { skills: new Map(), errors: [], broken: new Set() };
-  const dir = where.paths.skills;
-  let names: string[];
-  try {
-    names = await ctx.files.list(dir);
-  } catch (e) {
-    out.errors.push(scopedError(e, dir, where.scope, "skill"));
-    return out;
-  }
-  for (const name of names) {
-    const folder = `${dir}/${name}`;
-    try {
-      if (!validName(name) || !(await ctx.files.stat(folder))?.isDirectory) continue;
-      if (!(await ctx.files.stat(`${folder}/SKILL.md`))?.isFile) continue;
-      out.skills.set(name, await readSkillFiles(ctx, folder));
-    } catch (e) {
-      out.errors.push(scopedError(e, folder, where.scope, "skill"));
-      out.broken.add(name);
-    }
-  }
-  return out;
-}
-
-function sameBytes(a: string, b: string): boolean {
-  if (a === b) return true;
-  try {
-    return btoa(atob(a)) === btoa(atob(b));
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Every file of each desired skill, as base64 with its mode. The content is the item's own
- * base64, unchanged: Codex reads the same `.agents/skills/` and plans the same bytes (the
- * engine refuses two different plans for one file).
- */
-async function planSkills(
-  ctx: Context,
-  where: Where,
-  desired: SkillItem[],
-  notes: Note[],
-): Promise<PlannedWrite[]> {
-  const dir = where.paths.skills;
-  const { skills, broken, errors } = await readSkills(ctx, where);
-  // The skills folder itself cannot be listed: nothing is known, nothing is written.
-  if (errors.some((e) => e.file === dir)) return [];
-  const writes: PlannedWrite[] = [];
-  const wanted = new Set(desired.map((i) => i.name));
-  for (const [name, files] of skills) {
-    if (wanted.has(name) || broken.has(name)) continue;
-    for (const rel of Object.keys(files)) {
-      writes.push({ path: `${dir}/${name}/${rel}`, content: null });
-    }
-  }
-  for (const item of desired) {
-    if (!isFileName(item.name)) {
-      notes.push({
-        item: itemKey(item),
-        message: `"${item.name}" cannot be a folder name; the skill was not written`,
-      });
-      continue;
-    }
-    if (broken.has(item.name)) continue; // read reports it; never written over
-    const folder = `${dir}/${item.name}`;
-    // A folder of that name without SKILL.md becomes the skill: its other files go.
-    let have = skills.get(item.name);
-    if (!have) {
-      try {
-        have = (await ctx.files.stat(folder))?.isDirectory ? await readSkillFiles(ctx, folder) : {};
-      } catch (e) {
-        notes.push({
-          item: itemKey(item),
-          message: `Cannot read "${folder}": ${(e as Error)?.message ?? e}`,
-        });
-        continue;
-      }
-    }
-    const files = item.value.files;
-    for (const [rel, f] of Object.entries(files)) {
-      if (!rel.split("/").every(isFileName)) {
-        notes.push({
-          item: itemKey(item),
-          field: `files.${rel}`,
-          message: `"${rel}" is not a path inside the skill's folder; it was not written`,
-        });
-        continue;
-      }
-      const old = have[rel];
-      const modeDiffers = f.mode !== undefined && old?.mode !== undefined &&
-        (f.mode & 0o777) !== old.mode;
-      if (old && sameBytes(old.base64, f.base64) && !modeDiffers) continue;
-      writes.push({
-        path: `${folder}/${rel}`,
-        content: f.base64,
-        encoding: "base64",
-        ...(f.mode === undefined ? {} : { mode: f.mode }),
-      });
-    }
-    for (const rel of Object.keys(have)) {
-      if (!(rel in files)) writes.push({ path: `${folder}/${rel}`, content: null });
-    }
-  }
-  return writes;
-}
+const SKILL_RULES: SkillRules = { client: "Rovo Dev" };

@@ -3,70 +3,22 @@ import fc from "fast-check";
 import { contextFor, keepsLines, loadPlugin, runConformance } from "../_conformance.ts";
 import type { Context, Item, Manifest, PlanResult, Plugin } from "../_contract.ts";
 import { promptBodyToRovo, toolsFromRovo, toolsToRovo } from "./mod.ts";
+import { corpusNames, type TempCase, toBase64, withTempCase } from "../_test_helpers.ts";
 
 runConformance("rovo_dev");
 
 const { manifest, plugin } = await loadPlugin("rovo_dev");
+const corpusExists = await Deno.stat(new URL("../../../shared/corpus/", import.meta.url))
+  .then(() => true, () => false);
 
-interface Env {
-  ctx: Context;
-  home: string;
-  project: string;
-  read(rel: string): Promise<string | undefined>;
-  apply(plan: PlanResult): Promise<void>;
-}
+type Env = TempCase;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
-async function withFiles(
+const withFiles = (
   files: Record<string, string | Uint8Array>,
   fn: (env: Env) => Promise<void>,
   m: Manifest = manifest,
-) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-rovo-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  try {
-    await Deno.mkdir(home, { recursive: true });
-    await Deno.mkdir(project, { recursive: true });
-    for (const [rel, text] of Object.entries(files)) {
-      const path = `${root}/${rel}`;
-      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-      if (typeof text === "string") await Deno.writeTextFile(path, text);
-      else await Deno.writeFile(path, text);
-    }
-    const ctx = contextFor(m, home, [project]);
-    await fn({
-      ctx,
-      home,
-      project,
-      read: (rel) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-      async apply(plan) {
-        for (const w of plan.writes) {
-          if (w.content === null) await Deno.remove(w.path);
-          else {
-            await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            await Deno.writeFile(
-              w.path,
-              w.encoding === "base64" ? fromBase64(w.content) : new TextEncoder().encode(w.content),
-            );
-            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode & 0o777);
-          }
-        }
-      },
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-function fromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
+) => withTempCase(m, files, fn);
 
 const MCP = "home/.rovodev/mcp.json";
 const CONFIG = "home/.rovodev/config.yml";
@@ -543,13 +495,8 @@ Deno.test("rovo_dev detects the client from its files", async () => {
 
 Deno.test("rovo_dev reads every corpus file and plans it back unchanged", async () => {
   const corpus = new URL("../../../shared/corpus/", import.meta.url).pathname;
-  const list = (dir: string) => {
-    try {
-      return [...Deno.readDirSync(corpus + dir)].filter((e) => e.isFile).map((e) => e.name).sort();
-    } catch {
-      return undefined;
-    }
-  };
+  // Absent when the shared corpus is not checked out here.
+  const list = (dir: string) => corpusExists ? corpusNames(corpus + dir) : undefined;
   const mcpFiles = list("rovodev");
   if (!mcpFiles) return; // the shared corpus is not checked out here
   assert.ok(mcpFiles.length > 0);
@@ -1038,13 +985,16 @@ Deno.test("rovo_dev copies a binary skill byte for byte with its modes", async (
     const back = await plugin.read(ctx);
     assert.deepEqual(back.items, items);
     assert.deepEqual((await plugin.plan({ items }, ctx)).writes, []);
-    // A mode change alone is a write; a file that leaves the skill is removed.
+    // A mode change alone is a note (the host does not rewrite a file with equal bytes); a file
+    // that leaves the skill is removed.
     const { ["assets/all-bytes.bin"]: _, ...rest } = files;
     const next = { ...rest, "scripts/run.sh": { ...files["scripts/run.sh"], mode: 0o700 } };
     const plan2 = await plugin.plan({ items: [skill(next), items[1]] }, ctx);
     assert.deepEqual(plan2.writes.map((w) => [w.path.slice(home.length), w.content && w.mode]), [
-      ["/.rovodev/skills/bin-skill/scripts/run.sh", 0o700],
       ["/.rovodev/skills/bin-skill/assets/all-bytes.bin", null],
+    ]);
+    assert.deepEqual(plan2.notes.map((n) => `${n.item} ${n.field}`), [
+      "skill:user:bin-skill files.scripts/run.sh.mode",
     ]);
     // A skill that is not desired goes, file by file.
     const plan3 = await plugin.plan({ items: [items[0]] }, ctx);
@@ -1160,13 +1110,8 @@ Deno.test("rovo_dev detects the client from saved prompts and subagents", async 
 
 Deno.test("rovo_dev reads every corpus command and subagent and plans it back unchanged", async () => {
   const corpus = new URL("../../../shared/corpus/", import.meta.url).pathname;
-  const list = (dir: string) => {
-    try {
-      return [...Deno.readDirSync(corpus + dir)].filter((e) => e.isFile).map((e) => e.name).sort();
-    } catch {
-      return undefined;
-    }
-  };
+  // Absent when the shared corpus is not checked out here.
+  const list = (dir: string) => corpusExists ? corpusNames(corpus + dir) : undefined;
   const agents = list("subagents")?.filter((n) => n.endsWith(".md"));
   if (!agents) return; // the shared corpus is not checked out here
   for (const name of agents) {

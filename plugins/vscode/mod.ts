@@ -34,25 +34,33 @@
  * @module
  */
 import {
-  ConfigParseError,
   type Context,
   definePlugin,
   editJson,
+  EntryWriter,
   ENV_REF,
   type FolderItem,
   folderItems,
   type FolderScope,
+  isPlain,
+  isStrings,
   Item,
   itemKey,
+  type Json,
+  type JsonFile,
+  lineCol,
+  loadJsonFile,
   type McpServer,
   type MdDoc,
   type Note,
-  parseJsonc,
   planFolder,
+  planInstructions,
   type PlannedWrite,
   planSkills,
+  put,
   type ReadError,
   readFolder,
+  readInstructions,
   type ReadResult,
   readSkills,
   sameValue,
@@ -73,23 +81,11 @@ const ID = "vscode";
 const CLIENT = "VS Code";
 const SKILLS = skillRules(CLIENT);
 const PROMPTS = promptRules();
-const BOM = "\uFEFF";
 /** `${...}` as VS Code's variable resolver sees it. */
 const VS_VAR = /\$\{([^}]*)\}/g;
 
-type Json = Record<string, unknown>;
 type Transport = McpServer["transport"];
 type McpItem = Extract<Item, { kind: "mcp" }>;
-
-/** A JSON file, parsed once per call; `next` collects the planned edits. */
-interface JsonFile {
-  path: string;
-  /** The file's text; `undefined` when it does not exist. */
-  text?: string;
-  data?: Json;
-  error?: ReadError;
-  next?: string;
-}
 
 /** One scope's `mcp.json`, with what its variables stand for. */
 interface ScopeFile {
@@ -126,15 +122,7 @@ export default definePlugin({
       }
     }
     for (const p of ctx.projects) {
-      const text = await ctx.files.read(p.paths.instructions);
-      if (text !== undefined) {
-        items.push({
-          kind: "instructions",
-          scope: `project:${p.root}`,
-          name: "main",
-          value: { text },
-        });
-      }
+      items.push(...await readInstructions(ctx, p.paths.instructions, `project:${p.root}`));
     }
     for (const f of await loadFolders(ctx)) {
       if (f.prompts) items.push(...folderItems(f.prompts));
@@ -181,14 +169,8 @@ export default definePlugin({
       const item = desired.items.find((i) =>
         i.kind === "instructions" && i.scope === scope && i.name === "main"
       );
-      const current = await ctx.files.read(p.paths.instructions);
-      if (item?.kind === "instructions") {
-        if (current !== item.value.text) {
-          writes.push({ path: p.paths.instructions, content: item.value.text });
-        }
-      } else if (current !== undefined) {
-        writes.push({ path: p.paths.instructions, content: null });
-      }
+      const memoryWrite = await planInstructions(ctx, p.paths.instructions, item);
+      if (memoryWrite) writes.push(memoryWrite);
     }
     const folders = await loadFolders(ctx);
     for (const item of desired.items) {
@@ -247,7 +229,11 @@ async function load(ctx: Context): Promise<{ scopes: ScopeFile[]; errors: ReadEr
   const errors: ReadError[] = [];
   const scopes: ScopeFile[] = [];
   const add = async (scope: string, path: string, vars: Vars) => {
-    const file = await loadJson(ctx, path, [scope]);
+    const file = await loadJsonFile(ctx, path, [scope], {
+      comments: true,
+      bom: true,
+      emptyOk: true,
+    });
     const s: ScopeFile = { scope, file, servers: {}, vars };
     const servers = file.data?.servers;
     if (isPlain(servers)) s.servers = servers;
@@ -263,34 +249,6 @@ async function load(ctx: Context): Promise<{ scopes: ScopeFile[]; errors: ReadEr
     await add(`project:${p.root}`, p.paths.mcp, { home: ctx.home, workspaceFolder: p.root });
   }
   return { scopes, errors };
-}
-
-async function loadJson(ctx: Context, path: string, scopes: string[]): Promise<JsonFile> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path };
-  try {
-    const body = text.startsWith(BOM) ? text.slice(1) : text;
-    // VS Code creates and reads an empty mcp.json as no servers.
-    if (body.trim() === "") return { path, text, data: {}, next: text };
-    const data = parseJsonc(body, path, { comments: true });
-    if (isPlain(data)) return { path, text, data, next: text };
-    return {
-      path,
-      text,
-      error: { file: path, message: `Cannot read "${path}": it is not a JSON object`, scopes },
-    };
-  } catch (e) {
-    if (e instanceof ConfigParseError) {
-      const error: ReadError = { file: path, message: e.message, scopes };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-      return { path, text, error };
-    }
-    // The parser recurses: thousands of nested brackets overflow the stack (RangeError).
-    if (!(e instanceof RangeError)) throw e;
-    const message = `Cannot parse "${path}": it is nested too deeply`;
-    return { path, text, error: { file: path, message, scopes } };
-  }
 }
 
 function shapeError(file: JsonFile, path: string[], reason: string, scopes: string[]): ReadError {
@@ -436,30 +394,10 @@ function literalProblem(literal: string): string {
 }
 
 /** Writes the strings of one item, keeping the file's spelling of values that did not change. */
-class Writer {
-  #key: string;
-  #notes: Note[];
-  #vars: Vars;
+class Writer extends EntryWriter {
   constructor(item: McpItem, notes: Note[], vars: Vars) {
-    this.#key = itemKey(item);
-    this.#notes = notes;
-    this.#vars = vars;
-  }
-
-  note(field: string, message: string) {
-    if (
-      !this.#notes.some((n) => n.item === this.#key && n.field === field && n.message === message)
-    ) {
-      this.#notes.push({ item: this.#key, field, message });
-    }
-  }
-
-  /** VS Code's spelling of `canon`; `current` is kept when it reads as the same text. */
-  str(field: string, canon: string, current?: unknown): string {
-    if (typeof current === "string" && fromVs(current, this.#vars) === canon) return current;
-    const { text, problems } = toVs(canon);
-    for (const p of problems) this.note(field, p);
-    return text;
+    // VS Code's spelling of references; a note is made once per item and field.
+    super(item, notes, { read: (text) => fromVs(text, vars), write: toVs }, true);
   }
 
   /** A string map (`env`, `headers`): canonical values, then the extras kept for the rest. */
@@ -472,7 +410,7 @@ class Writer {
     const cur = isPlain(current) ? current : {};
     const out: Json = {};
     for (const [k, v] of Object.entries(canon ?? {})) {
-      put(out, k, this.str(`${field}.${k}`, v, cur[k]));
+      put(out, k, this.text(`${field}.${k}`, v, cur[k]));
     }
     if (isPlain(kept)) {
       for (const [k, v] of Object.entries(kept)) {
@@ -564,17 +502,17 @@ function toNative(item: McpItem, s: ScopeFile, notes: Note[], current?: unknown)
   const out: Json = {};
   if (!had || cur.type !== undefined) out.type = had ? cur.type : v.transport;
   if (v.transport === "stdio") {
-    out.command = w.str("command", v.command!, cur.command);
+    out.command = w.text("command", v.command!, cur.command);
     const curArgs = Array.isArray(cur.args) ? cur.args : [];
-    if (v.args?.length) out.args = v.args.map((a, i) => w.str(`args.${i}`, a, curArgs[i]));
+    if (v.args?.length) out.args = v.args.map((a, i) => w.text(`args.${i}`, a, curArgs[i]));
     else if (isEmptyList(cur.args) && !Object.hasOwn(extra, "args")) out.args = [];
     if (!Object.hasOwn(extra, "env") || v.env) {
       const env = w.map("env", v.env, cur.env, extra.env);
       if (env) out.env = env;
     }
-    if (v.cwd !== undefined) out.cwd = w.str("cwd", v.cwd, cur.cwd);
+    if (v.cwd !== undefined) out.cwd = w.text("cwd", v.cwd, cur.cwd);
   } else {
-    out.url = w.str("url", v.url!, cur.url);
+    out.url = w.text("url", v.url!, cur.url);
     if (!Object.hasOwn(extra, "headers") || v.headers) {
       const headers = w.map("headers", v.headers, cur.headers, extra.headers);
       if (headers) out.headers = headers;
@@ -595,23 +533,4 @@ function toNative(item: McpItem, s: ScopeFile, notes: Note[], current?: unknown)
 
 function isEmptyList(x: unknown): boolean {
   return Array.isArray(x) && x.length === 0;
-}
-
-function isPlain(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return [line, offset - before.lastIndexOf("\n")];
 }

@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
 import { generatedServers } from "../_generated_servers.ts";
-import { type Context, type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
+import { type Item, itemKey, type McpServer, type PlanResult } from "../_contract.ts";
 import { resolvePaths } from "../../core/paths.ts";
+import {
+  assertNoop,
+  corpusFiles,
+  memoryContext,
+  planAndApply,
+  type TempCase,
+  withTempCase,
+} from "../_test_helpers.ts";
 
 runConformance("vscode");
 
@@ -12,53 +20,11 @@ const CORPUS = new URL("../../../shared/corpus/vscode/", import.meta.url).pathna
 const USER = "home/.config/Code/User/mcp.json";
 const PROJECT = "project/.vscode/mcp.json";
 
-interface Case {
-  ctx: Context;
-  home: string;
-  project: string;
-  pscope: string;
-  text(rel: string): Promise<string | undefined>;
-  apply(plan: PlanResult): Promise<void>;
-}
+type Case = TempCase;
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
-async function withCase(files: Record<string, string>, fn: (c: Case) => Promise<void>) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-vscode-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  try {
-    await Deno.mkdir(home, { recursive: true });
-    await Deno.mkdir(project, { recursive: true });
-    for (const [rel, text] of Object.entries(files)) {
-      const path = `${root}/${rel}`;
-      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(path, text);
-    }
-    await fn({
-      ctx: contextFor(manifest, home, [project]),
-      home,
-      project,
-      pscope: `project:${project}`,
-      text: (rel) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-      async apply(plan) {
-        for (const w of plan.writes) {
-          if (w.content === null) await Deno.remove(w.path);
-          else {
-            await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-            if (w.encoding === "base64") {
-              await Deno.writeFile(
-                w.path,
-                Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0)),
-              );
-            } else await Deno.writeTextFile(w.path, w.content);
-            if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-          }
-        }
-      },
-    });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
+const withCase = (files: Record<string, string>, fn: (c: Case) => Promise<void>) =>
+  withTempCase(manifest, files, fn);
 
 type McpItem = Extract<Item, { kind: "mcp" }>;
 
@@ -74,21 +40,10 @@ function servers(items: Item[]): Record<string, McpServer> {
   return out;
 }
 
-async function write(c: Case, items: Item[]): Promise<PlanResult> {
-  const plan = await plugin.plan({ items }, c.ctx);
-  await c.apply(plan);
-  return plan;
-}
+const write = (c: Case, items: Item[]) => planAndApply(plugin, c.ctx, items);
 
 /** plan(read) changes nothing; returns what was read. */
-async function assertNoop(c: Case) {
-  const read = await plugin.read(c.ctx);
-  const plan = await plugin.plan({ items: read.items }, c.ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await c.ctx.files.read(w.path), `plan(read) rewrote ${w.path}`);
-  }
-  return read;
-}
+const noop = (c: Case) => assertNoop(plugin, c.ctx);
 
 Deno.test("vscode reads servers and keeps ${input:...} values in extras", async () => {
   const dir = new URL("testdata/typical/", import.meta.url).pathname;
@@ -96,7 +51,7 @@ Deno.test("vscode reads servers and keeps ${input:...} values in extras", async 
     [USER]: await Deno.readTextFile(dir + USER),
     [PROJECT]: await Deno.readTextFile(dir + PROJECT),
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.equal(read.errors, undefined);
     assert.deepEqual(servers(read.items), {
       "user/github": {
@@ -127,7 +82,7 @@ Deno.test("vscode reads servers and keeps ${input:...} values in extras", async 
     );
     const plan = await write(c, items);
     assert.deepEqual(plan.notes, []);
-    const after = (await c.text(PROJECT))!;
+    const after = (await c.read(PROJECT))!;
     assert.equal(
       after,
       (await Deno.readTextFile(dir + PROJECT)).replace('"info"', '"debug"'),
@@ -148,7 +103,7 @@ Deno.test("vscode translates ${env:VAR} both ways and notes what it cannot say",
     assert.deepEqual(plan.notes.map((n) => n.field), ["args.2", "args.3"]);
     assert.match(plan.notes[0].message, /no default value/);
     assert.match(plan.notes[1].message, /as a variable/);
-    const file = JSON.parse((await c.text(USER))!);
+    const file = JSON.parse((await c.read(USER))!);
     assert.deepEqual(file, {
       servers: {
         s: {
@@ -160,7 +115,7 @@ Deno.test("vscode translates ${env:VAR} both ways and notes what it cannot say",
       },
     });
     assert.match(
-      (await c.text(USER))!,
+      (await c.read(USER))!,
       /^\{\n\t"servers": \{\n\t\t"s": \{\n\t\t\t"type": "stdio",/,
     );
   });
@@ -168,7 +123,7 @@ Deno.test("vscode translates ${env:VAR} both ways and notes what it cannot say",
   await withCase({
     [USER]: `{"servers": {"s": {"command": "x", "env": {"A": "\${HOME}", "B": "\${env:B}"}}}}`,
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items)["user/s"], {
       transport: "stdio",
       command: "x",
@@ -195,7 +150,7 @@ Deno.test("vscode reads ${workspaceFolder} and ${userHome} as paths and keeps th
 }
 `,
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items), {
       "project/p": {
         transport: "stdio",
@@ -205,12 +160,12 @@ Deno.test("vscode reads ${workspaceFolder} and ${userHome} as paths and keeps th
       },
     });
     // The user servers that need VS Code's variables are left alone, with a note when asked.
-    const before = (await c.text(USER))!;
+    const before = (await c.read(USER))!;
     const plan = await write(c, [
       ...read.items,
       mcp("user", "i", { transport: "http", url: "https://elsewhere/mcp" }),
     ]);
-    assert.equal(await c.text(USER), before);
+    assert.equal(await c.read(USER), before);
     assert.deepEqual(plan.notes.map((n) => n.item), ["mcp:user:i"]);
     // A change elsewhere in the entry keeps ${workspaceFolder} as written.
     await write(
@@ -219,7 +174,7 @@ Deno.test("vscode reads ${workspaceFolder} and ${userHome} as paths and keeps th
         i.kind === "mcp" ? { ...i, value: { ...i.value, args: [...i.value.args!, "-v"] } } : i
       ),
     );
-    const p = JSON.parse((await c.text(PROJECT))!).servers.p;
+    const p = JSON.parse((await c.read(PROJECT))!).servers.p;
     assert.deepEqual(p.args, ["${workspaceFolder}/s.js", "-v"]);
     assert.equal(p.cwd, "${userHome}");
   });
@@ -247,13 +202,13 @@ Deno.test("vscode keeps inputs, sandbox and comments byte for byte", async () =>
 }
 `;
   await withCase({ [PROJECT]: text }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     const boxed = read.items.filter((i) => i.name === "boxed").map((i) =>
       i.kind === "mcp" ? { ...i, value: { ...i.value, args: ["-y", "@example/other"] } } : i
     );
     await write(c, [...boxed, mcp(c.pscope, "new", { transport: "sse", url: "http://s/sse" })]);
     assert.equal(
-      await c.text(PROJECT),
+      await c.read(PROJECT),
       text.replace("@example/mcp-server", "@example/other").replace(
         `\t\t"gone": { "type": "http", "url": "http://x" },\n`,
         `\t\t"new": {\n\t\t\t"type": "sse",\n\t\t\t"url": "http://s/sse"\n\t\t},\n`,
@@ -287,7 +242,7 @@ Deno.test("vscode notes what mcp.json cannot hold and still writes the server", 
       "mcp:user:h oauth",
       "mcp:user:h cwd",
     ]);
-    assert.deepEqual(JSON.parse((await c.text(USER))!).servers, {
+    assert.deepEqual(JSON.parse((await c.read(USER))!).servers, {
       s: { type: "stdio", command: "x" },
       h: { type: "http", url: "http://h" },
     });
@@ -311,14 +266,14 @@ Deno.test("vscode round-trips extras and notes a kept value that another client 
       },
     };
     await write(c, [mcp(c.pscope, "s", value)]);
-    assert.deepEqual(JSON.parse((await c.text(PROJECT))!).servers.s, {
+    assert.deepEqual(JSON.parse((await c.read(PROJECT))!).servers.s, {
       type: "stdio",
       command: "x",
       env: { A: "1", B: "${input:b}" },
       envFile: "${workspaceFolder}/.env",
       dev: { watch: "*" },
     });
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(servers(read.items)["project/s"], {
       ...value,
       extras: { vscode: value.extras!.vscode },
@@ -326,7 +281,7 @@ Deno.test("vscode round-trips extras and notes a kept value that another client 
     // Another client sets B itself: it wins, with a note.
     const plan = await write(c, [mcp(c.pscope, "s", { ...value, env: { A: "1", B: "2" } })]);
     assert.deepEqual(plan.notes.map((n) => n.field), ["env.B"]);
-    assert.deepEqual(JSON.parse((await c.text(PROJECT))!).servers.s.env, { A: "1", B: "2" });
+    assert.deepEqual(JSON.parse((await c.read(PROJECT))!).servers.s.env, { A: "1", B: "2" });
   });
 });
 
@@ -358,7 +313,7 @@ Deno.test("vscode reports broken files with file and line and never writes them"
   await withCase({ [USER]: "" }, async (c) => {
     assert.deepEqual(await plugin.read(c.ctx), { items: [] });
     await write(c, [mcp("user", "n", { transport: "stdio", command: "n" })]);
-    assert.deepEqual(JSON.parse((await c.text(USER))!), {
+    assert.deepEqual(JSON.parse((await c.read(USER))!), {
       servers: { n: { type: "stdio", command: "n" } },
     });
   });
@@ -412,17 +367,7 @@ Deno.test("vscode has user mcp.json and prompts paths for each OS", () => {
   });
 });
 
-function corpusFiles(): { name: string; text: string }[] {
-  try {
-    return [...Deno.readDirSync(CORPUS)].filter((e) => e.isFile)
-      .map((e) => ({ name: e.name, text: Deno.readTextFileSync(CORPUS + e.name) }))
-      .sort((a, b) => a.name < b.name ? -1 : 1);
-  } catch {
-    return [];
-  }
-}
-
-const corpus = corpusFiles();
+const corpus = corpusFiles(CORPUS);
 
 Deno.test({
   name: "vscode reads every corpus file without a throw and plans no change",
@@ -451,20 +396,6 @@ Deno.test({
 // Generated servers round-trip: what is planned reads back as planned (or is noted), and planning
 // again writes nothing.
 
-/** A context over in-memory files, for fast property runs. */
-function memoryContext(files: Map<string, string>): Context {
-  const ctx = contextFor(manifest, "/h", ["/p"]);
-  return {
-    ...ctx,
-    files: {
-      read: (p) => Promise.resolve(files.get(p)),
-      list: () => Promise.resolve([]),
-      readBase64: () => Promise.resolve(undefined),
-      stat: () => Promise.resolve(undefined),
-    },
-  };
-}
-
 const text = fc.array(
   fc.oneof(
     fc.constantFrom(
@@ -488,7 +419,12 @@ const text = fc.array(
   ),
   { maxLength: 4 },
 ).map((parts) => parts.join(""));
-const { desiredSet, roundTrip } = generatedServers("vscode", text, plugin, memoryContext);
+const { desiredSet, roundTrip } = generatedServers(
+  "vscode",
+  text,
+  plugin,
+  (files) => memoryContext(manifest, files),
+);
 
 Deno.test("vscode round-trips generated servers through new and edited files", async () => {
   await fc.assert(
@@ -543,7 +479,7 @@ Deno.test("vscode reads prompt files: names, keys and input variables", async ()
       "Do ${input:args:what to do}. Literal \\${input:args}.\n",
     "project/.github/prompts/sub/later.prompt.md": "Not listed by VS Code.\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.equal(read.errors, undefined);
     assert.deepEqual(of("command", read.items), {
       "user/explain": {
@@ -568,14 +504,14 @@ Deno.test("vscode writes $ARGUMENTS as ${input:args}, with notes, and reads it b
     const value = { description: "Fix it", argumentHint: "[issue] [file]", body };
     const plan = await write(c, [command(c.pscope, "fix", value), command("user", "fix", value)]);
     assert.equal(
-      await c.text("project/.github/prompts/fix.prompt.md"),
+      await c.read("project/.github/prompts/fix.prompt.md"),
       '---\ndescription: Fix it\nargument-hint: "[issue] [file]"\n---\n\n' +
         "Fix ${input:args}: first ${input:arg1}, third ${input:arg3}; not \\$ARGUMENTS.\n" +
         "Run !{git status} and read @{README.md}.\n",
     );
     assert.equal(
-      await c.text(`${PROMPTS}/fix.prompt.md`),
-      await c.text("project/.github/prompts/fix.prompt.md"),
+      await c.read(`${PROMPTS}/fix.prompt.md`),
+      await c.read("project/.github/prompts/fix.prompt.md"),
     );
     assert.deepEqual(
       plan.notes.filter((n) => n.item.startsWith("command:user")).map((n) => n.message),
@@ -589,7 +525,7 @@ Deno.test("vscode writes $ARGUMENTS as ${input:args}, with notes, and reads it b
         'VS Code does not read "@{…}" (Qwen Code\'s file injection); it stays as text',
       ],
     );
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(of("command", read.items), { "project/fix": value, "user/fix": value });
     // Text VS Code would read as a placeholder is noted.
     const odd = await plugin.plan(
@@ -604,7 +540,7 @@ Deno.test("vscode keeps a prompt's own spellings, name key and extras when it ch
   const file = "---\nname: comp   # the slash command\ndescription: 'Make a component'\n" +
     "agent: agent\ntools: ['edit']\n---\nCreate ${input:args:Component name} now.\n";
   await withCase({ "project/.github/prompts/new-component.prompt.md": file }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     const item = read.items.find((i) => i.kind === "command") as CommandItem;
     assert.equal(item.name, "comp");
     await write(c, [
@@ -617,7 +553,7 @@ Deno.test("vscode keeps a prompt's own spellings, name key and extras when it ch
       command(c.pscope, "git:commit", { body: "x\n" }),
     ]);
     assert.equal(
-      await c.text("project/.github/prompts/new-component.prompt.md"),
+      await c.read("project/.github/prompts/new-component.prompt.md"),
       file.replace("'Make a component'", "'Make one'").replace(" now.", " later."),
     );
     // A new prompt gets no name key; a namespaced name has no place.
@@ -626,7 +562,7 @@ Deno.test("vscode keeps a prompt's own spellings, name key and extras when it ch
       c.ctx,
     );
     assert.ok(plan.notes.some((n) => /cannot keep a command named "git:commit"/.test(n.message)));
-    assert.equal(await c.text("project/.github/prompts/git:commit.prompt.md"), undefined);
+    assert.equal(await c.read("project/.github/prompts/git:commit.prompt.md"), undefined);
   });
 });
 
@@ -666,7 +602,7 @@ Deno.test("vscode reads custom agents and skills where Copilot CLI does", async 
     "project/.github/agents/README.md": "# docs\n",
     "project/.github/skills/release/SKILL.md": "---\nname: release\ndescription: d\n---\nGo.\n",
   }, async (c) => {
-    const read = await assertNoop(c);
+    const read = await noop(c);
     assert.deepEqual(of("subagent", read.items), {
       "user/reviewer": {
         description: "Review",
@@ -774,7 +710,7 @@ Deno.test("vscode and copilot_cli plan the same bytes for agents and skills", as
     assert.deepEqual(msgs(a), msgs(b));
     await c.apply(a);
     assert.equal(
-      await c.text("project/.github/agents/reviewer.agent.md"),
+      await c.read("project/.github/agents/reviewer.agent.md"),
       agentFile.replace("'Review'", "'Review it'").replace("['read']", "[read, edit]"),
     );
     // Both read back the same items from what was written.

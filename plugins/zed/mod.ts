@@ -35,30 +35,42 @@
  * @module
  */
 import {
+  checkTable,
   ConfigParseError,
   type Context,
   definePlugin,
-  editJson,
   envRefs,
+  filled,
+  isPlain,
+  isStringRecord,
+  isStrings,
   type Item,
   itemKey,
+  type Json,
+  loadServerFile,
+  type McpItem,
   type McpServer,
   type Note,
-  parseFront,
+  ordered,
+  ownPart,
   parseJsonc,
+  planInstructions,
   type PlannedWrite,
+  planServers,
   planSkills,
+  put,
   type ReadError,
+  readInstructions,
   readSkills,
-  sameValue,
+  serverItems,
+  type ServerTable,
+  skillFront,
   skillItems,
   type SkillRules,
   type SkillScope,
-  splitMd,
 } from "../_contract.ts";
 
 const ID = "zed";
-const BOM = "\uFEFF";
 /** Key order for entries this plugin creates (as in Zed's docs). */
 const KEY_ORDER = ["source", "command", "args", "env", "url", "headers", "timeout", "enabled"];
 /** Project files Zed reads before `AGENTS.md` (manifest path names, in Zed's order). */
@@ -74,8 +86,6 @@ const BEFORE_AGENTS = [
 const NO_INTERPOLATION = "Zed does not expand environment references in its settings; the " +
   "server gets the text as written";
 
-type Json = Record<string, unknown>;
-type McpItem = Extract<Item, { kind: "mcp" }>;
 type SkillItem = Extract<Item, { kind: "skill" }>;
 
 /** One scope and its files (instructions only in projects). */
@@ -83,16 +93,6 @@ interface Where {
   scope: string;
   settings: string;
   project?: Record<string, string>;
-}
-
-/** A settings file as read: its text, and either its servers or why it cannot be used. */
-interface Loaded {
-  path: string;
-  text?: string;
-  bom: string;
-  body: string;
-  servers: Json;
-  error?: ReadError;
 }
 
 export default definePlugin({
@@ -104,17 +104,11 @@ export default definePlugin({
     const items: Item[] = [];
     const errors: ReadError[] = [];
     for (const w of where(ctx)) {
-      const file = await load(ctx, w.settings);
+      const file = await loadServerFile(ctx, w.settings, TABLE);
       if (file.error) errors.push({ ...file.error, scopes: [w.scope], kinds: ["mcp"] });
-      for (const [name, raw] of Object.entries(file.servers)) {
-        const value = readServer(raw);
-        if (value && validName(name)) items.push({ kind: "mcp", scope: w.scope, name, value });
-      }
+      items.push(...serverItems(file.servers, w.scope, readServer));
       if (w.project) {
-        const text = await ctx.files.read(w.project.instructions);
-        if (text !== undefined) {
-          items.push({ kind: "instructions", scope: w.scope, name: "main", value: { text } });
-        }
+        items.push(...await readInstructions(ctx, w.project.instructions, w.scope));
       }
     }
     for (const s of await loadSkills(ctx)) {
@@ -136,7 +130,9 @@ export default definePlugin({
     for (const w of where(ctx)) {
       const mine = desired.items.filter((i) => i.scope === w.scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
-      const write = planFile(await load(ctx, w.settings), servers, notes);
+      for (const item of servers) lossyNotes(item, notes);
+      const file = await loadServerFile(ctx, w.settings, TABLE);
+      const write = planServers(file, servers, TABLE, notes);
       if (write) writes.push(write);
       const memory = mine.find((i) => i.kind === "instructions");
       if (!w.project) {
@@ -150,9 +146,9 @@ export default definePlugin({
         continue;
       }
       const path = w.project.instructions;
-      const current = await ctx.files.read(path);
+      const memoryWrite = await planInstructions(ctx, path, memory);
+      if (memoryWrite) writes.push(memoryWrite);
       if (memory?.kind === "instructions") {
-        if (memory.value.text !== current) writes.push({ path, content: memory.value.text });
         for (const name of BEFORE_AGENTS) {
           const other = await ctx.files.read(w.project[name]);
           if (other === undefined) continue;
@@ -164,8 +160,6 @@ export default definePlugin({
           }
           break;
         }
-      } else if (current !== undefined) {
-        writes.push({ path, content: null });
       }
     }
     writes.push(...await planAllSkills(ctx, desired.items, notes));
@@ -248,16 +242,8 @@ function skillNotes(item: SkillItem, notes: Note[]): void {
 }
 
 function skillProblem(item: SkillItem): string | undefined {
-  const file = item.value.files["SKILL.md"];
-  if (!file) return "it has no SKILL.md";
-  let front: Json;
-  try {
-    const md = splitMd(decodeText(file.base64));
-    if (!md.open) return "its SKILL.md has no frontmatter";
-    front = parseFront(md, "SKILL.md").data;
-  } catch (e) {
-    return `its SKILL.md frontmatter cannot be read (${(e as Error).message})`;
-  }
+  const front = skillFront(item.value.files);
+  if (typeof front === "string") return front;
   if (front.name !== item.name) return "the name in its SKILL.md is not its folder name";
   const d = front.description;
   if (typeof d !== "string" || !d.length || d.length > 1024) {
@@ -266,45 +252,17 @@ function skillProblem(item: SkillItem): string | undefined {
   return undefined;
 }
 
-function decodeText(base64: string): string {
-  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async function load(ctx: Context, path: string): Promise<Loaded> {
-  const text = await ctx.files.read(path);
-  if (text === undefined) return { path, bom: "", body: "", servers: {} };
-  const bom = text.startsWith(BOM) ? BOM : "";
-  const body = text.slice(bom.length);
-  try {
-    return { path, text, bom, body, servers: parseSettings(body, path) };
-  } catch (e) {
-    let error: ReadError;
-    if (e instanceof ConfigParseError) {
-      error = { file: path, message: e.message };
-      if (e.line !== undefined) error.line = e.line;
-      if (e.column !== undefined) error.column = e.column;
-    } else if (e instanceof RangeError) {
-      error = { file: path, message: `Cannot parse "${path}": it is nested too deeply` };
-    } else throw e;
-    return { path, text, bom, body, servers: {}, error };
-  }
-}
-
-/** The `context_servers` of a settings file (JSONC, as Zed reads it). */
+/** Parses a settings file (JSONC, as Zed reads it); `context_servers` may be `null`. */
 function parseSettings(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: true });
-  if (!isObject(data)) {
+  if (!isPlain(data)) {
     throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
   }
-  if (data.context_servers === undefined || data.context_servers === null) return {};
-  if (!isObject(data.context_servers)) {
-    const [line, column] = lineCol(body, Math.max(0, body.indexOf('"context_servers"')));
-    throw new ConfigParseError(file, '"context_servers" must be an object', line, column);
-  }
-  return data.context_servers;
+  checkTable(data, "context_servers", body, file, true);
+  return data;
 }
 
 /**
@@ -313,8 +271,8 @@ function parseSettings(body: string, file: string): Json {
  * could not start are left alone.
  */
 function readServer(raw: unknown): McpServer | undefined {
-  if (!isObject(raw)) return undefined;
-  const legacy = isObject(raw.command) && filled(raw.command.path);
+  if (!isPlain(raw)) return undefined;
+  const legacy = isPlain(raw.command) && filled(raw.command.path);
   const stdio = legacy || filled(raw.command);
   if (!stdio && !filled(raw.url)) return undefined;
   const value: McpServer = { transport: stdio ? "stdio" : "http" };
@@ -365,7 +323,7 @@ function readServer(raw: unknown): McpServer | undefined {
         mapped = field === "custom";
         break;
       case "oauth":
-        if (!stdio && isObject(field)) {
+        if (!stdio && isPlain(field)) {
           mapped = true;
           readOAuth(value, field, extras);
         }
@@ -470,15 +428,15 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   if (!old || old.source === "custom") out.source = "custom";
   const keepEmpty = (key: string) => {
     const x = old?.[key];
-    if (isObject(x) && !Object.keys(x).length) out[key] = x;
+    if (isPlain(x) && !Object.keys(x).length) out[key] = x;
   };
   if (v.transport === "stdio") {
-    if (isObject(old?.command)) {
+    if (isPlain(old?.command)) {
       // Zed's older shape stays the entry's shape.
-      const rest = isObject(extras.command) ? extras.command : {};
+      const rest = isPlain(extras.command) ? extras.command : {};
       const cmd: Json = { path: v.command, args: v.args ?? [] };
       if (v.env) cmd.env = v.env;
-      else if (isObject(old.command.env) && !Object.keys(old.command.env).length) cmd.env = {};
+      else if (isPlain(old.command.env) && !Object.keys(old.command.env).length) cmd.env = {};
       for (const [k, x] of Object.entries(rest)) if (!Object.hasOwn(cmd, k)) put(cmd, k, x);
       out.command = cmd;
     } else {
@@ -494,7 +452,7 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
     if (v.headers) out.headers = v.headers;
     else keepEmpty("headers");
     if (v.oauth?.clientId !== undefined) {
-      const rest = isObject(extras.oauth) ? extras.oauth : {};
+      const rest = isPlain(extras.oauth) ? extras.oauth : {};
       out.oauth = { client_id: v.oauth.clientId, ...rest };
       delete extras.oauth;
     }
@@ -506,103 +464,22 @@ function buildEntry(v: McpServer, old: Json | undefined): Json {
   return old ? out : ordered(out, KEY_ORDER);
 }
 
-/** The parts of a value this file holds: own extras, minimal empties. */
-function filePart(v: McpServer): McpServer {
-  const own = v.extras?.[ID];
-  const { extras: _x, ...rest } = v;
-  const out: McpServer = own ? { ...rest, extras: { [ID]: own } } : rest;
-  if (out.enabled === true) delete out.enabled;
-  if (out.args?.length === 0) delete out.args;
-  if (out.env && !Object.keys(out.env).length) delete out.env;
-  if (out.headers && !Object.keys(out.headers).length) delete out.headers;
-  return out;
-}
-
-function planFile(file: Loaded, items: McpItem[], notes: Note[]): PlannedWrite | undefined {
-  for (const item of items) lossyNotes(item, notes);
-  if (file.error) return undefined;
-  let body = file.body;
-  if (file.text === undefined) {
-    if (!items.length) return undefined;
-    const fresh: Json = {};
-    for (const item of items) put(fresh, item.name, buildEntry(item.value, undefined));
-    body = JSON.stringify({ context_servers: fresh }, null, 2) + "\n";
-  } else {
-    const want = new Set(items.map((i) => i.name));
-    for (const [name, raw] of Object.entries(file.servers)) {
-      if (!want.has(name) && validName(name) && readServer(raw)) {
-        body = editJson(body, ["context_servers", name], undefined);
-      }
-    }
-    for (const item of items) {
-      const raw = Object.hasOwn(file.servers, item.name) ? file.servers[item.name] : undefined;
-      const current = readServer(raw);
-      if (raw !== undefined && !current) {
-        // Most likely an extension's settings: they are the user's, and stay.
-        notes.push({
-          item: itemKey(item),
-          message: `${file.path} has an entry "${item.name}" that is not a server aisync can ` +
-            "read (an extension's settings?); it stays as it is and the server is not written",
-        });
-        continue;
-      }
-      if (current && sameValue(current, filePart(item.value))) continue;
-      const old = isObject(raw) ? raw : undefined;
-      body = editJson(body, ["context_servers", item.name], buildEntry(item.value, old));
-    }
-  }
-  try {
-    parseSettings(body, file.path);
-  } catch {
-    return undefined;
-  }
-  const content = file.bom + body;
-  return content === file.text ? undefined : { path: file.path, content };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function filled(v: unknown): v is string {
-  return typeof v === "string" && v !== "";
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === "string");
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-/** Item names may not be empty, longer than 200 or hold control characters. */
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 200 && ![...name].some((c) => c.charCodeAt(0) < 0x20);
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  const before = text.slice(0, offset);
-  return [before.split("\n").length, offset - before.lastIndexOf("\n")];
-}
-
-/** `obj` with the keys in `order` first, in that order; other keys after, as they were. */
-function ordered(obj: Json, order: string[]): Json {
-  const rank = (k: string) => {
-    const i = order.indexOf(k);
-    return i < 0 ? order.length : i;
-  };
-  const keys = Object.keys(obj).map((k, i) => [k, i] as const)
-    .sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const out: Json = {};
-  for (const [k] of keys) put(out, k, obj[k]);
-  return out;
-}
-
-/** Sets an own property, even one named `__proto__` (server and variable names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
+/** `context_servers` in a settings file. */
+const TABLE: ServerTable = {
+  id: ID,
+  key: "context_servers",
+  parse: parseSettings,
+  read: readServer,
+  build: (item, old) => buildEntry(item.value, old),
+  own: (v) => ownPart(v, ID, { empties: true, enabled: "on" }),
+  skip(item, raw, file, notes) {
+    if (raw === undefined || readServer(raw)) return false;
+    // Most likely an extension's settings: they are the user's, and stay.
+    notes.push({
+      item: itemKey(item),
+      message: `${file.path} has an entry "${item.name}" that is not a server aisync can ` +
+        "read (an extension's settings?); it stays as it is and the server is not written",
+    });
+    return true;
+  },
+};

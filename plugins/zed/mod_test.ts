@@ -1,5 +1,17 @@
 import assert from "node:assert/strict";
-import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
+import { contextFor, loadPlugin, runConformance } from "../_conformance.ts";
+import {
+  applyPlan as apply,
+  assertNoop,
+  caseFiles,
+  copiedCase,
+  failingList as failing,
+  PNG,
+  skillItem as skill,
+  skillMd,
+  tempCase,
+  toBase64 as b64,
+} from "../_test_helpers.ts";
 import {
   type Context,
   type Item,
@@ -17,50 +29,12 @@ const USER = "home/.config/zed/settings.json";
 const PROJ = "project/.zed/settings.json";
 
 /** A temp home and project holding `files` (keys start with `home/` or `project/`). */
-async function setup(files: Record<string, string> = {}) {
-  const root = await Deno.makeTempDir({ prefix: "aisync-zed-" });
-  const home = `${root}/home`, project = `${root}/project`;
-  await Deno.mkdir(home, { recursive: true });
-  await Deno.mkdir(project, { recursive: true });
-  for (const [rel, text] of Object.entries(files)) {
-    const path = `${root}/${rel}`;
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  }
-  const ctx = contextFor(manifest, home, [project]);
-  return {
-    ctx,
-    project,
-    pscope: `project:${project}`,
-    path: (rel: string) => `${root}/${rel}`,
-    read: (rel: string) => Deno.readTextFile(`${root}/${rel}`).catch(() => undefined),
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
+const setup = (files: Record<string, string> = {}) => tempCase(manifest, files);
+const testdata = (name: string) => caseFiles(`${TESTDATA}${name}`);
+const useCase = (name: string) => copiedCase(manifest, `${TESTDATA}${name}`);
+const noop = (ctx: Context) => assertNoop(plugin, ctx);
 
-async function testdata(name: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string, rel: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isDirectory) await walk(`${dir}/${e.name}`, `${rel}${e.name}/`);
-      else if (e.name !== ".gitkeep") {
-        out[rel + e.name] = await Deno.readTextFile(`${dir}/${e.name}`);
-      }
-    }
-  };
-  await walk(`${TESTDATA}${name}`, "");
-  return out;
-}
-
-async function apply(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path);
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeTextFile(w.path, w.content);
-    }
-  }
-}
+type SkillItem = Extract<Item, { kind: "skill" }>;
 
 function mcp(name: string, value: McpServer, scope = "user"): Item {
   return { kind: "mcp", scope, name, value };
@@ -75,15 +49,6 @@ function byName(items: Item[], scope = "user"): Record<string, McpServer> {
 function servers(text: string): Record<string, unknown> {
   const data = parseJsonc(text, "t", { comments: true }) as Record<string, unknown>;
   return data.context_servers as Record<string, unknown>;
-}
-
-async function noop(ctx: Context) {
-  const read = await plugin.read(ctx);
-  const plan = await plugin.plan({ items: read.items }, ctx);
-  for (const w of plan.writes) {
-    assert.equal(w.content, await ctx.files.read(w.path), `plan of read rewrote ${w.path}`);
-  }
-  return read;
 }
 
 Deno.test("zed resolves its settings file per OS", () => {
@@ -282,56 +247,6 @@ Deno.test("zed reports broken settings with a line and never plans them", async 
 // ---------------------------------------------------------------------------------------------
 // Skills
 
-type SkillItem = Extract<Item, { kind: "skill" }>;
-type FileSpec = string | Uint8Array | { bytes: string | Uint8Array; mode: number };
-
-const PNG = new Uint8Array([
-  0x89,
-  0x50,
-  0x4e,
-  0x47,
-  0x0d,
-  0x0a,
-  0x1a,
-  0x0a,
-  0,
-  0,
-  0,
-  0x0d,
-  0xff,
-  0,
-]);
-
-/** A testdata case copied byte for byte (binary files too) into a temp folder. */
-async function useCase(name: string) {
-  const { root, home, project } = await materialize(`${TESTDATA}${name}`);
-  return {
-    home,
-    project,
-    ctx: contextFor(manifest, home, [project]),
-    pscope: `project:${project}`,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
-
-function b64(data: string | Uint8Array): string {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function skill(scope: string, name: string, files: Record<string, FileSpec>): SkillItem {
-  const out: SkillItem["value"]["files"] = {};
-  for (const [rel, f] of Object.entries(files)) {
-    out[rel] = typeof f === "string" || f instanceof Uint8Array
-      ? { base64: b64(f), mode: 0o644 }
-      : { base64: b64(f.bytes), mode: f.mode };
-  }
-  return { kind: "skill", scope, name, value: { files: out } };
-}
-
-const skillMd = (name: string, description = "Does a thing. Use when asked.") =>
-  `---\nname: ${name}\ndescription: ${description}\n---\n\nSteps.\n`;
-
 function skills(items: Item[], scope: string): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   for (const i of items) {
@@ -341,35 +256,6 @@ function skills(items: Item[], scope: string): Record<string, Record<string, str
     );
   }
   return out;
-}
-
-/** Writes a plan as the host does: base64 as bytes, with the planned mode. */
-async function applyAll(plan: PlanResult) {
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path).catch(() => {});
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
-      if (w.mode !== undefined) await Deno.chmod(w.path, w.mode);
-    }
-  }
-}
-
-/** `ctx` whose `files.list` fails for `bad`, as an unreadable folder does. */
-function failing(ctx: Context, bad: string): Context {
-  const f = ctx.files;
-  return {
-    ...ctx,
-    files: {
-      read: (p) => f.read(p),
-      readBase64: (p) => f.readBase64(p),
-      stat: (p) => f.stat(p),
-      list: (p) => p === bad ? Promise.reject(new Error("Permission denied")) : f.list(p),
-    },
-  };
 }
 
 Deno.test("zed declares skills only: no command or subagent files", () => {
@@ -442,7 +328,7 @@ Deno.test("zed writes a binary skill byte for byte with its modes, and reads it 
       ["/.agents/skills/pdf-tools/scripts/run.sh", "base64", 0o755],
     ],
   );
-  await applyAll(plan);
+  await apply(plan);
   assert.deepEqual(
     await Deno.readFile(`${t.project}/.agents/skills/pdf-tools/assets/logo.png`),
     PNG,
