@@ -1,7 +1,9 @@
 /**
  * Log benchmarks: ingest rate, a filtered query over 1 M records (p95), and exporting 1 M records
  * to Parquet and to CSV (time and peak RSS, each export in a fresh process so its peak is its
- * own). `deno run -A bench/logs.ts` prints the figures; bench/mod.ts calls {@linkcode benchLogs}.
+ * own). The exports run over a tenth as many records too: memory must stay flat, so the peak of
+ * 1 M is compared with that of 100 k. `deno run -A bench/logs.ts [records]` prints the figures;
+ * bench/mod.ts calls {@linkcode benchLogs}.
  *
  * @module
  */
@@ -10,6 +12,8 @@ import { exportLogs, type Format } from "../core/export.ts";
 import type { LogFilter } from "../core/log.ts";
 
 const CLIENTS = ["claude_code", "codex", "qwen_code", "rovo_dev", "gemini_cli", "cursor"];
+/** Secret values the store knows (env values of MCP servers). */
+const SECRETS = 20;
 
 /** Feeds `n` records shaped like a busy machine's through the real log writer; returns records/s. */
 async function ingest(app: App, n: number): Promise<number> {
@@ -105,11 +109,14 @@ async function exportChild(dir: string, format: Format, out: string) {
   const cpu0 = cpuSeconds();
   const t = performance.now();
   let bytes = 0;
+  // The peak so far after each chunk: where it stops growing shows memory is flat.
+  const peaks: number[] = [];
   const file = await Deno.open(out, { write: true, create: true, truncate: true });
   await exportLogs(app, {}, format).pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(c, ctl) {
         bytes += c.byteLength;
+        peaks.push(peakRssMb());
         ctl.enqueue(c);
       },
     }),
@@ -117,7 +124,16 @@ async function exportChild(dir: string, format: Format, out: string) {
   const ms = performance.now() - t;
   const cpu = cpuSeconds() - cpu0;
   await app.close();
-  console.log(JSON.stringify({ ms, cpu, bytes, peakRssMb: peakRssMb(), openRssMb: before }));
+  const at = (share: number) => peaks[Math.max(0, Math.ceil(peaks.length * share) - 1)];
+  console.log(JSON.stringify({
+    ms,
+    cpu,
+    bytes,
+    peakRssMb: peakRssMb(),
+    openRssMb: before,
+    peakRss20Mb: at(0.2),
+    peakRss50Mb: at(0.5),
+  }));
 }
 
 async function exportIn(dir: string, format: Format) {
@@ -135,39 +151,94 @@ async function exportIn(dir: string, format: Format) {
     bytes: number;
     peakRssMb: number;
     openRssMb: number;
+    peakRss20Mb: number;
+    peakRss50Mb: number;
   };
+}
+
+/** `1m`, `100k`, `2500`: a record count as a figure's name says it. */
+function countName(n: number): string {
+  return n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+/**
+ * Fills a fresh data dir with `records` log records (kept whatever the retention); with
+ * `figures`, the ingest rate and the query times go there.
+ */
+async function fillLog(dir: string, records: number, figures?: Record<string, number>) {
+  const app = await openApp({ home: `${dir}/home`, dataDir: `${dir}/data`, env: {} });
+  try {
+    // Keep every record: the benchmark is about a full log.
+    await app.log.setRetention({ maxAgeDays: 0, maxRecords: 0, maxMb: 0 });
+    // Secrets the log knows and masks, as on a real machine: every record written or exported is
+    // checked for them.
+    await app.state.commit({
+      upsert: Array.from({ length: SECRETS }, (_, i) => ({
+        item: {
+          kind: "mcp" as const,
+          scope: "user",
+          name: `secret${i}`,
+          value: {
+            transport: "stdio" as const,
+            command: "npx",
+            env: { API_TOKEN: `tok-${i}-${crypto.randomUUID()}` },
+          },
+        },
+        omit: [],
+      })),
+      remove: [],
+      history: [],
+      views: [],
+    });
+    const cpu0 = cpuSeconds();
+    const rate = await ingest(app, records);
+    const cpu = cpuSeconds() - cpu0;
+    await app.state.store.client.execute("PRAGMA optimize");
+    if (figures) {
+      figures.logs_ingest_per_s = Math.round(rate);
+      figures.logs_ingest_per_cpu_s = Math.round(records / cpu);
+      Object.assign(figures, await queries(app, 20));
+    }
+  } finally {
+    await app.close();
+  }
 }
 
 /** Runs every log benchmark over `records` records (default 1 M); returns the figures. */
 export async function benchLogs(records = 1_000_000): Promise<Record<string, number>> {
-  const dir = await Deno.makeTempDir({ prefix: "aisync-bench-logs-" });
   const out: Record<string, number> = {};
+  const dirs: string[] = [];
   try {
-    const app = await openApp({ home: `${dir}/home`, dataDir: `${dir}/data`, env: {} });
-    try {
-      // Keep every record: the benchmark is about a full log.
-      await app.log.setRetention({ maxAgeDays: 0, maxRecords: 0, maxMb: 0 });
-      out.logs_records = records;
-      const cpu0 = cpuSeconds();
-      out.logs_ingest_per_s = Math.round(await ingest(app, records));
-      out.logs_ingest_per_cpu_s = Math.round(records / (cpuSeconds() - cpu0));
-      await app.state.store.client.execute("PRAGMA optimize");
-      Object.assign(out, await queries(app, 20));
-    } finally {
-      await app.close();
+    out.logs_records = records;
+    // A tenth as many records too, to show the export's memory does not grow with their number.
+    const small = Math.round(records / 10);
+    for (const n of [records, small]) {
+      dirs.push(await Deno.makeTempDir({ prefix: "aisync-bench-logs-" }));
+      await fillLog(dirs.at(-1)!, n, n === records ? out : undefined);
     }
     for (const format of ["parquet", "csv"] as const) {
-      const r = await exportIn(dir, format);
+      const r = await exportIn(dirs[0], format);
       out[`logs_export_${format}_s`] = round(r.ms / 1000);
       // CPU time too: on a shared machine it shows the cost when wall time shows the queue.
       out[`logs_export_${format}_cpu_s`] = round(r.cpu);
       out[`logs_export_${format}_mb`] = round(r.bytes / 1024 / 1024, 1);
       out[`logs_export_${format}_peak_rss_mb`] = round(r.peakRssMb, 0);
+      // The peak a fifth and half of the way through: flat once V8's heap has grown to its size.
+      out[`logs_export_${format}_peak_rss_at_20pct_mb`] = round(r.peakRss20Mb, 0);
+      out[`logs_export_${format}_peak_rss_at_50pct_mb`] = round(r.peakRss50Mb, 0);
       out[`logs_export_${format}_open_rss_mb`] = round(r.openRssMb, 0);
+      const s = await exportIn(dirs[1], format);
+      const name = `logs_export_${format}_${countName(small)}`;
+      out[`${name}_s`] = round(s.ms / 1000);
+      out[`${name}_peak_rss_mb`] = round(s.peakRssMb, 0);
+      // Flat memory: the peak for ten times the records, less the peak for a tenth.
+      out[`logs_export_${format}_rss_growth_mb`] = round(r.peakRssMb - s.peakRssMb, 0);
     }
   } finally {
-    if (!Deno.env.get("KEEP")) await Deno.remove(dir, { recursive: true });
-    else console.error(dir);
+    for (const dir of dirs) {
+      if (!Deno.env.get("KEEP")) await Deno.remove(dir, { recursive: true });
+      else console.error(dir);
+    }
   }
   return out;
 }

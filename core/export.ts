@@ -10,17 +10,18 @@
  *
  * @module
  */
-// @ts-types="@types/papaparse"
-import Papa from "papaparse";
+// @ts-types="@types/d3-dsv"
+import { csvFormatRows } from "d3-dsv";
 import { parse as parseCsv } from "csv-parse/sync";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
+import { snappyCompressor } from "hysnappy";
 import { parquetReadObjects } from "hyparquet";
 import type { SchemaElement } from "hyparquet";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { schema } from "../db/mod.ts";
 import type { App } from "./app.ts";
-import type { LogFilter, RawLogRow } from "./log.ts";
+import type { LogFilter, LogTuple } from "./log.ts";
 import { MASK, maskValue } from "./mask.ts";
 import { Item, itemKey, parseItemKey, stableStringify } from "./schema.ts";
 import { Policy } from "./state.ts";
@@ -35,19 +36,23 @@ export interface Column {
   type: "int" | "time" | "string" | "json" | "bool";
   nullable: boolean;
   /**
-   * Parquet min/max statistics (default true). Off for long free text, where they help no reader
-   * and cost most of the encoding time.
+   * Long free text, mostly distinct (messages, JSON documents): Parquet writes it plain, with no
+   * dictionary, which would not pay for itself there.
    */
-  stats?: boolean;
+  long?: boolean;
 }
 
-/** A table to export: its columns and its rows, a page at a time. */
+/**
+ * A table to export: its columns and its rows, a page at a time. A row is an array of values in
+ * column order (no object per row: a million rows are a million fewer objects), and each page is
+ * the encoder's to change.
+ */
 export interface Table {
   columns: Column[];
-  pages: AsyncIterable<Record<string, unknown>[]>;
+  pages: AsyncIterable<unknown[][]>;
 }
 
-/** Columns of a log export. */
+/** Columns of a log export (the order of a {@linkcode LogTuple}). */
 export const LOG_COLUMNS: Column[] = [
   { name: "id", type: "int", nullable: false },
   { name: "time", type: "time", nullable: false },
@@ -56,8 +61,8 @@ export const LOG_COLUMNS: Column[] = [
   { name: "client", type: "string", nullable: true },
   { name: "item", type: "string", nullable: true },
   { name: "action", type: "string", nullable: true },
-  { name: "message", type: "string", nullable: false, stats: false },
-  { name: "fields", type: "json", nullable: false, stats: false },
+  { name: "message", type: "string", nullable: false, long: true },
+  { name: "fields", type: "json", nullable: false, long: true },
   { name: "event_id", type: "int", nullable: true },
 ];
 
@@ -66,8 +71,8 @@ export const SETTINGS_COLUMNS: Column[] = [
   { name: "section", type: "string", nullable: false },
   { name: "key", type: "string", nullable: true },
   { name: "client", type: "string", nullable: true },
-  { name: "value", type: "json", nullable: true, stats: false },
-  { name: "meta", type: "json", nullable: true, stats: false },
+  { name: "value", type: "json", nullable: true, long: true },
+  { name: "meta", type: "json", nullable: true, long: true },
   { name: "source", type: "string", nullable: true },
   { name: "time", type: "time", nullable: true },
 ];
@@ -85,7 +90,14 @@ function parquetSchema(columns: Column[]): SchemaElement[] {
       case "bool":
         return { name: c.name, type: "BOOLEAN", repetition_type };
       case "json":
-        return { name: c.name, type: "BYTE_ARRAY", converted_type: "JSON", repetition_type };
+        // The logical type alone: the writer then stores the JSON text as it is (with the
+        // converted type it would encode it once more, as a JSON string holding the document).
+        return {
+          name: c.name,
+          type: "BYTE_ARRAY",
+          logical_type: { type: "JSON" },
+          repetition_type,
+        };
       default:
         return { name: c.name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type };
     }
@@ -93,10 +105,28 @@ function parquetSchema(columns: Column[]): SchemaElement[] {
   return [{ name: "root", num_children: columns.length }, ...columns.map(el)];
 }
 
+let isoSecond = NaN, isoPrefix = "";
+
+/** `new Date(ms).toISOString()`, the date and time to the second made once per second. */
+function isoTime(ms: number): string {
+  // Years 0 to 9999 and whole milliseconds; elsewhere toISOString writes another shape.
+  if (!Number.isInteger(ms) || ms < -62167219200000 || ms >= 253402300800000) {
+    return new Date(ms).toISOString();
+  }
+  // Records come in bursts that share a second: a Date per record was a tenth of a CSV export.
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    isoSecond = second;
+  }
+  const milli = ms - second * 1000;
+  return isoPrefix + (milli < 10 ? "00" : milli < 100 ? "0" : "") + milli + "Z";
+}
+
 /** A value as text formats show it (times as ISO 8601, JSON columns parsed in JSON formats). */
 function textValue(c: Column, v: unknown, json: boolean): unknown {
   if (v === null || v === undefined) return null;
-  if (c.type === "time") return new Date(Number(v)).toISOString();
+  if (c.type === "time") return isoTime(Number(v));
   if (c.type === "json") {
     if (!json) return typeof v === "string" ? v : JSON.stringify(v);
     return typeof v === "string" ? JSON.parse(v) : v;
@@ -104,20 +134,24 @@ function textValue(c: Column, v: unknown, json: boolean): unknown {
   return v;
 }
 
-// RFC 4180 with "\n" line ends; papaparse quotes what needs it (commas, quotes, new lines).
-const CSV = { newline: "\n", header: false, quotes: false } as const;
+// RFC 4180 with "\n" line ends: d3-dsv quotes a field only when it must (a comma, a quote or a
+// line break in it), with one test per field (papaparse made six, at 2.5 times the cost).
+const csvRows = (rows: unknown[][]) => csvFormatRows(rows as string[][]) + "\n";
 
 async function* csvChunks(t: Table): AsyncGenerator<Uint8Array> {
-  yield enc.encode(Papa.unparse([t.columns.map((c) => c.name)], CSV) + "\n");
-  for await (const page of t.pages) {
-    const rows = page.map((r) => t.columns.map((c) => textValue(c, r[c.name], false) ?? ""));
-    if (rows.length) yield enc.encode(Papa.unparse(rows, CSV) + "\n");
+  yield enc.encode(csvRows([t.columns.map((c) => c.name)]));
+  // Only times and non-text JSON need rewriting; null is written as an empty field.
+  const rewrite = t.columns.flatMap((c, i) => c.type === "time" || c.type === "json" ? [i] : []);
+  for await (const rows of t.pages) {
+    if (!rows.length) continue;
+    for (const r of rows) for (const i of rewrite) r[i] = textValue(t.columns[i], r[i], false);
+    yield enc.encode(csvRows(rows));
   }
 }
 
-function objectOf(t: Table, r: Record<string, unknown>): Record<string, unknown> {
+function objectOf(t: Table, r: unknown[]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const c of t.columns) o[c.name] = textValue(c, r[c.name], true);
+  t.columns.forEach((c, i) => o[c.name] = textValue(c, r[i], true));
   return o;
 }
 
@@ -153,48 +187,137 @@ class ChunkWriter extends ByteWriter {
   }
 }
 
-async function* parquetChunks(t: Table): AsyncGenerator<Uint8Array> {
+/** How many UTF-8 bytes TextEncoder makes of `s` (lone surrogates become U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c < 0xdc00 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2, i++; // a pair: 2 UTF-16 units, 4 bytes
+    } else n += 2;
+  }
+  return n;
+}
+
+/**
+ * The UTF-8 bytes of each string, as views into one buffer: one TextEncoder call per page
+ * instead of one per value, which is what a column of a million messages costs most.
+ */
+function utf8All(texts: unknown[]): (Uint8Array | null)[] {
+  const joined = texts.join("");
+  const bytes = enc.encode(joined);
+  // All ASCII (the usual case): a string's bytes are as many as its UTF-16 units.
+  const ascii = bytes.length === joined.length;
+  const out: (Uint8Array | null)[] = new Array(texts.length);
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i];
+    if (typeof t !== "string") {
+      out[i] = null;
+      continue;
+    }
+    const n = ascii ? t.length : utf8Length(t);
+    out[i] = bytes.subarray(at, at += n);
+  }
+  if (at !== bytes.length) {
+    throw new Error(`Cannot encode a column: ${at} of ${bytes.length} UTF-8 bytes accounted for`);
+  }
+  return out;
+}
+
+// One WebAssembly instance for every export (its memory grows to the largest page, about 2 MB).
+let snappy: ((input: Uint8Array) => Uint8Array) | undefined;
+
+/**
+ * Rows per Parquet row group (a hundred groups for a million rows). Small enough that the
+ * writer's arrays of a group's values stay in V8's young generation, where they die cheaply:
+ * groups of 50 k rows doubled an export's peak memory.
+ */
+export const ROW_GROUP_SIZE = 10_000;
+
+async function* parquetChunks(t: Table, rowGroupSize: number): AsyncGenerator<Uint8Array> {
   const writer = new ChunkWriter(1 << 20);
+  // Snappy in WebAssembly: several times faster than the writer's own JavaScript one.
+  snappy ??= snappyCompressor();
   const pw = new ParquetWriter({
     writer,
     schema: parquetSchema(t.columns),
+    compressors: { SNAPPY: snappy },
     createdBy: "aisync",
   });
   const drain = function* () {
     for (const c of writer.chunks) yield c;
     writer.chunks = [];
   };
-  for await (const page of t.pages) {
-    if (!page.length) continue;
-    // One row group per page: memory is bounded by the page size.
-    const columnData = t.columns.map((c) => ({
-      name: c.name,
-      statistics: c.stats ?? true,
-      data: page.map((r) => {
-        const v = r[c.name];
-        if (v === null || v === undefined) return null;
-        if (c.type === "int") return BigInt(v as number);
-        if (c.type === "time") return new Date(Number(v));
-        if (c.type === "json") return typeof v === "string" ? v : JSON.stringify(v);
-        return v;
-      }),
-    }));
-    await pw.write({ columnData, rowGroupSize: page.length });
-    yield* drain();
+  // The rows of the row group being gathered, column by column, kept compact (numbers, strings)
+  // and converted to what the writer takes only when the group is written.
+  let cols: unknown[][] = t.columns.map(() => []);
+  const writeGroup = async (n: number) => {
+    const columnData = t.columns.map((c, j) => {
+      const col = cols[j].length === n ? cols[j] : cols[j].slice(0, n);
+      return {
+        name: c.name,
+        data: c.long
+          ? utf8All(col)
+          : c.type === "int" || c.type === "time"
+          ? col.map((v) => v === null ? null : BigInt(v as number))
+          : col,
+        // Min and max let a reader skip row groups by id or time; those of text columns would
+        // not (every group holds most levels and clients) and cost a good part of the writing.
+        statistics: c.type === "int" || c.type === "time",
+        encoding: c.long ? "PLAIN" as const : undefined,
+      };
+    });
+    cols = cols.map((col) => col.length === n ? [] : col.slice(n));
+    await pw.write({ columnData, rowGroupSize: n });
+  };
+  for await (const rows of t.pages) {
+    t.columns.forEach((c, j) => {
+      const col = cols[j];
+      const text = c.type === "json" || c.long;
+      for (const r of rows) {
+        const v = r[j] ?? null;
+        col.push(
+          !text || v === null || typeof v === "string"
+            ? v
+            : c.type === "json"
+            ? JSON.stringify(v)
+            : String(v),
+        );
+      }
+    });
+    // Whole row groups only; the rest waits for the next page.
+    while (cols[0].length >= rowGroupSize) {
+      await writeGroup(rowGroupSize);
+      yield* drain();
+    }
   }
+  if (cols[0].length) await writeGroup(cols[0].length);
   await pw.finish();
   yield* drain();
 }
 
+/** Options of {@linkcode encodeTable}. */
+export interface EncodeOptions {
+  /** Rows per Parquet row group (default {@linkcode ROW_GROUP_SIZE}). */
+  rowGroupSize?: number;
+}
+
 /** Encodes a table as a byte stream in `format`; rows are pulled only as the reader reads. */
-export function encodeTable(t: Table, format: Format): ReadableStream<Uint8Array> {
+export function encodeTable(
+  t: Table,
+  format: Format,
+  options: EncodeOptions = {},
+): ReadableStream<Uint8Array> {
   const gen = format === "csv"
     ? csvChunks(t)
     : format === "json"
     ? jsonChunks(t)
     : format === "ndjson"
     ? ndjsonChunks(t)
-    : parquetChunks(t);
+    : parquetChunks(t, options.rowGroupSize ?? ROW_GROUP_SIZE);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -211,27 +334,31 @@ export function encodeTable(t: Table, format: Format): ReadableStream<Uint8Array
   }, { highWaterMark: 1 });
 }
 
-/** Rows per page read from the store (and rows per Parquet row group). */
-export const PAGE_SIZE = 10_000;
+/**
+ * Rows per page read from the store. A page's JSON text and rows are garbage once encoded; small
+ * pages keep that garbage young, so memory stays flat (pages of 20 k rows doubled the peak).
+ */
+export const PAGE_SIZE = 2_000;
+
+/** Options of {@linkcode exportLogs}. */
+export interface ExportOptions extends EncodeOptions {
+  /** Rows per page read from the store (default {@linkcode PAGE_SIZE}). */
+  pageSize?: number;
+}
 
 /** The log records matching `filter` as a table (secrets scrubbed once more on the way out). */
 export function logTable(app: App, filter: LogFilter = {}, pageSize = PAGE_SIZE): Table {
-  async function* pages() {
-    const red = await app.log.redactor();
-    for await (const page of app.log.pages(filter, pageSize)) {
-      yield page.map((r: RawLogRow) => ({
-        id: r.id,
-        time: r.at,
-        level: r.level,
-        source: r.source,
-        client: r.client,
-        item: r.item,
-        action: r.action,
-        // Stored records were scrubbed when written; secrets learnt since are masked here.
-        message: red.redact(r.message),
-        fields: r.fields === "{}" ? r.fields : red.redact(r.fields),
-        event_id: r.eventId,
-      }));
+  async function* pages(): AsyncGenerator<LogTuple[]> {
+    // Stored records were scrubbed when written; secrets learnt since are masked here.
+    const scrub = await app.log.scrubber();
+    for await (const page of app.log.tuples(filter, pageSize)) {
+      if (scrub) {
+        for (const r of page) {
+          r[7] = scrub(r[7]);
+          if (r[8] !== "{}") r[8] = scrub(r[8]);
+        }
+      }
+      yield page;
     }
   }
   return { columns: LOG_COLUMNS, pages: pages() };
@@ -242,9 +369,9 @@ export function exportLogs(
   app: App,
   filter: LogFilter,
   format: Format,
-  pageSize = PAGE_SIZE,
+  options: ExportOptions = {},
 ): ReadableStream<Uint8Array> {
-  return encodeTable(logTable(app, filter, pageSize), format);
+  return encodeTable(logTable(app, filter, options.pageSize), format, options);
 }
 
 /** The sync settings as a table: policies, projects, canonical items (masked), history. */
@@ -252,37 +379,32 @@ export function settingsTable(app: App, pageSize = PAGE_SIZE): Table {
   const { db } = app.state.store;
   const m = app.state.machine;
   const s = schema;
+  const row = (o: Record<string, unknown>) => SETTINGS_COLUMNS.map((c) => o[c.name] ?? null);
   async function* pages() {
     const policies = await db.select().from(s.policies).where(eq(s.policies.machine, m));
-    yield policies.map((p) => ({
-      section: "policy",
-      key: null,
-      client: p.client,
-      value: stableStringify(JSON.parse(p.value)),
-      meta: null,
-      source: null,
-      time: null,
-    }));
+    yield policies.map((p) =>
+      row({ section: "policy", client: p.client, value: stableStringify(JSON.parse(p.value)) })
+    );
     const projects = await db.select().from(s.projects).where(eq(s.projects.machine, m));
-    yield projects.map((p) => ({
-      section: "project",
-      key: p.path,
-      client: null,
-      value: null,
-      meta: JSON.stringify({ active: p.active === 1 }),
-      source: p.source,
-      time: p.addedAt,
-    }));
+    yield projects.map((p) =>
+      row({
+        section: "project",
+        key: p.path,
+        meta: JSON.stringify({ active: p.active === 1 }),
+        source: p.source,
+        time: p.addedAt,
+      })
+    );
     const items = await db.select().from(s.items).where(eq(s.items.machine, m));
-    yield items.map((i) => ({
-      section: "item",
-      key: i.key,
-      client: null,
-      value: stableStringify(maskValue(JSON.parse(i.value))),
-      meta: JSON.stringify({ omit: JSON.parse(i.omit) }),
-      source: null,
-      time: i.updatedAt,
-    }));
+    yield items.map((i) =>
+      row({
+        section: "item",
+        key: i.key,
+        value: stableStringify(maskValue(JSON.parse(i.value))),
+        meta: JSON.stringify({ omit: JSON.parse(i.omit) }),
+        time: i.updatedAt,
+      })
+    );
     // History can be long: page by id.
     let after = 0;
     while (true) {
@@ -293,15 +415,15 @@ export function settingsTable(app: App, pageSize = PAGE_SIZE): Table {
       });
       if (!res.rows.length) return;
       after = Number(res.rows.at(-1)!.id);
-      yield res.rows.map((h) => ({
-        section: "history",
-        key: h.key as string,
-        client: null,
-        value: h.value === null ? null : stableStringify(maskValue(JSON.parse(String(h.value)))),
-        meta: null,
-        source: h.source as string,
-        time: Number(h.at),
-      }));
+      yield res.rows.map((h) =>
+        row({
+          section: "history",
+          key: h.key as string,
+          value: h.value === null ? null : stableStringify(maskValue(JSON.parse(String(h.value)))),
+          source: h.source as string,
+          time: Number(h.at),
+        })
+      );
       if (res.rows.length < pageSize) return;
     }
   }

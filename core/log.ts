@@ -24,7 +24,7 @@
 import { z } from "zod";
 import type { Store } from "../db/mod.ts";
 import type { Bus, BusEvent } from "./bus.ts";
-import { MASK, maskValue, Redactor } from "./mask.ts";
+import { MASK, maskValue, Redactor, secretsOf } from "./mask.ts";
 
 /** Log levels, least severe first. */
 export const LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -64,8 +64,22 @@ export interface LogRow {
   eventId: number | null;
 }
 
-/** A stored record with `fields` still as JSON text (what exports stream). */
+/** A stored record with `fields` still as JSON text. */
 export type RawLogRow = Omit<LogRow, "fields"> & { fields: string };
+
+/** A stored record as an array (what exports stream: no object per record). */
+export type LogTuple = [
+  id: number,
+  at: number,
+  level: Level,
+  source: string,
+  client: string | null,
+  item: string | null,
+  action: string | null,
+  message: string,
+  fields: string,
+  eventId: number | null,
+];
 
 // Empty form fields mean "no filter".
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -304,14 +318,21 @@ function levelsFrom(level: Level): Level[] {
   return LEVELS.slice(LEVELS.indexOf(level));
 }
 
-/** SQL conditions and arguments for a filter (shared by queries and exports). */
-export function filterSql(f: LogFilter): { where: string[]; args: (string | number)[] } {
+/**
+ * SQL conditions and arguments for a filter (shared by queries and exports). With `byId`, no
+ * index on time, level, client or item is used (`+col`): SQLite reads the table in id order.
+ */
+export function filterSql(
+  f: LogFilter,
+  byId = false,
+): { where: string[]; args: (string | number)[] } {
   const where: string[] = [], args: (string | number)[] = [];
-  if (f.from !== undefined) where.push("at >= ?"), args.push(f.from);
-  if (f.to !== undefined) where.push("at <= ?"), args.push(f.to);
+  const c = (col: string) => byId ? `+${col}` : col;
+  if (f.from !== undefined) where.push(`${c("at")} >= ?`), args.push(f.from);
+  if (f.to !== undefined) where.push(`${c("at")} <= ?`), args.push(f.to);
   if (f.level && f.level !== "debug") {
     const ls = levelsFrom(f.level);
-    where.push(`level IN (${ls.map(() => "?").join(",")})`), args.push(...ls);
+    where.push(`${c("level")} IN (${ls.map(() => "?").join(",")})`), args.push(...ls);
   }
   for (const col of ["source", "client", "item", "action"] as const) {
     const v = f[col];
@@ -319,8 +340,8 @@ export function filterSql(f: LogFilter): { where: string[]; args: (string | numb
     if (v.endsWith("*")) {
       // A prefix as a range keeps the index usable (LIKE would not).
       const p = v.slice(0, -1);
-      where.push(`${col} >= ? AND ${col} < ?`), args.push(p, p + "\uffff");
-    } else where.push(`${col} = ?`), args.push(v);
+      where.push(`${c(col)} >= ? AND ${c(col)} < ?`), args.push(p, p + "\uffff");
+    } else where.push(`${c(col)} = ?`), args.push(v);
   }
   const fts = f.text ? ftsQuery(f.text) : undefined;
   if (fts) {
@@ -389,6 +410,7 @@ export class Log {
   #lastPrune = 0;
   #pruning: Promise<unknown> | undefined;
   #redactor: Redactor | undefined;
+  #mayHoldSecret: RegExp | undefined;
   #secretsStale = true;
   #listeners = new Set<(rows: LogRow[]) => void>();
   #unsubscribe: (() => void) | undefined;
@@ -491,12 +513,32 @@ export class Log {
       } catch { /* skip */ }
     }
     this.#redactor = new Redactor(values);
+    // Every secret and its JSON-escaped form, whatever its length: a text none of them occurs in
+    // is one the redactor would leave as it is, and one scan tells (not two per secret).
+    const needles = new Set<string>();
+    for (const v of values) {
+      for (const s of secretsOf(v)) needles.add(s).add(JSON.stringify(s).slice(1, -1));
+    }
+    this.#mayHoldSecret = needles.size
+      ? new RegExp([...needles].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"))
+      : undefined;
   }
 
   /** The redactor that masks the secrets the store knows (refreshed when items change). */
   async redactor(): Promise<Redactor> {
     await this.#learnSecrets();
     return this.#redactor!;
+  }
+
+  /**
+   * A function that masks the secrets the store knows in a text, or `undefined` when it knows
+   * none (there is nothing to mask then). Cheaper than {@linkcode redactor} per text: most texts
+   * hold no secret and are told apart with one scan.
+   */
+  async scrubber(): Promise<((text: string) => string) | undefined> {
+    await this.#learnSecrets();
+    const red = this.#redactor!, may = this.#mayHoldSecret;
+    return may && ((text: string) => may.test(text) ? red.redact(text) : text);
   }
 
   async #write(): Promise<void> {
@@ -508,10 +550,12 @@ export class Log {
     }
     const batch = this.#queue;
     this.#queue = [];
-    const red = this.#redactor;
+    const red = this.#redactor, may = this.#mayHoldSecret;
+    // The known secrets only where one may be (two replaceAll per secret per text otherwise).
+    const scrub = (text: string) => scrubText(text, may?.test(text) ? red : undefined);
     for (const r of batch) {
-      r.message = scrubText(r.message, red);
-      if (r.fields !== "{}") r.fields = scrubText(r.fields, red);
+      r.message = scrub(r.message);
+      if (r.fields !== "{}") r.fields = scrub(r.fields);
     }
     const written: LogRow[] = [];
     try {
@@ -631,6 +675,63 @@ export class Log {
   }
 
   /**
+   * Every matching record (after the id `afterId`, up to the last one there is now), oldest first,
+   * a page at a time, each record as a {@linkcode LogTuple}: what exports stream, with no object
+   * per record. Pages are read by id (keyset on the primary key, never OFFSET), so memory stays
+   * flat however many there are.
+   */
+  async *tuples(
+    filter: LogFilter = {},
+    pageSize = CHUNK,
+    afterId = 0,
+  ): AsyncGenerator<LogTuple[]> {
+    // An index on time, level, client or item orders by that value, not by id: each page would
+    // read and sort every match after the last id, quadratic in the matches (800 k of 1 M records
+    // took 15 s). A filter that matches more than a few pages' worth reads the table in id order
+    // instead, once; one that matches a few keeps its index.
+    const indexed = filter.from !== undefined || filter.to !== undefined ||
+      (filter.level !== undefined && filter.level !== "debug") || filter.client !== undefined ||
+      filter.item !== undefined;
+    const byId = indexed && await this.count(filter) > pageSize * 4;
+    const fts = filter.text ? ftsQuery(filter.text) : undefined;
+    const { where, args } = filterSql({ ...filter, text: undefined }, byId);
+    // Full text: walk the matches in id order from the last page on (FTS5 seeks by rowid); an
+    // `IN (matches)` list would be built anew, whole, for every page.
+    const from = fts ? "logs_fts JOIN logs ON logs.id = logs_fts.rowid" : "logs";
+    const id = fts ? "logs_fts.rowid" : "id";
+    if (fts) where.unshift("logs_fts MATCH ?"), args.unshift(fts);
+    // The records there are when the export begins: one written meanwhile does not join it, and
+    // a busy log cannot keep it going.
+    const last = await this.store.client.execute("SELECT max(id) AS id FROM logs");
+    const upTo = Number(last.rows[0]?.id ?? 0);
+    const cond = [...where, `${id} > ?`, `${id} <= ?`].join(" AND ");
+    const columns = COLUMNS.split(", ").map((c) => `logs.${c}`).join(", ");
+    // SQLite builds each page as one JSON text: several times faster than the client building a
+    // row object per record, which is what bounds an export of a million records.
+    const sql = `SELECT json_group_array(json_array(${COLUMNS})) AS page
+      FROM (SELECT ${columns} FROM ${from} WHERE ${cond} ORDER BY ${id} LIMIT ?)`;
+    let after = afterId;
+    while (true) {
+      const res = await this.store.client.execute({
+        sql,
+        args: [...args, after, upTo, pageSize],
+      });
+      const rows = JSON.parse(String(res.rows[0]?.page ?? "[]")) as LogTuple[];
+      if (!rows.length) return;
+      // The aggregate keeps the subquery's order; check rather than trust it.
+      for (let i = 1; i < rows.length; i++) {
+        if (rows[i][0] <= rows[i - 1][0]) {
+          rows.sort((a, b) => a[0] - b[0]);
+          break;
+        }
+      }
+      after = rows[rows.length - 1][0];
+      yield rows;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /**
    * Every matching record (after the id `afterId`), oldest first, a page at a time: paging by
    * id keeps memory flat however many records there are.
    */
@@ -639,34 +740,19 @@ export class Log {
     pageSize = CHUNK,
     afterId = 0,
   ): AsyncGenerator<RawLogRow[]> {
-    const { where, args } = filterSql(filter);
-    let after = afterId;
-    const cond = [...where, "id > ?"].join(" AND ");
-    // SQLite builds each page as one JSON text: several times faster than the client building a
-    // row object per record, which is what bounds an export of a million records.
-    const sql = `SELECT json_group_array(json_array(${COLUMNS})) AS page
-      FROM (SELECT ${COLUMNS} FROM logs WHERE ${cond} ORDER BY id LIMIT ?)`;
-    while (true) {
-      const res = await this.store.client.execute({ sql, args: [...args, after, pageSize] });
-      const list = JSON.parse(String(res.rows[0]?.page ?? "[]")) as unknown[][];
-      if (!list.length) return;
-      const rows: RawLogRow[] = list.map((r) => ({
-        id: r[0] as number,
-        at: r[1] as number,
-        level: r[2] as Level,
-        source: r[3] as string,
-        client: r[4] as string | null,
-        item: r[5] as string | null,
-        action: r[6] as string | null,
-        message: r[7] as string,
-        fields: r[8] as string,
-        eventId: r[9] as number | null,
+    for await (const page of this.tuples(filter, pageSize, afterId)) {
+      yield page.map((r) => ({
+        id: r[0],
+        at: r[1],
+        level: r[2],
+        source: r[3],
+        client: r[4],
+        item: r[5],
+        action: r[6],
+        message: r[7],
+        fields: r[8],
+        eventId: r[9],
       }));
-      // The aggregate keeps the subquery's order; sorting a sorted page costs next to nothing.
-      rows.sort((a, b) => a.id - b.id);
-      after = rows.at(-1)!.id;
-      yield rows;
-      if (rows.length < pageSize) return;
     }
   }
 

@@ -108,6 +108,30 @@ Deno.test("Log: filters, full-text search and pagination", async () => {
     }
     assert.equal(ids.length, 25);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    // Filters that match many pages' worth (read in id order, not through their index), full
+    // text (walked in id order), both: every match once, oldest first.
+    for (
+      const f of [
+        { client: "codex" },
+        { level: "warn" as const, item: "mcp:user:srv*" },
+        { text: "record" },
+        { text: "file1*", client: "codex" },
+      ]
+    ) {
+      const got: number[] = [];
+      for await (const page of app.log.tuples(f, 7)) got.push(...page.map((r) => r[0]));
+      assert.equal(got.length, await app.log.count(f), JSON.stringify(f));
+      assert.equal(new Set(got).size, got.length);
+      assert.deepEqual(got, [...got].sort((a, b) => a - b));
+    }
+    // An export holds the records there were when it began.
+    const reading = app.log.tuples({}, 100);
+    const first = await reading.next();
+    app.log.log({ level: "info", source: "web", message: "written while exporting" });
+    await app.log.flush();
+    let exported = first.value!.length;
+    for await (const page of reading) exported += page.length;
+    assert.equal(exported, 250);
   } finally {
     await done();
   }
