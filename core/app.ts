@@ -81,6 +81,7 @@ export async function openApp(options: AppOptions = {}): Promise<App> {
     async close() {
       host.close();
       try {
+        await engine.idle();
         await log.close();
       } finally {
         store.close();

@@ -8,7 +8,6 @@
 import type { Bus } from "./bus.ts";
 import {
   contentBytes,
-  fileHash,
   guardedWrite,
   hashBytes,
   hashContent,
@@ -81,7 +80,10 @@ type ClientRead = {
   items: Map<string, Item>;
   frozen: (item: Pick<Item, "kind" | "scope">) => boolean;
   errors: ReadError[];
+  /** Hash of every file under the client's declared paths when it was read (`absent` too). */
   hashes: Map<string, string>;
+  /** Project roots the client itself names. */
+  projects?: string[];
 };
 
 const MAX_ATTEMPTS = 3;
@@ -92,6 +94,9 @@ export class Engine {
   readonly state: State;
   readonly bus?: Bus;
   #running: Promise<SyncReport> | undefined;
+  /** Each client's last read and what it was read from (see `#read`). */
+  #lastReads = new Map<string, { context: string; tree: string; read: ClientRead }>();
+  #warming: Promise<void> = Promise.resolve();
 
   constructor(host: Host, state: State, bus?: Bus) {
     this.host = host;
@@ -110,7 +115,22 @@ export class Engine {
     }
   }
 
+  /** Resolves once no sync and no background read (see `#warm`) is running. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running.catch(() => {});
+    await this.#warming;
+  }
+
+  /**
+   * Reads again, in the background, the clients a sync just wrote, so that the next sync (the
+   * next change under `watch`) finds their reads current and asks only the client that changed.
+   */
+  #warm(ids: string[]): void {
+    this.#warming = Promise.all(ids.map((id) => this.#read(id).catch(() => {}))).then(() => {});
+  }
+
   async #syncWithRetry(options: SyncOptions): Promise<SyncReport> {
+    await this.#warming;
     const started = performance.now();
     if (options.prefer === undefined) {
       // The preferred client the user chose in the web UI settles conflicts in its favour.
@@ -146,6 +166,9 @@ export class Engine {
       errors: report!.errors.length,
       ms: Math.round(performance.now() - started),
     });
+    if (!options.dryRun) {
+      this.#warm(Object.keys(report!.clients).filter((id) => report!.clients[id].writes.length));
+    }
     return report!;
   }
 
@@ -169,36 +192,62 @@ export class Engine {
     const out = new Map<string, ClientRead>();
     await Promise.all(clients.map(async (id) => {
       try {
-        const hashes = new Map<string, string>();
-        for (const p of this.host.allowed(id)) await hashTree(p, hashes);
-        const r = await this.host.read(id);
-        // A file that does not parse freezes the scopes (and kinds) it holds: nothing of them is
-        // taken as changed or deleted, and nothing is planned over them.
-        const frozenSets = (r.errors ?? []).map((e) => ({
-          scopes: new Set(e.scopes ?? ["*"]),
-          kinds: e.kinds ? new Set<string>(e.kinds) : undefined,
-        }));
-        const frozen = (it: Pick<Item, "kind" | "scope">) =>
-          frozenSets.some((f) =>
-            (f.scopes.has("*") || f.scopes.has(it.scope)) && (!f.kinds || f.kinds.has(it.kind))
-          );
-        out.set(id, {
-          items: new Map(r.items.map((i) => [itemKey(i), i])),
-          frozen,
-          errors: r.errors ?? [],
-          hashes,
-        });
-        for (const e of r.errors ?? []) {
+        const read = await this.#read(id);
+        out.set(id, read);
+        for (const e of read.errors) {
           const where = e.line ? `${e.file}:${e.line}:${e.column ?? 1}` : e.file;
           report.clients[id].errors.push(`Cannot read "${where}": ${e.message}`);
         }
-        (out.get(id) as ClientRead & { projects?: string[] }).projects = r.projects;
       } catch (e) {
         report.clients[id].errors.push((e as Error).message);
         report.clients[id].state = "error";
       }
     }));
     return out;
+  }
+
+  /**
+   * Reads one client. A client whose files (bytes, modes, folders) and context are exactly
+   * those of its last read is not asked again: a plugin's read is a function of those alone (its
+   * sandbox lets it see nothing else), so the last result stands. A read during which a file
+   * changed (a client still saving) is done again.
+   */
+  async #read(id: string): Promise<ClientRead> {
+    const paths = this.host.allowed(id);
+    const context = JSON.stringify(this.host.context(id));
+    for (let attempt = 1;; attempt++) {
+      const tree = await snapshot(paths);
+      const last = this.#lastReads.get(id);
+      if (last && last.context === context && last.tree === tree.key) {
+        return { ...last.read, hashes: tree.hashes };
+      }
+      this.#lastReads.delete(id);
+      const r = await this.host.read(id);
+      // A file that does not parse freezes the scopes (and kinds) it holds: nothing of them is
+      // taken as changed or deleted, and nothing is planned over them.
+      const frozenSets = (r.errors ?? []).map((e) => ({
+        scopes: new Set(e.scopes ?? ["*"]),
+        kinds: e.kinds ? new Set<string>(e.kinds) : undefined,
+      }));
+      const frozen = (it: Pick<Item, "kind" | "scope">) =>
+        frozenSets.some((f) =>
+          (f.scopes.has("*") || f.scopes.has(it.scope)) && (!f.kinds || f.kinds.has(it.kind))
+        );
+      const read: ClientRead = {
+        items: new Map(r.items.map((i) => [itemKey(i), i])),
+        frozen,
+        errors: r.errors ?? [],
+        // What the compare-and-swap expects: a file that changed after this snapshot is not
+        // written over.
+        hashes: tree.hashes,
+        projects: r.projects,
+      };
+      if ((await snapshot(paths)).key === tree.key) {
+        this.#lastReads.set(id, { context, tree: tree.key, read });
+        return read;
+      }
+      if (attempt === MAX_ATTEMPTS) return read;
+    }
   }
 
   async #syncOnce(options: SyncOptions): Promise<SyncReport> {
@@ -223,10 +272,19 @@ export class Engine {
     }
 
     await this.#refreshProjects(new Map());
+    // What is stored does not depend on what the clients say: it loads while they read.
+    const stored = Promise.all([
+      this.state.base(),
+      this.state.views(),
+      this.state.openConflicts(),
+      this.#setting("propagateDeletes"),
+      this.state.statuses(),
+    ]);
+    stored.catch(() => {}); // awaited below; a failure is thrown there
     let reads = await this.#readAll(active, report);
     const discovered = new Map<string, string>();
     for (const [id, r] of reads) {
-      for (const p of (r as ClientRead & { projects?: string[] }).projects ?? []) {
+      for (const p of r.projects ?? []) {
         if (!discovered.has(p)) discovered.set(p, id);
       }
     }
@@ -238,13 +296,11 @@ export class Engine {
     }
     const scopes = new Set(["user", ...this.host.projects.map((p) => `project:${p}`)]);
 
-    const base = await this.state.base();
+    const [base, views, open, propagateDeletes, statuses] = await stored;
     for (const key of [...base.keys()]) {
       if (!scopes.has(base.get(key)!.item.scope)) base.delete(key);
     }
-    const views = await this.state.views();
-    const open = await this.state.openConflicts();
-    const deletes = (await this.#setting("propagateDeletes")) !== false;
+    const deletes = propagateDeletes !== false;
 
     // A client gets only the kinds its plugin keeps, and of those what its policy allows.
     const declared = new Map(
@@ -286,7 +342,7 @@ export class Engine {
             action: "delete",
             delta: diff(JSON.parse(last), undefined),
           });
-        } else if (stableStringify(now.value) !== last) {
+        } else if (stableOf(r.items, key) !== last) {
           add(changes, key, {
             client: id,
             action: "change",
@@ -389,9 +445,8 @@ export class Engine {
     // Each plugin has its own Worker: plan them all at once.
     const backs = new Map<string, ReadResult>();
     // Notes of the last sync, for clients that need no new plan (only about items still there).
-    const lastNotes = new Map(
-      (await this.state.statuses()).map((st) => [st.client, st.notes as Note[]]),
-    );
+    const lastNotes = new Map(statuses.map((st) => [st.client, st.notes as Note[]]));
+    let stale: StaleFileError | undefined;
     const plans = new Map<string, PlanResult | Error | undefined>(
       await Promise.all(active.map(async (id) => {
         const r = reads.get(id);
@@ -407,15 +462,25 @@ export class Engine {
             return [id, skipped] as const;
           }
           const { plan, back } = await this.host.checkedPlan(id, desired);
-          if (!back) return [id, plan] as const;
-          backs.set(id, back);
-          const wrong = verifyPlan(id, desired, plan, back, reads.get(id)!);
+          if (!plan.writes.length) return [id, plan] as const;
+          if (back) backs.set(id, back);
+          else {
+            // Every planned file is already as planned: what the client reads back is what we
+            // read, if those are the bytes we read (else the client wrote meanwhile).
+            for (const w of plan.writes) {
+              if (r.hashes.get(w.path) !== await hashContent(w.content, w.encoding)) {
+                stale ??= new StaleFileError(w.path);
+              }
+            }
+          }
+          const wrong = verifyPlan(id, desired, plan, back ?? asResult(r), r);
           return [id, wrong ? new Error(wrong) : plan] as const;
         } catch (e) {
           return [id, e as Error] as const;
         }
       })),
     );
+    if (stale) throw stale;
     for (const id of active) {
       const r = reads.get(id);
       const plan = plans.get(id);
@@ -465,10 +530,12 @@ export class Engine {
     }
     if (report.errors.length) writes.length = 0;
 
-    for (const w of writes) {
-      const cur = await readCurrent(w.path);
-      w.before = cur.text ?? cur.base64;
-    }
+    // The bytes each file has now: shown as `before`, backed up, and compared with what the
+    // plan was made from.
+    const currents = new Map(
+      await Promise.all(writes.map(async (w) => [w, await readCurrent(w.path)] as const)),
+    );
+    for (const [w, cur] of currents) w.before = cur.text ?? cur.base64;
     const askFirst = (w: WriteReport) =>
       w.clients.some((c) => policies.get(c)!.mode === "ask" && !options.approve?.includes(c));
     report.pending = writes.filter(askFirst);
@@ -480,59 +547,75 @@ export class Engine {
       return report;
     }
 
-    // 5. Record the new base first: a crash after it leaves clients that re-converge next time.
-    await this.state.commit({ upsert, remove, history, views: [] });
+    // 5. A client wrote one of these files since we read it: read again, plan again.
+    const expected = toWrite.map((w) => reads.get(w.clients[0])!.hashes.get(w.path) ?? "absent");
+    await Promise.all(toWrite.map(async (w, i) => {
+      const old = currents.get(w)!;
+      if ((old.bytes ? await hashBytes(old.bytes) : "absent") !== expected[i]) {
+        throw new StaleFileError(w.path);
+      }
+    }));
+    // Record the new base with every old version backed up, in one transaction, before the
+    // first file is touched: a crash after it leaves clients that re-converge next time.
+    const { backupIds } = await this.state.commit({
+      upsert,
+      remove,
+      history,
+      backups: toWrite.map((w) => {
+        const old = currents.get(w)!;
+        return {
+          path: w.path,
+          content: old.text ?? old.base64,
+          encoding: old.base64 !== undefined ? "base64" as const : undefined,
+          mode: old.mode,
+          client: w.clients.join(","),
+          reason: `sync (${options.trigger ?? "cli"})`,
+        };
+      }),
+    });
     for (const c of report.changes) {
       this.bus?.publish({ type: "item.changed", key: c.key, clients: c.clients, action: c.action });
     }
 
-    // 6. Write: compare-and-swap against the bytes we read, back up, atomic rename. Every old
-    // version is backed up (one batch) before the first file is touched.
+    // 6. Write: compare-and-swap against the bytes we read, atomic rename. Files are
+    // independent (each guarded on its own), so they are written at once.
     const written = new Set<string>();
-    const olds = await Promise.all(toWrite.map(async (w) => {
-      const old = await readCurrent(w.path);
-      const expect = reads.get(w.clients[0])!.hashes.get(w.path) ?? "absent";
-      if ((old.bytes ? await hashBytes(old.bytes) : "absent") !== expect) {
-        throw new StaleFileError(w.path);
-      }
-      return old;
+    const outcomes = await Promise.allSettled(toWrite.map(async (w, i) => {
+      w.backupId = backupIds[i];
+      const content = w.after === null
+        ? null
+        : w.encoding
+        ? contentBytes(w.after, w.encoding)
+        : w.after;
+      await guardedWrite(w.path, content, {
+        expectHash: expected[i],
+        backup: () => Promise.resolve(),
+        mode: w.mode,
+      });
+      return { path: w.path, hash: await hashContent(w.after, w.encoding) };
     }));
-    const backupIds = await this.state.backupMany(toWrite.map((w, i) => ({
-      path: w.path,
-      content: olds[i].text ?? olds[i].base64,
-      encoding: olds[i].base64 !== undefined ? "base64" as const : undefined,
-      mode: olds[i].mode,
-      client: w.clients.join(","),
-      reason: `sync (${options.trigger ?? "cli"})`,
-    })));
     const hashes: { path: string; hash: string }[] = [];
-    try {
-      for (const [i, w] of toWrite.entries()) {
-        w.backupId = backupIds[i];
-        const content = w.after === null
-          ? null
-          : w.encoding
-          ? contentBytes(w.after, w.encoding)
-          : w.after;
-        await guardedWrite(w.path, content, {
-          expectHash: olds[i].bytes ? await hashBytes(olds[i].bytes!) : "absent",
-          backup: () => Promise.resolve(),
-          mode: w.mode,
-        });
-        hashes.push({ path: w.path, hash: await hashContent(w.after, w.encoding) });
-        for (const c of w.clients) {
-          written.add(c);
-          report.clients[c].writes.push(w.path);
-        }
-        this.bus?.publish({
-          type: "file.written",
-          client: w.clients.join(","),
-          path: w.path,
-          backupId: w.backupId,
-        });
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === "rejected") continue;
+      const w = toWrite[i];
+      hashes.push(o.value);
+      for (const c of w.clients) {
+        written.add(c);
+        report.clients[c].writes.push(w.path);
       }
-    } finally {
+      this.bus?.publish({
+        type: "file.written",
+        client: w.clients.join(","),
+        path: w.path,
+        backupId: w.backupId!,
+      });
+    }
+    const failed = outcomes.flatMap((o) => o.status === "rejected" ? [o.reason as Error] : []);
+    if (failed.length) {
+      // What was written is still aisync's own echo. A stale file is retried (re-read, re-plan)
+      // only when nothing worse went wrong.
       await this.state.setHashes(hashes);
+      throw failed.find((e) => !(e instanceof StaleFileError)) ?? failed[0];
     }
 
     // 7. New views: what each client shows now (re-read after our writes).
@@ -547,8 +630,7 @@ export class Engine {
           r = { ...r0, items: new Map(checked.items.map((i) => [itemKey(i), i])) };
         } else {
           try {
-            const again = await this.host.read(id);
-            r = { ...r0, items: new Map(again.items.map((i) => [itemKey(i), i])) };
+            r = { ...r0, items: (await this.#read(id)).items };
           } catch (e) {
             report.clients[id].errors.push((e as Error).message);
             continue;
@@ -559,7 +641,7 @@ export class Engine {
       const set = new Map<string, string>(), rm: string[] = [];
       for (const [key, item] of r.items) {
         if (!watched(id, item)) continue;
-        const v = stableStringify(item.value);
+        const v = stableOf(r.items, key);
         if (view.get(key) !== v) set.set(key, v);
       }
       for (const key of view.keys()) {
@@ -570,18 +652,21 @@ export class Engine {
       }
       viewUpdates.push({ client: id, set, remove: rm });
     }
-    await this.state.commit({ upsert: [], remove: [], history: [], views: viewUpdates });
     this.#finishReport(report, reads);
-    await this.state.setStatuses(ids.map((id) => {
-      const c = report.clients[id];
-      return {
-        client: id,
-        state: c.state,
-        notes: c.notes,
-        errors: c.errors,
-        changed: c.writes.length > 0 || report.changes.some((ch) => ch.clients.includes(id)),
-      };
-    }));
+    await this.state.commit({
+      views: viewUpdates,
+      hashes,
+      statuses: ids.map((id) => {
+        const c = report.clients[id];
+        return {
+          client: id,
+          state: c.state,
+          notes: c.notes,
+          errors: c.errors,
+          changed: c.writes.length > 0 || report.changes.some((ch) => ch.clients.includes(id)),
+        };
+      }),
+    });
     for (const id of ids) {
       const c = report.clients[id];
       this.bus?.publish({
@@ -742,27 +827,45 @@ export class Engine {
 }
 
 /**
- * A plan must say what was asked: read back over the planned contents, every changed file
- * parses and every desired item reads back as desired (in what this client keeps of it), except
- * where the plugin gave a lossy note. Anything else is a plugin bug, and nothing is written.
+ * Hashes the files under the declared paths: each file, or every file below a folder (skills,
+ * commands). `key` stands for everything a plugin's read can see there: each file's bytes and
+ * mode, each folder, each absent path. Synchronous calls: a few dozen small files take far less
+ * time so than through the runtime's thread pool.
  */
-/** Hashes a declared path: a file, or every file below a folder (skills, commands). */
-async function hashTree(path: string, into: Map<string, string>, depth = 0): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch {
-    into.set(path, "absent");
-    return;
-  }
-  if (!info.isDirectory) {
-    into.set(path, await fileHash(path));
-    return;
-  }
-  // Symlinks are followed, as the plugins' reads follow them (a linked skill folder is common);
-  // the depth bound stops a link cycle.
-  if (depth > 16) return;
-  for await (const e of Deno.readDir(path)) await hashTree(`${path}/${e.name}`, into, depth + 1);
+async function snapshot(paths: string[]): Promise<{ hashes: Map<string, string>; key: string }> {
+  const hashes = new Map<string, string>(), seen: string[] = [];
+  const files: { path: string; bytes: Uint8Array; mode: number | null }[] = [];
+  const walk = (path: string, depth: number) => {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      hashes.set(path, "absent");
+      seen.push(`${path}\0absent`);
+      return;
+    }
+    if (!info.isDirectory) {
+      try {
+        files.push({ path, bytes: Deno.readFileSync(path), mode: info.mode });
+      } catch {
+        hashes.set(path, "absent");
+        seen.push(`${path}\0absent`);
+      }
+      return;
+    }
+    seen.push(`${path}\0dir`);
+    // Symlinks are followed, as the plugins' reads follow them (a linked skill folder is
+    // common); the depth bound stops a link cycle.
+    if (depth > 16) return;
+    for (const e of Deno.readDirSync(path)) walk(`${path}/${e.name}`, depth + 1);
+  };
+  for (const p of paths) walk(p, 0);
+  await Promise.all(files.map(async (f) => {
+    const h = await hashBytes(f.bytes);
+    hashes.set(f.path, h);
+    seen.push(`${f.path}\0${h}\0${f.mode ?? ""}`);
+  }));
+  return { hashes, key: seen.sort().join("\n") };
 }
 
 /** True when the client's read is exactly the desired set (and it read without errors). */
@@ -788,6 +891,11 @@ function ownValue(id: string, v: unknown): string {
   return stableStringify(extras?.[id] ? { ...rest, extras: { [id]: extras[id] } } : rest);
 }
 
+/**
+ * A plan must say what was asked: read back over the planned contents, every changed file
+ * parses and every desired item reads back as desired (in what this client keeps of it), except
+ * where the plugin gave a lossy note. Anything else is a plugin bug, and nothing is written.
+ */
 function verifyPlan(
   id: string,
   desired: Item[],
@@ -823,6 +931,25 @@ function verifyPlan(
     }
   }
   return undefined;
+}
+
+const stableMemo = new WeakMap<Map<string, Item>, Map<string, string>>();
+
+/**
+ * The stable JSON of one item of a read, worked out once per read: a read the engine keeps for
+ * the next sync (and its items) is never changed.
+ */
+function stableOf(items: Map<string, Item>, key: string): string {
+  let memo = stableMemo.get(items);
+  if (!memo) stableMemo.set(items, memo = new Map());
+  let s = memo.get(key);
+  if (s === undefined) memo.set(key, s = stableStringify(items.get(key)!.value));
+  return s;
+}
+
+/** A client's read as the plugin returned it. */
+function asResult(r: ClientRead): ReadResult {
+  return { items: [...r.items.values()], errors: r.errors, projects: r.projects };
 }
 
 function add(map: Map<string, Change[]>, key: string, change: Change) {

@@ -126,6 +126,50 @@ Deno.test("Engine: a one-sided change propagates, a deletion propagates", async 
   }
 });
 
+Deno.test("Engine: only clients whose files changed are read again (bytes, mode or folders)", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    const reads: string[] = [];
+    const read = s.app.host.read.bind(s.app.host);
+    s.app.host.read = (id) => {
+      reads.push(id);
+      return read(id);
+    };
+    // What a sync reads comes before "|"; the clients it wrote are read again after it.
+    s.app.bus.subscribe((e) => void (e.type === "sync.finished" && reads.push("|")));
+    const sync = async () => {
+      reads.length = 0;
+      const r = await s.app.engine.sync();
+      await s.app.engine.idle();
+      const at = reads.indexOf("|");
+      return { r, during: reads.slice(0, at).sort(), after: reads.slice(at + 1).sort() };
+    };
+    const first = await sync();
+    assert.deepEqual(first.during, ["claude_code", "codex", "qwen_code", "rovo_dev"]);
+    assert.deepEqual(first.after, ["claude_code", "codex", "qwen_code", "rovo_dev"]);
+
+    const idle = await sync();
+    assert.deepEqual([idle.during, idle.after, idle.r.writes], [[], [], []]);
+
+    const codex = (await s.read("~/.codex/config.toml"))!;
+    await s.write("~/.codex/config.toml", codex.replace('"srv"]', '"srv", "--ro"]'));
+    const change = await sync();
+    assert.deepEqual(change.during, ["codex"]);
+    assert.deepEqual(change.r.changes.map((c) => c.key), ["mcp:user:fs"]);
+    assert.deepEqual(change.after, ["claude_code", "qwen_code", "rovo_dev"]);
+    assert.deepEqual(plain((await servers(s, "rovo_dev")).fs).args, ["-y", "srv", "--ro"]);
+
+    // The same bytes with another mode, a new folder where a plugin looks: read again.
+    await Deno.chmod(`${s.home}/.codex/config.toml`, 0o600);
+    assert.deepEqual((await sync()).during, ["codex"]);
+    await Deno.mkdir(`${s.home}/.claude/commands/team`, { recursive: true });
+    assert.deepEqual((await sync()).during, ["claude_code"]);
+    assert.deepEqual((await sync()).during, []);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: two clients changing one field differently make a conflict; nothing is overwritten", async () => {
   const s = await open({ "~/.claude.json": CLAUDE });
   try {

@@ -83,7 +83,18 @@ export async function discoverPlugins(
 
 const contractFile = new URL("../plugins/_contract.ts", import.meta.url).href;
 
-async function denoInfo(file: string): Promise<{ modules: { specifier: string; kind: string }[] }> {
+/** What `deno info --json` says of a module graph (the parts the check reads). */
+interface Graph {
+  modules: {
+    specifier: string;
+    kind: string;
+    error?: string;
+    dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+  }[];
+  redirects?: Record<string, string>;
+}
+
+async function denoInfo(file: string): Promise<Graph> {
   // In a compiled binary Deno.execPath() is aisync itself: use a `deno` on PATH, if any.
   const exe = Deno.execPath().endsWith("deno") ? Deno.execPath() : "deno";
   const out = await new Deno.Command(exe, {
@@ -100,19 +111,77 @@ async function denoInfo(file: string): Promise<{ modules: { specifier: string; k
 
 let contractGraph: Promise<Set<string>> | undefined;
 
+/** The modules of a graph reached from `root` (through code and type imports alike). */
+function reached(graph: Graph, root: string): Graph["modules"] | undefined {
+  const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Map<string, Graph["modules"][number]>();
+  const todo = [root];
+  while (todo.length) {
+    const s = todo.pop()!;
+    const spec = graph.redirects?.[s] ?? s;
+    if (seen.has(spec)) continue;
+    const m = bySpecifier.get(spec);
+    // A module deno could not load: let the plugin's own `deno info` say what is wrong.
+    if (!m || m.error) return undefined;
+    seen.set(spec, m);
+    for (const d of m.dependencies ?? []) {
+      if (d.code) todo.push(d.code.specifier);
+      if (d.type) todo.push(d.type.specifier);
+    }
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The module graph of each plugin and of the contract, from one `deno info` over a file that
+ * imports them all: one subprocess instead of one per plugin. A plugin missing from the answer
+ * (the run failed, or one of its modules could not be loaded) is checked on its own.
+ */
+export async function pluginGraphs(
+  plugins: PluginInfo[],
+): Promise<{ contract?: Set<string>; plugins: Map<string, Graph["modules"]> }> {
+  const out = { contract: undefined as Set<string> | undefined, plugins: new Map() };
+  if (!plugins.length) return out;
+  const dir = await Deno.makeTempDir({ prefix: "aisync-graph-" });
+  try {
+    const roots = [contractFile, ...plugins.map((p) => new URL(`file://${p.dir}/mod.ts`).href)];
+    await Deno.writeTextFile(
+      `${dir}/plugins.ts`,
+      roots.map((r) => `import ${JSON.stringify(r)};\n`).join(""),
+    );
+    const graph = await denoInfo(`${dir}/plugins.ts`);
+    const contract = reached(graph, contractFile);
+    if (!contract) return out;
+    out.contract = new Set(contract.map((m) => m.specifier));
+    for (const [i, p] of plugins.entries()) {
+      const modules = reached(graph, roots[i + 1]);
+      if (modules) out.plugins.set(p.id, modules);
+    }
+  } catch {
+    // Each plugin is then checked on its own, which reports what went wrong.
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+  return out;
+}
+
 /**
  * Refuses a plugin whose module graph reaches local files outside its folder and the contract,
  * or that imports with a computed specifier: local imports are not gated by the Worker's read
- * permission, so a plugin could otherwise load `~/.ssh/…` as a module.
+ * permission, so a plugin could otherwise load `~/.ssh/…` as a module. `known` holds graphs
+ * already worked out by {@linkcode pluginGraphs}.
  */
-export async function checkGraph(plugin: PluginInfo): Promise<void> {
-  contractGraph ??= denoInfo(new URL(contractFile).pathname).then((g) =>
-    new Set(g.modules.map((m) => m.specifier))
-  );
-  let allowed: Set<string>, graph: Awaited<ReturnType<typeof denoInfo>>;
+export async function checkGraph(
+  plugin: PluginInfo,
+  known?: Awaited<ReturnType<typeof pluginGraphs>>,
+): Promise<void> {
+  let allowed: Set<string>, modules: Graph["modules"];
   try {
-    allowed = await contractGraph;
-    graph = await denoInfo(`${plugin.dir}/mod.ts`);
+    allowed = known?.contract ?? await (contractGraph ??= denoInfo(
+      new URL(contractFile).pathname,
+    ).then((g) => new Set(g.modules.map((m) => m.specifier))));
+    modules = known?.plugins.get(plugin.id) ??
+      (await denoInfo(`${plugin.dir}/mod.ts`)).modules;
   } catch (e) {
     // A compiled aisync without a `deno` on PATH cannot inspect graphs: its built-in plugins
     // were checked when it was built; a user plugin is refused rather than trusted.
@@ -126,7 +195,7 @@ export async function checkGraph(plugin: PluginInfo): Promise<void> {
   const own = new URL(`file://${plugin.dir}/`).href;
   // A user plugin reaches the contract through the data folder's one-line re-export.
   const shim = new URL("../_contract.ts", own).href;
-  for (const m of graph.modules) {
+  for (const m of modules) {
     if (m.kind === "npm" || m.specifier.startsWith(own) || allowed.has(m.specifier)) continue;
     if (!plugin.builtin && m.specifier === shim) continue;
     if (m.specifier.startsWith("node:")) continue;
@@ -172,6 +241,9 @@ export interface HostOptions {
 
 interface Running {
   worker: Worker;
+  /** Resolves when aisync's own side of the Worker (the contract, the editors) has loaded. */
+  booted: Promise<void>;
+  /** Resolves when the plugin's module has loaded too. */
   ready: Promise<void>;
   pending: Map<number, { resolve(v: unknown): void; reject(e: Error): void }>;
 }
@@ -183,9 +255,12 @@ export class Host {
   #plugins = new Map<string, PluginInfo>();
   #running = new Map<string, Running>();
   #checked = new Map<string, Promise<void>>();
+  #graphs: ReturnType<typeof pluginGraphs> | undefined;
+  #passed = new Set<string>();
   #projects: string[] = [];
   #opts: HostOptions;
   #seq = 0;
+  #closed = false;
 
   constructor(plugins: PluginInfo[], opts: HostOptions) {
     for (const p of plugins) this.#plugins.set(p.id, p);
@@ -260,7 +335,8 @@ export class Host {
   /**
    * Runs `plan`, then `read` over the planned contents (nothing is written): what the client
    * will read once the plan is written, so the engine can refuse a plan that would not parse or
-   * would not say what was asked.
+   * would not say what was asked. Without `back`, the Worker found every planned file already
+   * as planned: the caller checks that against its own read (a Worker may lie).
    */
   async checkedPlan(
     id: string,
@@ -268,9 +344,9 @@ export class Host {
   ): Promise<{ plan: PlanResult; back?: ReadResult }> {
     const r = await this.#call(id, "checkedPlan", [{ items }]) as { plan: unknown; back: unknown };
     const plan = this.#checkPlan(id, this.#validate(id, "plan", PlanResult, r?.plan));
-    // No writes, no read-back: the client keeps reading what it read.
-    if (!plan.writes.length) return { plan };
-    return { plan, back: this.#validate(id, "plan", ReadResult, r?.back) };
+    // No writes, or none that changes a byte: the client keeps reading what it read.
+    if (!plan.writes.length || r?.back === undefined) return { plan };
+    return { plan, back: this.#validate(id, "plan", ReadResult, r.back) };
   }
 
   #checkPlan(id: string, result: PlanResult): PlanResult {
@@ -301,8 +377,9 @@ export class Host {
     return this.#validate(id, "project", ReadResult, await this.#call(id, "project", [{ items }]));
   }
 
-  /** Stops every Worker. */
+  /** Stops every Worker; calls still waiting and any later call fail. */
   close(): void {
+    this.#closed = true;
     for (const id of [...this.#running.keys()]) this.#stop(id);
   }
 
@@ -344,13 +421,25 @@ export class Host {
     args: unknown[],
   ): Promise<unknown> {
     const p = this.#get(id);
-    if (!this.#opts.trustGraph) {
-      if (!this.#checked.has(id)) this.#checked.set(id, checkGraph(p));
+    if (this.#closed) throw new PluginError(id, method, "the host is closed");
+    if (!this.#opts.trustGraph && !this.#passed.has(id)) {
+      if (!this.#checked.has(id)) {
+        // The first plugin to start has every plugin's graph worked out at once.
+        this.#graphs ??= pluginGraphs(this.plugins.filter((x) => !this.#passed.has(x.id)));
+        this.#checked.set(
+          id,
+          this.#graphs.then((known) => checkGraph(p, known)).then(() => void this.#passed.add(id)),
+        );
+      }
       await this.#checked.get(id);
     }
     const run = this.#start(p);
-    // Loading (module graph, WASM) is slow on a busy machine and is not the plugin's doing.
-    await this.#withTimeout(id, "load", run.ready, Math.max(this.#opts.timeoutMs ?? 0, 60_000));
+    // Loading is slow on a busy machine. aisync's own side of a Worker comes first (every Worker
+    // loads its own copy, all at once): that is not the plugin's doing, so only the plugin's
+    // module has the load limit, and the rest a far wider one.
+    const limit = Math.max(this.#opts.timeoutMs ?? 0, 60_000);
+    await this.#withTimeout(id, "load", run.booted, 5 * limit);
+    await this.#withTimeout(id, "load", run.ready, limit);
     const ctx = this.context(id);
     return await this.#withTimeout(
       id,
@@ -362,6 +451,21 @@ export class Host {
   #start(p: PluginInfo): Running {
     const existing = this.#running.get(p.id);
     if (existing) return existing;
+    const run = { pending: new Map() } as Running;
+    // The Worker says hello (message 0) once worker_main.ts has loaded.
+    run.booted = new Promise((resolve, reject) => run.pending.set(0, { resolve, reject }));
+    run.worker = this.#spawn(p, run);
+    this.#running.set(p.id, run);
+    run.ready = run.booted.then(() => tomlWasm()).then((wasm) =>
+      this.#send(run, { type: "init", module: new URL(`file://${p.dir}/mod.ts`).href, wasm })
+    ).then(() => {});
+    // Callers wait on these; a Worker stopped before anyone did must not leave them unhandled.
+    run.booted.catch(() => {});
+    run.ready.catch(() => {});
+    return run;
+  }
+
+  #spawn(p: PluginInfo, run: Running): Worker {
     // The plugin's own folder too: loading its mod.ts is a dynamic import, checked like a read.
     const read = [...this.allowed(p.id), p.dir];
     if (!p.builtin) read.push(`${p.dir.slice(0, p.dir.lastIndexOf("/"))}/_contract.ts`);
@@ -382,7 +486,6 @@ export class Host {
         },
       },
     } as WorkerOptions);
-    const run: Running = { worker, ready: Promise.resolve(), pending: new Map() };
     worker.onmessage = (e: MessageEvent) => {
       const msg = e.data as {
         id: number;
@@ -400,11 +503,7 @@ export class Host {
       e.preventDefault();
       this.#fail(p.id, new PluginError(p.id, "crash", e.message));
     };
-    this.#running.set(p.id, run);
-    run.ready = tomlWasm().then((wasm) =>
-      this.#send(run, { type: "init", module: new URL(`file://${p.dir}/mod.ts`).href, wasm })
-    ).then(() => {});
-    return run;
+    return worker;
   }
 
   #send(run: Running, msg: Record<string, unknown>): Promise<unknown> {
@@ -443,8 +542,14 @@ export class Host {
   }
 
   #stop(id: string) {
-    this.#running.get(id)?.worker.terminate();
+    const run = this.#running.get(id);
+    if (!run) return;
+    run.worker.terminate();
     this.#running.delete(id);
+    // A terminated Worker never answers: nobody waits on it until a timeout.
+    const stopped = new PluginError(id, "call", "was stopped before it answered");
+    for (const w of run.pending.values()) w.reject(stopped);
+    run.pending.clear();
   }
 }
 

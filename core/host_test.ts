@@ -97,3 +97,43 @@ Deno.test("Host refuses a plugin whose module graph reaches files outside its fo
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("Host.close() ends calls still waiting and refuses new ones", async () => {
+  const { home, host } = await setup({ timeoutMs: 60_000 });
+  try {
+    assert.equal((await host.read("good")).items.length, 1);
+    const waiting = host.read("evil_hang");
+    // Let the hanging plugin start its call.
+    await new Promise((r) => setTimeout(r, 300));
+    host.close();
+    await assert.rejects(waiting, /Plugin "evil_hang" call: was stopped before it answered/);
+    await assert.rejects(() => host.read("good"), /Plugin "good" read: the host is closed/);
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("Host.checkedPlan() reads back only a plan that changes a byte", async () => {
+  const { home, host } = await setup();
+  try {
+    const notes = (text: string) => [{
+      kind: "instructions" as const,
+      scope: "user",
+      name: "main",
+      value: { text },
+    }];
+    const same = await host.checkedPlan("always", notes("good notes\n"));
+    assert.equal(same.plan.writes.length, 1);
+    assert.equal(same.back, undefined);
+    const changed = await host.checkedPlan("always", notes("new notes\n"));
+    assert.deepEqual(changed.back?.items.map((i) => i.value), [{ text: "new notes\n" }]);
+    const removed = await host.checkedPlan("always", []);
+    assert.deepEqual(removed.back?.items, []);
+    // Nothing was written.
+    assert.equal(await Deno.readTextFile(`${home}/.good/NOTES.md`), "good notes\n");
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray } from "drizzle-orm";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { InArgs, InStatement } from "@libsql/client";
 import type { Store } from "../db/mod.ts";
 import { schema } from "../db/mod.ts";
 import { type Item, Kind, stableStringify } from "./schema.ts";
@@ -50,6 +52,40 @@ export interface Conflict {
   createdAt: number;
 }
 
+/** What {@linkcode State.commit} writes; every part is optional. */
+export interface Commit {
+  upsert?: BaseItem[];
+  remove?: string[];
+  history?: { key: string; value: unknown; source: string }[];
+  views?: { client: string; set: Map<string, string>; remove: string[] }[];
+  /** The bytes files had before a write. */
+  backups?: BackupInput[];
+  /** What aisync wrote to each path (its own echo, for the watcher). */
+  hashes?: { path: string; hash: string }[];
+  /** Every client's state after a sync. */
+  statuses?: StatusInput[];
+}
+
+/** The previous bytes of a file about to be written. */
+export interface BackupInput {
+  path: string;
+  content?: string;
+  encoding?: "base64";
+  mode?: number;
+  client: string;
+  reason: string;
+}
+
+/** A client's state after a sync. */
+export interface StatusInput {
+  client: string;
+  state: string;
+  notes: unknown[];
+  errors: string[];
+  /** Whether the sync changed something for it (its `lastChange` becomes now). */
+  changed: boolean;
+}
+
 const CHUNK = 200;
 
 function chunks<T>(list: T[]): T[][] {
@@ -74,80 +110,86 @@ export class State {
 
   /** The base, by item key. */
   async base(): Promise<Map<string, BaseItem>> {
-    const rows = await this.#db.select().from(items).where(eq(items.machine, this.machine));
-    return new Map(rows.map((r) => [r.key, {
-      item: { kind: r.kind, scope: r.scope, name: r.name, value: JSON.parse(r.value) } as Item,
-      omit: JSON.parse(r.omit),
+    // Plain value rows (`values()`): the engine loads the whole base on every sync.
+    const rows = await this.#db.select({
+      key: items.key,
+      kind: items.kind,
+      scope: items.scope,
+      name: items.name,
+      value: items.value,
+      omit: items.omit,
+    }).from(items).where(eq(items.machine, this.machine)).values();
+    // libSQL's rows are indexed, not iterable.
+    return new Map(rows.map((r) => [r[0] as string, {
+      item: { kind: r[1], scope: r[2], name: r[3], value: JSON.parse(r[4] as string) } as Item,
+      omit: JSON.parse(r[5] as string),
     }]));
   }
 
   /** Each client's last view, by client then item key (stable JSON values). */
   async views(): Promise<Map<string, Map<string, string>>> {
-    const rows = await this.#db.select().from(clientViews).where(
-      eq(clientViews.machine, this.machine),
-    );
+    const rows = await this.#db.select({
+      client: clientViews.client,
+      key: clientViews.key,
+      value: clientViews.value,
+    }).from(clientViews).where(eq(clientViews.machine, this.machine)).values();
     const out = new Map<string, Map<string, string>>();
     for (const r of rows) {
-      if (!out.has(r.client)) out.set(r.client, new Map());
-      out.get(r.client)!.set(r.key, r.value);
+      let view = out.get(r[0] as string);
+      if (!view) out.set(r[0] as string, view = new Map());
+      view.set(r[1] as string, r[2] as string);
     }
     return out;
   }
 
-  /** Writes the base changes, their history and the new client views in one batch. */
-  async commit(change: {
-    upsert: BaseItem[];
-    remove: string[];
-    history: { key: string; value: unknown; source: string }[];
-    views: { client: string; set: Map<string, string>; remove: string[] }[];
-  }): Promise<void> {
+  /**
+   * Writes what one step of a sync decided in one transaction: base changes, their history,
+   * client views, backups (their ids come back in order), aisync's own file hashes and every
+   * client's state.
+   */
+  async commit(change: Commit): Promise<{ backupIds: number[] }> {
     const now = Date.now();
     const m = this.machine;
-    const stmts = [];
-    for (const part of chunks(change.upsert)) {
+    const stmts: InStatement[] = [];
+    stmts.push(...rows(
+      items,
+      (change.upsert ?? []).map((b) => ({
+        machine: m,
+        key: `${b.item.kind}:${b.item.scope}:${b.item.name}`,
+        kind: b.item.kind,
+        scope: b.item.scope,
+        name: b.item.name,
+        value: stableStringify(b.item.value),
+        omit: JSON.stringify(b.omit),
+        updatedAt: now,
+      })),
+      { target: ["machine", "key"], set: ["value", "omit", "updatedAt"] },
+    ));
+    for (const part of chunks(change.remove ?? [])) {
       stmts.push(
-        this.#db.insert(items).values(part.map((b) => ({
-          machine: m,
-          key: `${b.item.kind}:${b.item.scope}:${b.item.name}`,
-          kind: b.item.kind,
-          scope: b.item.scope,
-          name: b.item.name,
-          value: stableStringify(b.item.value),
-          omit: JSON.stringify(b.omit),
-          updatedAt: now,
-        }))).onConflictDoUpdate({
-          target: [items.machine, items.key],
-          set: { value: sqlExcluded("value"), omit: sqlExcluded("omit"), updatedAt: now },
-        }),
+        statement(
+          this.#db.delete(items).where(and(eq(items.machine, m), inArray(items.key, part))),
+        ),
       );
     }
-    for (const part of chunks(change.remove)) {
-      stmts.push(this.#db.delete(items).where(and(eq(items.machine, m), inArray(items.key, part))));
-    }
-    for (const part of chunks(change.history)) {
-      stmts.push(
-        this.#db.insert(itemHistory).values(part.map((h) => ({
-          machine: m,
-          key: h.key,
-          value: h.value === undefined ? null : stableStringify(h.value),
-          source: h.source,
-          at: now,
-        }))),
-      );
-    }
-    for (const v of change.views) {
-      for (const part of chunks([...v.set])) {
-        stmts.push(
-          this.#db.insert(clientViews).values(
-            part.map(([key, value]) => ({ machine: m, client: v.client, key, value })),
-          ).onConflictDoUpdate({
-            target: [clientViews.machine, clientViews.client, clientViews.key],
-            set: { value: sqlExcluded("value") },
-          }),
-        );
-      }
+    stmts.push(...rows(
+      itemHistory,
+      (change.history ?? []).map((h) => ({
+        machine: m,
+        key: h.key,
+        value: h.value === undefined ? null : stableStringify(h.value),
+        source: h.source,
+        at: now,
+      })),
+    ));
+    for (const v of change.views ?? []) {
+      stmts.push(...rows(
+        clientViews,
+        [...v.set].map(([key, value]) => ({ machine: m, client: v.client, key, value })),
+        { target: ["machine", "client", "key"], set: ["value"] },
+      ));
       for (const part of chunks(v.remove)) {
-        stmts.push(
+        stmts.push(statement(
           this.#db.delete(clientViews).where(
             and(
               eq(clientViews.machine, m),
@@ -155,12 +197,56 @@ export class State {
               inArray(clientViews.key, part),
             ),
           ),
-        );
+        ));
       }
     }
-    if (stmts.length) {
-      await this.#db.batch(stmts as unknown as Parameters<typeof this.store.db.batch>[0]);
-    }
+    const backupsFrom = stmts.length;
+    stmts.push(...rows(
+      backups,
+      (change.backups ?? []).map((b) => ({
+        machine: m,
+        path: b.path,
+        content: b.content ?? null,
+        encoding: b.encoding ?? null,
+        mode: b.mode ?? null,
+        client: b.client,
+        reason: b.reason,
+        at: now,
+      })),
+      undefined,
+      "id",
+    ));
+    const backupsTo = stmts.length;
+    stmts.push(...rows(
+      fileHashes,
+      (change.hashes ?? []).map((h) => ({ machine: m, path: h.path, hash: h.hash, at: now })),
+      { target: ["machine", "path"], set: ["hash", "at"] },
+    ));
+    stmts.push(...rows(
+      clientStatus,
+      (change.statuses ?? []).map((st) => ({
+        machine: m,
+        client: st.client,
+        state: st.state,
+        notes: JSON.stringify(st.notes),
+        errors: JSON.stringify(st.errors),
+        lastChange: st.changed ? now : null,
+        at: now,
+      })),
+      {
+        target: ["machine", "client"],
+        // An unchanged client keeps the time of its last change.
+        set: ["state", "notes", "errors", "at"],
+        keep: ["lastChange"],
+      },
+    ));
+    if (!stmts.length) return { backupIds: [] };
+    const results = await this.store.client.batch(stmts, "write");
+    return {
+      backupIds: results.slice(backupsFrom, backupsTo).flatMap((r) =>
+        r.rows.map((row) => Number(row[0]))
+      ),
+    };
   }
 
   /** Open conflicts by item key. */
@@ -220,67 +306,18 @@ export class State {
   }
 
   /** Stores many backups in one batch; returns their ids in order. */
-  async backupMany(
-    list: {
-      path: string;
-      content?: string;
-      encoding?: "base64";
-      mode?: number;
-      client: string;
-      reason: string;
-    }[],
-  ): Promise<number[]> {
-    if (!list.length) return [];
-    const at = Date.now();
-    const rows = await this.#db.insert(backups).values(list.map((b) => ({
-      machine: this.machine,
-      path: b.path,
-      content: b.content ?? null,
-      encoding: b.encoding ?? null,
-      mode: b.mode ?? null,
-      client: b.client,
-      reason: b.reason,
-      at,
-    }))).returning({ id: backups.id });
-    return rows.map((r) => r.id);
+  async backupMany(list: BackupInput[]): Promise<number[]> {
+    return (await this.commit({ backups: list })).backupIds;
   }
 
   /** Remembers what aisync wrote to many paths at once. */
   async setHashes(list: { path: string; hash: string }[]): Promise<void> {
-    if (!list.length) return;
-    const at = Date.now();
-    await this.#db.insert(fileHashes).values(list.map((h) => ({ machine: this.machine, ...h, at })))
-      .onConflictDoUpdate({
-        target: [fileHashes.machine, fileHashes.path],
-        set: { hash: sqlExcluded("hash"), at },
-      });
+    await this.commit({ hashes: list });
   }
 
   /** Records every client's state after a sync in one batch. */
-  async setStatuses(
-    list: { client: string; state: string; notes: unknown[]; errors: string[]; changed: boolean }[],
-  ): Promise<void> {
-    if (!list.length) return;
-    const now = Date.now();
-    const prev = new Map((await this.statuses()).map((r) => [r.client, r.lastChange]));
-    await this.#db.insert(clientStatus).values(list.map((s) => ({
-      machine: this.machine,
-      client: s.client,
-      state: s.state,
-      notes: JSON.stringify(s.notes),
-      errors: JSON.stringify(s.errors),
-      lastChange: s.changed ? now : prev.get(s.client) ?? null,
-      at: now,
-    }))).onConflictDoUpdate({
-      target: [clientStatus.machine, clientStatus.client],
-      set: {
-        state: sqlExcluded("state"),
-        notes: sqlExcluded("notes"),
-        errors: sqlExcluded("errors"),
-        lastChange: sqlExcluded("last_change"),
-        at: now,
-      },
-    });
+  async setStatuses(list: StatusInput[]): Promise<void> {
+    await this.commit({ statuses: list });
   }
 
   /** One backup by id. */
@@ -423,7 +460,46 @@ function toConflict(r: typeof conflicts.$inferSelect): Conflict {
   };
 }
 
-import { sql } from "drizzle-orm";
-function sqlExcluded(col: string) {
-  return sql.raw(`excluded.${col}`);
+/** A drizzle query as a libSQL statement, to run in one batch with the others. */
+function statement(q: { toSQL(): { sql: string; params: unknown[] } }): InStatement {
+  const { sql, params } = q.toSQL();
+  return { sql, args: params as InArgs };
+}
+
+/**
+ * Multi-row `insert` statements (chunks of {@linkcode CHUNK} rows), written out here rather
+ * than by drizzle's query builder: a first sync writes thousands of rows, and building them
+ * through drizzle cost five times the database's own work. Column names come from the drizzle
+ * table. `upsert.set` columns take the new row's value on a conflict; `upsert.keep` columns take
+ * it only when it is not null. `returning` names one column to return.
+ */
+function rows(
+  table: SQLiteTable,
+  list: Record<string, unknown>[],
+  upsert?: { target: string[]; set: string[]; keep?: string[] },
+  returning?: string,
+): InStatement[] {
+  if (!list.length) return [];
+  const columns = getTableColumns(table) as Record<string, { name: string }>;
+  const props = Object.keys(list[0]);
+  const col = (p: string) => `"${columns[p].name}"`;
+  const name = `"${getTableConfig(table).name}"`;
+  let tail = "";
+  if (upsert) {
+    const set = [
+      ...upsert.set.map((p) => `${col(p)} = excluded.${col(p)}`),
+      ...(upsert.keep ?? []).map((p) =>
+        `${col(p)} = coalesce(excluded.${col(p)}, ${name}.${col(p)})`
+      ),
+    ];
+    tail = ` on conflict (${upsert.target.map(col).join(", ")}) do update set ${set.join(", ")}`;
+  }
+  if (returning) tail += ` returning ${col(returning)}`;
+  const row = `(${props.map(() => "?").join(", ")})`;
+  return chunks(list).map((part) => ({
+    sql: `insert into ${name} (${props.map(col).join(", ")}) values ${
+      part.map(() => row).join(", ")
+    }${tail}`,
+    args: part.flatMap((r) => props.map((p) => r[p] ?? null)) as InArgs,
+  }));
 }

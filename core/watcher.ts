@@ -21,15 +21,24 @@ function parent(p: string): string {
   return p.slice(0, p.lastIndexOf("/")) || "/";
 }
 
-async function nearestExisting(p: string): Promise<string> {
-  let dir = p;
-  while (dir !== "/") {
+/** Whether `p` is a folder now (asked once per path: many paths share their parents). */
+function isFolder(p: string, known: Map<string, boolean>): boolean {
+  let yes = known.get(p);
+  if (yes === undefined) {
     try {
-      if ((await Deno.stat(dir)).isDirectory) return dir;
-    } catch { /* keep climbing */ }
-    dir = parent(dir);
+      yes = Deno.statSync(p).isDirectory;
+    } catch {
+      yes = false;
+    }
+    known.set(p, yes);
   }
-  return "/";
+  return yes;
+}
+
+function nearestExisting(p: string, known: Map<string, boolean>): string {
+  let dir = p;
+  while (dir !== "/" && !isFolder(dir, known)) dir = parent(dir);
+  return dir;
 }
 
 /**
@@ -41,35 +50,50 @@ export async function watchPaths(
   onChange: (changed: string[]) => void | Promise<void>,
   options: WatchOptions = {},
 ): Promise<void> {
-  const quiet = options.quietMs ?? 15, maxWait = options.maxWaitMs ?? 300;
-  const dirs = new Set<string>();
-  for (const p of paths) dirs.add(await nearestExisting(parent(p)));
-  for (const p of paths) {
-    try {
-      if ((await Deno.stat(p)).isDirectory) dirs.add(p);
-    } catch { /* absent */ }
-  }
+  const quiet = options.quietMs ?? 5, maxWait = options.maxWaitMs ?? 300;
+  // Synchronous calls: over a hundred paths the watch starts within milliseconds of being
+  // asked, so little can change unseen between a sync and the watch that follows it.
+  const dirs = new Set<string>(), known = new Map<string, boolean>();
+  for (const p of paths) dirs.add(nearestExisting(parent(p), known));
+  for (const p of paths) if (isFolder(p, known)) dirs.add(p);
   const watched = (p: string) => paths.some((w) => p === w || p.startsWith(w + "/"));
   const watcher = Deno.watchFs([...dirs], { recursive: false });
   options.signal?.addEventListener("abort", () => watcher.close());
   let batch = new Set<string>(),
     first = 0,
     timer: ReturnType<typeof setTimeout> | undefined,
+    // Paths whose batch fired while `onChange` was still busy: they go in one call after it.
+    queued = new Set<string>(),
+    busy = false,
     running = Promise.resolve();
+  const drain = async () => {
+    while (queued.size) {
+      const changed = [...queued];
+      queued = new Set();
+      try {
+        // Checked only now, after the previous call: aisync's own writes are known by then.
+        const real: string[] = [];
+        for (const p of changed) {
+          const own = options.ownHash?.(p);
+          if (own && own === await fileHash(p)) continue;
+          real.push(p);
+        }
+        if (real.length) await onChange(real);
+      } catch {
+        // The caller reports its own failures; watching goes on.
+      }
+    }
+    busy = false;
+  };
   const fire = () => {
     timer = undefined;
-    const changed = [...batch];
+    for (const p of batch) queued.add(p);
     batch = new Set();
     first = 0;
-    running = running.then(async () => {
-      const real: string[] = [];
-      for (const p of changed) {
-        const own = options.ownHash?.(p);
-        if (own && own === await fileHash(p)) continue;
-        real.push(p);
-      }
-      if (real.length) await onChange(real);
-    }).catch(() => {});
+    if (!busy) {
+      busy = true;
+      running = drain();
+    }
   };
   for await (const ev of watcher) {
     for (const p of ev.paths) {

@@ -6,12 +6,87 @@
  */
 /// <reference lib="deno.worker" />
 import { initToml } from "./editors.ts";
-import { diskFiles } from "./paths.ts";
 import { toBase64 } from "./files.ts";
 import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
 // Loaded statically so the plugin's own import of the contract is served from the module cache:
 // the plugin's dynamic import is checked against the Worker's read permission.
 import "../plugins/_contract.ts";
+
+/**
+ * The disk as one call sees it. Reads are synchronous: from a Worker each of Deno's async file
+ * ops costs about ten times a synchronous one (a round trip through the runtime's thread pool),
+ * and the Worker has nothing else to do meanwhile. Each path is read at most once per call, so
+ * a plan and the read-back over it see the same bytes. Same answers as `diskFiles()`.
+ */
+function callFiles(): { files: Files; bytes(path: string): Promise<Uint8Array | undefined> } {
+  const memo = new Map<string, { value: unknown } | { error: unknown }>();
+  // Runs `fn` once per key. An error `diskFiles()` takes as "not there" gives `none`; any other
+  // (a refused read above all) is kept and thrown again on every ask.
+  const once = <T>(key: string, fn: () => T, absent: (e: unknown) => boolean, none: T) => {
+    let hit = memo.get(key);
+    if (!hit) {
+      try {
+        hit = { value: fn() };
+      } catch (e) {
+        hit = absent(e) ? { value: none } : { error: e };
+      }
+      memo.set(key, hit);
+    }
+    return "error" in hit ? Promise.reject(hit.error) : Promise.resolve(hit.value as T);
+  };
+  const { NotFound, IsADirectory, NotADirectory } = Deno.errors;
+  const missing = (e: unknown) => e instanceof NotFound || e instanceof IsADirectory;
+  const bytes = (path: string) =>
+    once<Uint8Array | undefined>(`b:${path}`, () => Deno.readFileSync(path), missing, undefined);
+  const files: Files = {
+    read: (path) => once(`t:${path}`, () => Deno.readTextFileSync(path), missing, undefined),
+    readBase64: async (path) => {
+      const b = await bytes(path);
+      return b === undefined ? undefined : toBase64(b);
+    },
+    stat: async (path) => {
+      const i = await once(
+        `s:${path}`,
+        () => {
+          const i = Deno.statSync(path);
+          return { isFile: i.isFile, isDirectory: i.isDirectory, mode: i.mode ?? undefined };
+        },
+        (e) => e instanceof NotFound,
+        undefined,
+      );
+      return i && { ...i };
+    },
+    list: async (path) => {
+      const names = await once(
+        `l:${path}`,
+        () => [...Deno.readDirSync(path)].map((e) => e.name).sort(),
+        (e) => e instanceof NotFound || e instanceof NotADirectory,
+        [] as string[],
+      );
+      return [...names];
+    },
+  };
+  return { files, bytes };
+}
+
+/** True when every planned write leaves its file byte for byte as it is. */
+async function unchanged(
+  bytes: (path: string) => Promise<Uint8Array | undefined>,
+  writes: PlannedWrite[],
+): Promise<boolean> {
+  for (const w of writes) {
+    const now = await bytes(w.path);
+    if (w.content === null || now === undefined) {
+      if ((w.content === null) !== (now === undefined)) return false;
+      continue;
+    }
+    const want = w.encoding === "base64"
+      ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+      : new TextEncoder().encode(w.content);
+    if (want.length !== now.length || want.some((b, i) => b !== now[i])) return false;
+  }
+  return true;
+}
 
 /** The files as they will be once `writes` are written (nothing touches the disk). */
 function overlay(files: Files, writes: PlannedWrite[]): Files {
@@ -85,15 +160,17 @@ self.onmessage = async (e: MessageEvent) => {
       self.postMessage({ id: msg.id, ok: true });
       return;
     }
-    const files = diskFiles();
+    const { files, bytes } = callFiles();
     const ctx = { ...msg.ctx, files } as Context;
     let result: unknown;
     if (msg.method === "project" || msg.method === "checkedPlan") {
       // What the client would read back if the desired items were planned: plan, then read
       // through an overlay of the planned contents. Nothing touches the disk.
       const plan = await plugin!.plan(msg.args![0] as Desired, ctx);
-      // Nothing planned: the files stay as they are, so there is nothing new to read back.
-      const back = msg.method === "checkedPlan" && !plan.writes.length
+      // Nothing planned, or every planned file already as planned: the files stay as they are,
+      // so there is nothing new to read back (the engine checks the plan against its own read).
+      const same = msg.method === "checkedPlan" && await unchanged(bytes, plan.writes);
+      const back = same
         ? undefined
         : await plugin!.read({ ...ctx, files: overlay(files, plan.writes) });
       result = msg.method === "project" ? back : { plan, back };
@@ -111,3 +188,6 @@ self.onmessage = async (e: MessageEvent) => {
     });
   }
 };
+
+// Hello: aisync's side of this Worker has loaded; the host now sends the plugin's module.
+self.postMessage({ id: 0, ok: true });

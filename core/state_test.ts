@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { openDb } from "../db/mod.ts";
+import { State } from "./state.ts";
+import type { Item } from "./schema.ts";
+
+async function open() {
+  const dir = await Deno.makeTempDir({ prefix: "aisync-state-" });
+  const store = await openDb(`file:${dir}/aisync.db`);
+  return {
+    state: new State(store, "m1"),
+    async close() {
+      store.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const item = (name: string, value: unknown) =>
+  ({ kind: "mcp", scope: "user", name, value }) as Item;
+
+Deno.test("State.commit writes base, history, views, backups, hashes and statuses in one batch", async () => {
+  const { state, close } = await open();
+  try {
+    // More rows than one statement takes, so the chunks are exercised too.
+    const many = Array.from({ length: 450 }, (_, i) => item(`s${i}`, { command: `/bin/${i}` }));
+    const { backupIds } = await state.commit({
+      upsert: many.map((it) => ({ item: it, omit: [] })),
+      history: [{ key: "mcp:user:s1", value: { command: "/bin/1" }, source: "codex" }],
+      views: [{
+        client: "codex",
+        set: new Map(many.map((it) => [`mcp:user:${it.name}`, JSON.stringify(it.value)])),
+        remove: [],
+      }],
+      backups: Array.from({ length: 230 }, (_, i) => ({
+        path: `/f/${i}`,
+        content: `old ${i}`,
+        mode: 0o600,
+        client: "codex",
+        reason: "sync (test)",
+      })),
+      hashes: [{ path: "/f/1", hash: "h1" }],
+      statuses: [
+        { client: "codex", state: "ok", notes: [], errors: [], changed: true },
+        { client: "qwen_code", state: "ok", notes: [], errors: [], changed: false },
+      ],
+    });
+    assert.equal(backupIds.length, 230);
+    for (const [i, id] of backupIds.entries()) {
+      const b = await state.getBackup(id);
+      assert.equal(b.path, `/f/${i}`);
+      assert.equal(b.content, `old ${i}`);
+      assert.equal(b.mode, 0o600);
+    }
+    const base = await state.base();
+    assert.equal(base.size, 450);
+    assert.deepEqual(base.get("mcp:user:s7"), { item: many[7], omit: [] });
+    assert.equal((await state.views()).get("codex")!.size, 450);
+    assert.equal((await state.history("mcp:user:s1")).length, 1);
+    assert.equal((await state.hashes()).get("/f/1"), "h1");
+    const first = new Map((await state.statuses()).map((s) => [s.client, s.lastChange]));
+    assert.equal(typeof first.get("codex"), "number");
+    assert.equal(first.get("qwen_code"), null);
+
+    // Upserts replace, removals remove, an unchanged client keeps the time of its last change.
+    await new Promise((r) => setTimeout(r, 5));
+    await state.commit({
+      upsert: [{ item: item("s1", { command: "/bin/new" }), omit: ["qwen_code"] }],
+      remove: ["mcp:user:s2"],
+      views: [{
+        client: "codex",
+        set: new Map([["mcp:user:s1", '{"command":"/bin/new"}']]),
+        remove: ["mcp:user:s2"],
+      }],
+      hashes: [{ path: "/f/1", hash: "h2" }],
+      statuses: [
+        { client: "codex", state: "error", notes: [], errors: ["x"], changed: false },
+        { client: "qwen_code", state: "ok", notes: [], errors: [], changed: true },
+      ],
+    });
+    const after = await state.base();
+    assert.equal(after.size, 449);
+    assert.deepEqual(after.get("mcp:user:s1"), {
+      item: item("s1", { command: "/bin/new" }),
+      omit: ["qwen_code"],
+    });
+    const view = (await state.views()).get("codex")!;
+    assert.equal(view.get("mcp:user:s1"), '{"command":"/bin/new"}');
+    assert.equal(view.has("mcp:user:s2"), false);
+    assert.equal((await state.hashes()).get("/f/1"), "h2");
+    const second = new Map((await state.statuses()).map((s) => [s.client, s]));
+    assert.equal(second.get("codex")!.lastChange, first.get("codex"));
+    assert.equal(second.get("codex")!.state, "error");
+    assert.deepEqual(second.get("codex")!.errors, ["x"]);
+    assert.equal(typeof second.get("qwen_code")!.lastChange, "number");
+  } finally {
+    await close();
+  }
+});
