@@ -301,10 +301,16 @@ export async function runWatch(
     const inner = new AbortController();
     const onAbort = () => inner.abort();
     signal.addEventListener("abort", onAbort);
-    await watchPaths(paths, async (changed) => {
+    const onChange = async (changed: string[]) => {
       try {
         const r = await app.engine.sync({ trigger: "watch" });
-        log(`change in ${changed.join(", ")}: ${summary(r)}`);
+        if (changed.length || r.changes.length || r.writes.length || r.errors.length) {
+          log(
+            `change in ${changed.join(", ") || "a file saved before the watch began"}: ${
+              summary(r)
+            }`,
+          );
+        }
         for (const w of r.writes) hashes.set(w.path, await hashContent(w.after, w.encoding));
       } catch (e) {
         // The engine has published the error for the dashboard and the log.
@@ -312,7 +318,14 @@ export async function runWatch(
       }
       // New projects mean new paths to watch: restart the watcher.
       if (app.host.projects.join("\n") !== projectsBefore) inner.abort();
-    }, { ownHash: (p) => hashes.get(p), signal: inner.signal });
+    };
+    // A file saved between the last sync and the watch starting is caught by one more sync
+    // (cheap: unchanged clients are not read again).
+    await watchPaths(paths, onChange, {
+      ownHash: (p) => hashes.get(p),
+      signal: inner.signal,
+      onReady: () => void onChange([]),
+    });
     signal.removeEventListener("abort", onAbort);
   }
 }

@@ -15,6 +15,8 @@ export interface WatchOptions {
   /** The hash aisync last wrote to a path, if any (its own echo is ignored). */
   ownHash?: (path: string) => string | undefined;
   signal?: AbortSignal;
+  /** Called once the watch is in place (changes from then on are seen). */
+  onReady?: () => void;
 }
 
 function parent(p: string): string {
@@ -59,6 +61,7 @@ export async function watchPaths(
   const watched = (p: string) => paths.some((w) => p === w || p.startsWith(w + "/"));
   const watcher = Deno.watchFs([...dirs], { recursive: false });
   options.signal?.addEventListener("abort", () => watcher.close());
+  options.onReady?.();
   let batch = new Set<string>(),
     first = 0,
     timer: ReturnType<typeof setTimeout> | undefined,

@@ -27,7 +27,14 @@ export interface Web {
 }
 
 /** Hono's environment for aisync's routes. */
-export type Env = { Variables: { user?: Principal; web: Web } };
+export type Env = {
+  Variables: {
+    user?: Principal;
+    web: Web;
+    /** The bus's last event id when the request began: the page's live updates replay from it. */
+    since: number;
+  };
+};
 
 /** True when htmx asked for a fragment (a boosted request wants the whole page). */
 export function isFragment(c: Context<Env>): boolean {
@@ -52,6 +59,8 @@ export async function page(
       active: opts.active,
       conflicts,
       logs: web.logs,
+      // Events published while this page was being rendered (a sync finishing) still reach it.
+      eventsFrom: c.get("since"),
       children: body,
     }),
     (opts.status ?? 200) as 200,

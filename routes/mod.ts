@@ -128,6 +128,7 @@ export function createApp(app: App, options: WebOptions = {}): WebApp {
 
   h.use("*", async (c, next) => {
     c.set("web", web);
+    c.set("since", web.app.bus.lastId);
     await next();
   });
   h.use(

@@ -296,7 +296,7 @@ Deno.test("every page renders the full page, or the fragment for htmx", async ()
       assert.equal(full.status, 200, p);
       const html = await full.text();
       assert.match(html, /^<!DOCTYPE html>|^<html/i, p);
-      assert.match(html, /sse-connect="\/events"/, p);
+      assert.match(html, /sse-connect="\/events\?lastEventId=\d+"/, p);
       const frag = await c.request(p, { hx: true });
       assert.equal(frag.status, 200, p);
       const body = await frag.text();

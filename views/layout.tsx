@@ -19,6 +19,8 @@ export interface LayoutProps {
   conflicts?: number;
   /** Whether the page extras (logs) are mounted. */
   logs?: boolean;
+  /** The last event id the page's data includes: its live updates start after it. */
+  eventsFrom?: number;
   children?: Child;
 }
 
@@ -73,7 +75,9 @@ export function Layout(props: LayoutProps) {
       <body
         hx-headers={props.csrf ? JSON.stringify({ "X-CSRF-Token": props.csrf }) : undefined}
         hx-ext={signedIn ? "sse" : undefined}
-        sse-connect={signedIn ? "/events" : undefined}
+        sse-connect={signedIn
+          ? props.eventsFrom === undefined ? "/events" : `/events?lastEventId=${props.eventsFrom}`
+          : undefined}
       >
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
