@@ -6,6 +6,8 @@
  */
 import { benchFirstSync, benchPropagation, peakRssMb } from "./engine.ts";
 
+const V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-size=1";
+
 const GROUPS: Record<string, () => Promise<Record<string, number>>> = {
   propagation: benchPropagation,
   "first-sync": benchFirstSync,
@@ -30,7 +32,8 @@ if (import.meta.main) {
   } else {
     for (const name of Object.keys(GROUPS)) {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", new URL(import.meta.url).pathname, name],
+        // The V8 flags `deno task start` runs with (smaller heaps: about 100 MB less RSS).
+        args: ["run", "-A", V8_FLAGS, new URL(import.meta.url).pathname, name],
         stdout: "piped",
         stderr: "inherit",
       }).output();
