@@ -68,6 +68,15 @@ export interface ServerTable {
   fresh?(servers: Json): string;
 }
 
+/** A note for each desired item of a scope the client has no files for (nothing is written). */
+export function unknownScopeNotes(items: Item[], scopes: string[], client: string): Note[] {
+  const known = new Set(scopes);
+  return items.filter((i) => !known.has(i.scope)).map((i) => ({
+    item: itemKey(i),
+    message: `no ${client} files for the scope ${i.scope}`,
+  }));
+}
+
 /** Reads a settings file: a missing one has no servers, a broken one an error. */
 export async function loadServerFile(
   ctx: Context,

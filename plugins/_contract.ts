@@ -98,6 +98,7 @@ export {
   readOAuth,
   serverItems,
   serversBody,
+  unknownScopeNotes,
 } from "../core/json_servers.ts";
 export type {
   JsonFile,

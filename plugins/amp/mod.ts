@@ -70,6 +70,7 @@ import {
   skillFront,
   type SkillRules,
   type SkillScope,
+  unknownScopeNotes,
 } from "../_contract.ts";
 
 const ID = "amp";
@@ -111,13 +112,11 @@ export default definePlugin({
 
   async plan(desired, ctx) {
     const writes: PlannedWrite[] = [];
-    const notes: Note[] = [];
-    const known = new Set(where(ctx).map((w) => w.scope));
-    for (const item of desired.items) {
-      if (!known.has(item.scope)) {
-        notes.push({ item: itemKey(item), message: `no Amp files for the scope ${item.scope}` });
-      }
-    }
+    const notes: Note[] = unknownScopeNotes(
+      desired.items,
+      where(ctx).map((w) => w.scope),
+      "Amp",
+    );
     for (const w of where(ctx)) {
       const mine = desired.items.filter((i) => i.scope === w.scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");

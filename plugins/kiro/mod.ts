@@ -52,6 +52,7 @@ import {
   readInstructions,
   serverItems,
   type ServerTable,
+  unknownScopeNotes,
 } from "../_contract.ts";
 import { FOLDERS } from "./folders.ts";
 
@@ -108,13 +109,11 @@ export default definePlugin({
 
   async plan(desired, ctx) {
     const writes: PlannedWrite[] = [];
-    const notes: Note[] = [];
-    const known = new Set(where(ctx).map((w) => w.scope));
-    for (const item of desired.items) {
-      if (!known.has(item.scope)) {
-        notes.push({ item: itemKey(item), message: `no Kiro files for the scope ${item.scope}` });
-      }
-    }
+    const notes: Note[] = unknownScopeNotes(
+      desired.items,
+      where(ctx).map((w) => w.scope),
+      "Kiro",
+    );
     for (const w of where(ctx)) {
       const mine = desired.items.filter((i) => i.scope === w.scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");

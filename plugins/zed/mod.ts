@@ -68,6 +68,7 @@ import {
   skillItems,
   type SkillRules,
   type SkillScope,
+  unknownScopeNotes,
 } from "../_contract.ts";
 
 const ID = "zed";
@@ -120,13 +121,11 @@ export default definePlugin({
 
   async plan(desired, ctx) {
     const writes: PlannedWrite[] = [];
-    const notes: Note[] = [];
-    const known = new Set(where(ctx).map((w) => w.scope));
-    for (const item of desired.items) {
-      if (!known.has(item.scope)) {
-        notes.push({ item: itemKey(item), message: `no Zed files for the scope ${item.scope}` });
-      }
-    }
+    const notes: Note[] = unknownScopeNotes(
+      desired.items,
+      where(ctx).map((w) => w.scope),
+      "Zed",
+    );
     for (const w of where(ctx)) {
       const mine = desired.items.filter((i) => i.scope === w.scope);
       const servers = mine.filter((i): i is McpItem => i.kind === "mcp");
