@@ -102,19 +102,7 @@ export async function readFolder<D>(
   };
   const fail = (file: string, e: unknown) => {
     out.broken = true;
-    const error: ReadError = {
-      file,
-      message: e instanceof ConfigParseError
-        ? e.message
-        : `Cannot read "${file}": ${(e as Error)?.message ?? e}`,
-      scopes: [scope],
-      kinds: [rules.kind],
-    };
-    if (e instanceof ConfigParseError && e.line !== undefined) {
-      error.line = e.line;
-      error.column = e.column ?? 1;
-    }
-    out.errors.push(error);
+    out.errors.push(folderReadError(file, e, scope, rules.kind));
   };
   let rels: string[];
   try {
@@ -152,6 +140,31 @@ export async function readFolder<D>(
     out.entries.set(name, list);
   }
   return out;
+}
+
+/**
+ * A file of a commands or agents folder that could not be read or parsed, as a read error that
+ * freezes only its kind in its scope (with the line, for a parse error).
+ */
+export function folderReadError(
+  file: string,
+  e: unknown,
+  scope: string,
+  kind: FolderItem["kind"],
+): ReadError {
+  const error: ReadError = {
+    file,
+    message: e instanceof ConfigParseError
+      ? e.message
+      : `Cannot read "${file}": ${(e as Error)?.message ?? e}`,
+    scopes: [scope],
+    kinds: [kind],
+  };
+  if (e instanceof ConfigParseError && e.line !== undefined) {
+    error.line = e.line;
+    error.column = e.column ?? 1;
+  }
+  return error;
 }
 
 /** The items a scope shows (the first file of each name). */

@@ -62,6 +62,7 @@ export { isFileName, planSkills, readSkills, skillFront, skillItems } from "../c
 export type { SkillRules, SkillScope } from "../core/skill_files.ts";
 export {
   folderItems,
+  folderReadError,
   frontText,
   keepText,
   mdRules,

@@ -27,6 +27,7 @@ import {
   type Command,
   ConfigParseError,
   type Context,
+  folderReadError,
   fromArgs,
   type Item,
   itemKey,
@@ -120,19 +121,7 @@ export async function readMdScope(
   };
   const fail = (file: string, e: unknown) => {
     out.broken = true;
-    const error: ReadError = {
-      file,
-      message: e instanceof ConfigParseError
-        ? e.message
-        : `Cannot read "${file}": ${(e as Error)?.message ?? e}`,
-      scopes: [scope],
-      kinds: [kind],
-    };
-    if (e instanceof ConfigParseError && e.line !== undefined) {
-      error.line = e.line;
-      error.column = e.column ?? 1;
-    }
-    out.errors.push(error);
+    out.errors.push(folderReadError(file, e, scope, kind));
   };
   let rels: string[];
   try {
