@@ -36,6 +36,23 @@ Deno.test("parseJsonc() names the line and column of an error", () => {
   }
 });
 
+Deno.test("parseJsonc() reads plain JSON as jsonc-parser does, and refuses what it refuses", () => {
+  fc.assert(fc.property(fc.jsonValue(), (v) => {
+    const text = JSON.stringify(v, null, 2);
+    // The same text with a comment in front takes jsonc-parser's way.
+    const slow = parseJsonc("// c\n" + text, "f.json", { comments: true });
+    assert.deepEqual(parseJsonc(text, "f.json"), slow);
+  }));
+  // A "__proto__" key is data, as in the clients' own JSON.parse.
+  const own = parseJsonc('{"__proto__": {"x": 1}}', "f.json") as Record<string, unknown>;
+  assert.ok(Object.hasOwn(own, "__proto__"));
+  // Nested deeper than the editors go, or with a comment where comments are not allowed: errors.
+  const deep = '{"a":'.repeat(5000) + "1" + "}".repeat(5000);
+  assert.throws(() => parseJsonc(deep, "f.json"), ConfigParseError);
+  assert.throws(() => parseJsonc('{"a": 1 // no\n}', "f.json"), ConfigParseError);
+  assert.throws(() => parseJsonc('{"a": 1,}', "f.json"), ConfigParseError);
+});
+
 Deno.test("editToml() adds tables like Codex and keeps inline comments", () => {
   const text = '# top\nmodel = "o3" # mine\n\n[projects."/p"]\ntrust_level = "trusted"\n';
   const out = editToml(text, ["mcp_servers", "fs"], { command: "npx", env: { FOO: "bar" } });

@@ -246,12 +246,20 @@ function trimSlash(path: string): string {
 function parseSettings(body: string, file: string): Json {
   const data = parseJsonc(body, file, { comments: true });
   // parseJsonc allows trailing commas along with comments; Qwen's JSON.parse does not, and it
-  // refuses (user) or resets (project) such a file, so aisync must not treat it as valid.
-  const strict: ParseError[] = [];
-  parseLoose(body, strict, { allowTrailingComma: false, disallowComments: false });
-  if (strict.length) {
-    const [line, column] = lineCol(body, strict[0].offset);
-    throw new ConfigParseError(file, "trailing commas are not allowed by Qwen Code", line, column);
+  // refuses (user) or resets (project) such a file, so aisync must not treat it as valid. Plain
+  // JSON (most files, which JSON.parse takes) has none: only the others need a second pass.
+  if (!isJson(body)) {
+    const strict: ParseError[] = [];
+    parseLoose(body, strict, { allowTrailingComma: false, disallowComments: false });
+    if (strict.length) {
+      const [line, column] = lineCol(body, strict[0].offset);
+      throw new ConfigParseError(
+        file,
+        "trailing commas are not allowed by Qwen Code",
+        line,
+        column,
+      );
+    }
   }
   if (!isPlain(data)) {
     throw new ConfigParseError(file, "the settings must be a JSON object", 1, 1);
@@ -264,6 +272,15 @@ function parseSettings(body: string, file: string): Json {
     throw shapeError(body, file, ["mcp", "excluded"], '"mcp.excluded" must be a list of names');
   }
   return data;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function shapeError(body: string, file: string, path: string[], reason: string) {
