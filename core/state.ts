@@ -108,8 +108,27 @@ export class State {
     return this.store.db;
   }
 
-  /** The base, by item key. */
+  // The base and the views as last loaded, and the generation they were loaded at: a sync loads
+  // both, and most syncs change little (db/migrations/0004_generation.sql says who bumps it).
+  #base?: { gen: number; value: Map<string, BaseItem> };
+  #views?: { gen: number; value: Map<string, Map<string, string>> };
+
+  /** The generation of the base and views now (read before loading them: see `base`). */
+  async #generation(): Promise<number> {
+    const r = await this.store.client.execute("SELECT n FROM generation WHERE id = 1");
+    return Number(r.rows[0]?.[0] ?? -1);
+  }
+
+  /** The base, by item key (the caller's own copy). */
   async base(): Promise<Map<string, BaseItem>> {
+    // A write between reading the generation and loading tags newer rows with an older
+    // generation: the next call sees the generation moved and loads again.
+    const gen = await this.#generation();
+    if (this.#base?.gen !== gen) this.#base = { gen, value: await this.#loadBase() };
+    return structuredClone(this.#base.value);
+  }
+
+  async #loadBase(): Promise<Map<string, BaseItem>> {
     // Plain value rows (`values()`): the engine loads the whole base on every sync.
     const rows = await this.#db.select({
       key: items.key,
@@ -126,8 +145,14 @@ export class State {
     }]));
   }
 
-  /** Each client's last view, by client then item key (stable JSON values). */
+  /** Each client's last view, by client then item key (stable JSON values; the caller's copy). */
   async views(): Promise<Map<string, Map<string, string>>> {
+    const gen = await this.#generation();
+    if (this.#views?.gen !== gen) this.#views = { gen, value: await this.#loadViews() };
+    return new Map([...this.#views.value].map(([client, view]) => [client, new Map(view)]));
+  }
+
+  async #loadViews(): Promise<Map<string, Map<string, string>>> {
     const rows = await this.#db.select({
       client: clientViews.client,
       key: clientViews.key,

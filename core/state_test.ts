@@ -96,3 +96,42 @@ Deno.test("State.commit writes base, history, views, backups, hashes and statuse
     await close();
   }
 });
+
+Deno.test("State.base and views are kept between calls and reloaded when any writer changes them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aisync-state-" });
+  // Two stores on one file: the web service and a CLI run, each with its own connection.
+  const a = await openDb(`file:${dir}/aisync.db`), b = await openDb(`file:${dir}/aisync.db`);
+  try {
+    const mine = new State(a, "m1"), other = new State(b, "m1");
+    await mine.commit({
+      upsert: [{ item: item("fs", { command: "/bin/a" }), omit: [] }],
+      views: [{
+        client: "codex",
+        set: new Map([["mcp:user:fs", '{"command":"/bin/a"}']]),
+        remove: [],
+      }],
+    });
+    const base = await mine.base(), views = await mine.views();
+    assert.equal(base.size, 1);
+    // What a caller does to its copy is not what the next caller gets.
+    base.delete("mcp:user:fs");
+    views.get("codex")!.clear();
+    assert.equal((await mine.base()).size, 1);
+    assert.equal((await mine.views()).get("codex")!.size, 1);
+    // Another process writes: the next load sees it.
+    await other.commit({
+      upsert: [{ item: item("web", { url: "http://x" }), omit: ["codex"] }],
+      views: [{ client: "codex", set: new Map(), remove: ["mcp:user:fs"] }],
+    });
+    assert.deepEqual([...(await mine.base()).keys()].sort(), ["mcp:user:fs", "mcp:user:web"]);
+    assert.deepEqual((await mine.base()).get("mcp:user:web")!.omit, ["codex"]);
+    assert.equal((await mine.views()).get("codex")?.size ?? 0, 0);
+    // A raw statement, as an older aisync or a hand edit would run, counts too.
+    await b.client.execute("DELETE FROM items");
+    assert.equal((await mine.base()).size, 0);
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
