@@ -19,6 +19,9 @@ export interface WatchOptions {
   onReady?: () => void;
 }
 
+/** The wait after a write is known to be whole: enough to fold the events that come with it. */
+const SETTLED_MS = 1;
+
 function parent(p: string): string {
   return p.slice(0, p.lastIndexOf("/")) || "/";
 }
@@ -99,15 +102,21 @@ export async function watchPaths(
     }
   };
   for await (const ev of watcher) {
+    let ours = false;
     for (const p of ev.paths) {
       if (!watched(p) || /\.aisync-[0-9a-f]{8}\.tmp$/.test(p)) continue;
       batch.add(p);
+      ours = true;
     }
-    if (!batch.size) continue;
+    if (!ours) continue;
     const now = Date.now();
     if (!first) first = now;
     clearTimeout(timer);
-    timer = setTimeout(fire, now - first >= maxWait ? 0 : quiet);
+    // A file closed after writing ("access": inotify's close-write) or renamed into place (an
+    // atomic save) is whole: no need to wait out the quiet period, which is for writers still
+    // writing (and for systems that report neither, as macOS's FSEvents).
+    const whole = ev.kind === "access" || ev.kind === "rename";
+    timer = setTimeout(fire, now - first >= maxWait ? 0 : whole ? SETTLED_MS : quiet);
   }
   clearTimeout(timer);
   await running;

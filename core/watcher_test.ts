@@ -40,6 +40,42 @@ Deno.test("watchPaths() reports a change to a watched file and ignores its own e
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("watchPaths() waits out the quiet period while a file is open, not once it is closed", async () => {
+  const dir = await Deno.makeTempDir();
+  const f = `${dir}/settings.json`, g = `${dir}/config.toml`;
+  await Deno.writeTextFile(f, "{}");
+  await Deno.writeTextFile(g, "");
+  const ac = new AbortController();
+  const seen: string[][] = [];
+  // A quiet period far longer than the test: only a whole write fires before it.
+  const done = watchPaths([f, g], (paths) => void seen.push(paths), {
+    signal: ac.signal,
+    quietMs: 60_000,
+    maxWaitMs: 120_000,
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    // Still being written: nothing yet.
+    const file = await Deno.open(f, { write: true, truncate: true });
+    await file.write(new TextEncoder().encode('{"a": '));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(seen, []);
+    await file.write(new TextEncoder().encode("1}"));
+    file.close();
+    assert.ok(await until(() => Promise.resolve(seen.length === 1), 5000));
+    assert.deepEqual(seen[0], [f]);
+    // Saved atomically (a temp file renamed into place), as Codex saves.
+    await Deno.writeTextFile(`${dir}/.config.toml.tmp`, "a = 1\n");
+    await Deno.rename(`${dir}/.config.toml.tmp`, g);
+    assert.ok(await until(() => Promise.resolve(seen.length === 2), 5000));
+    assert.deepEqual(seen[1], [g]);
+  } finally {
+    ac.abort();
+    await done;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("watchPaths() folds what changes during a busy call into one next call", async () => {
   const dir = await Deno.makeTempDir();
   const a = `${dir}/a.json`, b = `${dir}/b.json`;
