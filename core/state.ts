@@ -9,7 +9,7 @@ import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { InArgs, InStatement } from "@libsql/client";
 import type { Store } from "../db/mod.ts";
 import { schema } from "../db/mod.ts";
-import { type Item, Kind, stableStringify } from "./schema.ts";
+import { type Item, itemKey, Kind, stableStringify } from "./schema.ts";
 import { z } from "zod";
 
 const {
@@ -88,6 +88,9 @@ export interface StatusInput {
 
 const CHUNK = 200;
 
+/** Bumped by triggers on every change to `items` and `client_views` (migration 0004). */
+const GENERATION = "SELECT n FROM generation WHERE id = 1";
+
 function chunks<T>(list: T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
@@ -115,7 +118,7 @@ export class State {
 
   /** The generation of the base and views now (read before loading them: see `base`). */
   async #generation(): Promise<number> {
-    const r = await this.store.client.execute("SELECT n FROM generation WHERE id = 1");
+    const r = await this.store.client.execute(GENERATION);
     return Number(r.rows[0]?.[0] ?? -1);
   }
 
@@ -266,12 +269,46 @@ export class State {
       },
     ));
     if (!stmts.length) return { backupIds: [] };
-    const results = await this.store.client.batch(stmts, "write");
+    // The generation before and after, inside the transaction: when nobody else wrote since the
+    // kept base and views were loaded, this commit's own changes bring them up to date.
+    const results = await this.store.client.batch([GENERATION, ...stmts, GENERATION], "write");
+    this.#advance(change, Number(results[0].rows[0]?.[0]), Number(results.at(-1)!.rows[0]?.[0]));
     return {
-      backupIds: results.slice(backupsFrom, backupsTo).flatMap((r) =>
+      backupIds: results.slice(backupsFrom + 1, backupsTo + 1).flatMap((r) =>
         r.rows.map((row) => Number(row[0]))
       ),
     };
+  }
+
+  /** Applies a commit that moved the generation from `before` to `after` to what is kept. */
+  #advance(change: Commit, before: number, after: number) {
+    if (before === after) return;
+    const base = this.#base, views = this.#views;
+    this.#base = this.#views = undefined;
+    if (base?.gen === before) {
+      for (const b of change.upsert ?? []) {
+        // As a load would give it back: stored as stable JSON, parsed again.
+        const { kind, scope, name } = b.item;
+        const item = {
+          kind,
+          scope,
+          name,
+          value: JSON.parse(stableStringify(b.item.value)),
+        } as Item;
+        base.value.set(itemKey(item), { item, omit: [...b.omit] });
+      }
+      for (const key of change.remove ?? []) base.value.delete(key);
+      this.#base = { gen: after, value: base.value };
+    }
+    if (views?.gen === before) {
+      for (const v of change.views ?? []) {
+        let view = views.value.get(v.client);
+        if (!view) views.value.set(v.client, view = new Map());
+        for (const [key, value] of v.set) view.set(key, value);
+        for (const key of v.remove) view.delete(key);
+      }
+      this.#views = { gen: after, value: views.value };
+    }
   }
 
   /** Open conflicts by item key. */

@@ -126,6 +126,16 @@ Deno.test("State.base and views are kept between calls and reloaded when any wri
     assert.deepEqual([...(await mine.base()).keys()].sort(), ["mcp:user:fs", "mcp:user:web"]);
     assert.deepEqual((await mine.base()).get("mcp:user:web")!.omit, ["codex"]);
     assert.equal((await mine.views()).get("codex")?.size ?? 0, 0);
+    // Its own commits bring what it keeps up to date, exactly as a fresh load would give it.
+    await mine.commit({
+      upsert: [{ item: item("fs", { z: 1, command: "/bin/b", a: [2, 1] }), omit: [] }],
+      remove: ["mcp:user:web"],
+      views: [{ client: "qwen_code", set: new Map([["mcp:user:fs", "{}"]]), remove: [] }],
+    });
+    const fresh = new State(b, "m1");
+    const show = async (st: State) =>
+      JSON.stringify([[...await st.base()], [...await st.views()].map(([c, v]) => [c, [...v]])]);
+    assert.equal(await show(mine), await show(fresh));
     // A raw statement, as an older aisync or a hand edit would run, counts too.
     await b.client.execute("DELETE FROM items");
     assert.equal((await mine.base()).size, 0);
