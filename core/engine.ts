@@ -10,6 +10,7 @@ import {
   contentBytes,
   guardedWrite,
   hashBytes,
+  sha256,
   hashContent,
   readCurrent,
   StaleFileError,
@@ -216,7 +217,7 @@ export class Engine {
     const paths = this.host.allowed(id);
     const context = JSON.stringify(this.host.context(id));
     for (let attempt = 1;; attempt++) {
-      const tree = await snapshot(paths);
+      const tree = snapshot(paths);
       const last = this.#lastReads.get(id);
       if (last && last.context === context && last.tree === tree.key) {
         return { ...last.read, hashes: tree.hashes };
@@ -242,7 +243,7 @@ export class Engine {
         hashes: tree.hashes,
         projects: r.projects,
       };
-      if ((await snapshot(paths)).key === tree.key) {
+      if (snapshot(paths).key === tree.key) {
         this.#lastReads.set(id, { context, tree: tree.key, read });
         return read;
       }
@@ -272,7 +273,10 @@ export class Engine {
     }
 
     await this.#refreshProjects(new Map());
-    // What is stored does not depend on what the clients say: it loads while they read.
+    // The clients' reads go out first (their snapshots are synchronous, so a changed client's
+    // Worker is asked before anything else runs); what is stored does not depend on what they
+    // say, so it loads while they read.
+    const reading = this.#readAll(active, report);
     const stored = Promise.all([
       this.state.base(),
       this.state.views(),
@@ -281,7 +285,7 @@ export class Engine {
       this.state.statuses(),
     ]);
     stored.catch(() => {}); // awaited below; a failure is thrown there
-    let reads = await this.#readAll(active, report);
+    let reads = await reading;
     const discovered = new Map<string, string>();
     for (const [id, r] of reads) {
       for (const p of r.projects ?? []) {
@@ -832,7 +836,7 @@ export class Engine {
  * mode, each folder, each absent path. Synchronous calls: a few dozen small files take far less
  * time so than through the runtime's thread pool.
  */
-async function snapshot(paths: string[]): Promise<{ hashes: Map<string, string>; key: string }> {
+function snapshot(paths: string[]): { hashes: Map<string, string>; key: string } {
   const hashes = new Map<string, string>(), seen: string[] = [];
   const files: { path: string; bytes: Uint8Array; mode: number | null }[] = [];
   const walk = (path: string, depth: number) => {
@@ -860,11 +864,11 @@ async function snapshot(paths: string[]): Promise<{ hashes: Map<string, string>;
     for (const e of Deno.readDirSync(path)) walk(`${path}/${e.name}`, depth + 1);
   };
   for (const p of paths) walk(p, 0);
-  await Promise.all(files.map(async (f) => {
-    const h = await hashBytes(f.bytes);
+  for (const f of files) {
+    const h = sha256(f.bytes);
     hashes.set(f.path, h);
     seen.push(`${f.path}\0${h}\0${f.mode ?? ""}`);
-  }));
+  }
   return { hashes, key: seen.sort().join("\n") };
 }
 

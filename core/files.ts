@@ -12,7 +12,12 @@ import { createHash } from "node:crypto";
  * hashes every file of every client.
  */
 export function hashBytes(bytes: Uint8Array): Promise<string> {
-  return Promise.resolve(createHash("sha256").update(bytes).digest("hex"));
+  return Promise.resolve(sha256(bytes));
+}
+
+/** SHA-256 of bytes (hex), for callers that must not yield (see {@linkcode hashBytes}). */
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** SHA-256 of a text's UTF-8 bytes (hex); `"absent"` for a missing file. */
