@@ -411,7 +411,11 @@ export class Log {
   #pruning: Promise<unknown> | undefined;
   #redactor: Redactor | undefined;
   #mayHoldSecret: RegExp | undefined;
+  /** Every secret learnt: a changed item adds its new ones (a replaced one stays masked). */
+  #secrets = new Set<string>();
   #secretsStale = true;
+  /** Items changed since the secrets were learnt: only their values are read again. */
+  #staleKeys = new Set<string>();
   #listeners = new Set<(rows: LogRow[]) => void>();
   #unsubscribe: (() => void) | undefined;
   #closed = false;
@@ -432,7 +436,8 @@ export class Log {
     if (options.bus) {
       this.#unsubscribe = options.bus.subscribe((e) => {
         // New values may carry new secrets: learn them before the next batch is written.
-        if (e.type === "item.changed" || e.type === "conflict.opened") this.#secretsStale = true;
+        if (e.type === "item.changed") this.#staleKeys.add(e.key);
+        if (e.type === "conflict.opened") this.#secretsStale = true;
         for (const r of eventRecords(e)) this.log(r);
       });
     }
@@ -495,30 +500,43 @@ export class Log {
   }
 
   async #learnSecrets() {
-    if (!this.#secretsStale) return;
+    if (!this.#secretsStale && !this.#staleKeys.size) return;
+    const full = this.#secretsStale, keys = [...this.#staleKeys];
     this.#secretsStale = false;
-    const values: unknown[] = [];
+    this.#staleKeys.clear();
     const c = this.store.client;
-    const parse = (s: unknown) => {
+    const learn = (s: unknown) => {
       try {
-        values.push(JSON.parse(String(s)));
+        for (const secret of secretsOf(JSON.parse(String(s)))) this.#secrets.add(secret);
       } catch { /* not JSON: nothing to learn */ }
     };
-    for (const r of (await c.execute("SELECT value FROM items")).rows) parse(r.value);
-    for (const r of (await c.execute("SELECT value FROM client_views")).rows) parse(r.value);
-    const open = await c.execute("SELECT sides FROM conflicts WHERE status = 'open'");
-    for (const r of open.rows) {
-      try {
-        values.push(...Object.values(JSON.parse(String(r.sides))));
-      } catch { /* skip */ }
+    if (full) {
+      this.#secrets.clear();
+      for (const r of (await c.execute("SELECT value FROM items")).rows) learn(r.value);
+      for (const r of (await c.execute("SELECT value FROM client_views")).rows) learn(r.value);
+      const open = await c.execute("SELECT sides FROM conflicts WHERE status = 'open'");
+      for (const r of open.rows) {
+        try {
+          for (const v of Object.values(JSON.parse(String(r.sides)))) {
+            for (const secret of secretsOf(v)) this.#secrets.add(secret);
+          }
+        } catch { /* skip */ }
+      }
+    } else {
+      // A sync changes a few items: read just theirs (a full scan costs a few ms per sync).
+      for (let i = 0; i < keys.length; i += 200) {
+        const part = keys.slice(i, i + 200), marks = part.map(() => "?").join(",");
+        for (const table of ["items", "client_views"]) {
+          const sql = `SELECT value FROM ${table} WHERE key IN (${marks})`;
+          for (const r of (await c.execute({ sql, args: part })).rows) learn(r.value);
+        }
+      }
     }
-    this.#redactor = new Redactor(values);
+    this.#redactor = new Redactor([], this.#secrets);
     // Every secret and its JSON-escaped form, whatever its length: a text none of them occurs in
     // is one the redactor would leave as it is, and one scan tells (not two per secret).
     const needles = new Set<string>();
-    for (const v of values) {
-      for (const s of secretsOf(v)) needles.add(s).add(JSON.stringify(s).slice(1, -1));
-    }
+    for (const s of this.#secrets) needles.add(s).add(JSON.stringify(s).slice(1, -1));
     this.#mayHoldSecret = needles.size
       ? new RegExp([...needles].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"))
       : undefined;

@@ -240,6 +240,23 @@ Deno.test("Log: a real sync is recorded, and a planted secret appears in no reco
     assert.ok(!JSON.stringify(rows).includes(secret));
     const raw = await s.app.state.store.client.execute("SELECT * FROM logs");
     assert.ok(!JSON.stringify(raw.rows).includes(secret));
+    // A secret that arrives later, with a changed item, is learnt too.
+    const later = "later-SECRET-5b7e21aa";
+    await s.write(
+      "~/.claude.json",
+      JSON.stringify({
+        mcpServers: {
+          gh: { type: "stdio", command: "gh-mcp", env: { GH_TOKEN: secret } },
+          web: { type: "http", url: "http://127.0.0.1:1/mcp", headers: { "X-Key": later } },
+        },
+      }),
+    );
+    assert.ok((await s.app.engine.sync({ trigger: "test" })).changes.length > 0);
+    s.app.bus.publish({ type: "error", source: "plugin:qwen_code", message: `bad ${later}` });
+    await s.app.log.flush();
+    const again = await s.app.state.store.client.execute("SELECT * FROM logs");
+    assert.ok(JSON.stringify(again.rows).includes("bad ****"));
+    assert.ok(!JSON.stringify(again.rows).includes(later));
   } finally {
     await s.close();
   }

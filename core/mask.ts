@@ -85,10 +85,14 @@ export function unmaskValue(edited: unknown, originals: unknown[]): unknown {
 export class Redactor {
   #secrets: string[];
 
-  /** Learns the secrets of `values` (strings shorter than 4 characters are left alone). */
-  constructor(values: unknown[]) {
+  /**
+   * Learns the secrets of `values`, and the `known` secret strings (strings shorter than 4
+   * characters are left alone).
+   */
+  constructor(values: unknown[], known: Iterable<string> = []) {
     const set = new Set<string>();
     for (const v of values) for (const s of secretsOf(v)) if (s.length >= 4) set.add(s);
+    for (const s of known) if (s.length >= 4) set.add(s);
     // Longest first, so a secret that contains another is masked whole.
     this.#secrets = [...set].sort((a, b) => b.length - a.length);
   }
