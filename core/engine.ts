@@ -10,9 +10,9 @@ import {
   contentBytes,
   guardedWrite,
   hashBytes,
-  sha256,
   hashContent,
   readCurrent,
+  sha256,
   StaleFileError,
 } from "./files.ts";
 import type { Host } from "./host.ts";
@@ -98,6 +98,8 @@ export class Engine {
   /** Each client's last read and what it was read from (see `#read`). */
   #lastReads = new Map<string, { context: string; tree: string; read: ClientRead }>();
   #warming: Promise<void> = Promise.resolve();
+  /** Clients whose read after this sync's writes was kept (see `#remember`). */
+  #remembered = new Set<string>();
 
   constructor(host: Host, state: State, bus?: Bus) {
     this.host = host;
@@ -132,6 +134,7 @@ export class Engine {
 
   async #syncWithRetry(options: SyncOptions): Promise<SyncReport> {
     await this.#warming;
+    this.#remembered.clear();
     const started = performance.now();
     if (options.prefer === undefined) {
       // The preferred client the user chose in the web UI settles conflicts in its favour.
@@ -168,7 +171,12 @@ export class Engine {
       ms: Math.round(performance.now() - started),
     });
     if (!options.dryRun) {
-      this.#warm(Object.keys(report!.clients).filter((id) => report!.clients[id].writes.length));
+      // Clients whose read after the writes is known already need no second read.
+      this.#warm(
+        Object.keys(report!.clients).filter((id) =>
+          report!.clients[id].writes.length && !this.#remembered.has(id)
+        ),
+      );
     }
     return report!;
   }
@@ -223,32 +231,47 @@ export class Engine {
         return { ...last.read, hashes: tree.hashes };
       }
       this.#lastReads.delete(id);
-      const r = await this.host.read(id);
-      // A file that does not parse freezes the scopes (and kinds) it holds: nothing of them is
-      // taken as changed or deleted, and nothing is planned over them.
-      const frozenSets = (r.errors ?? []).map((e) => ({
-        scopes: new Set(e.scopes ?? ["*"]),
-        kinds: e.kinds ? new Set<string>(e.kinds) : undefined,
-      }));
-      const frozen = (it: Pick<Item, "kind" | "scope">) =>
-        frozenSets.some((f) =>
-          (f.scopes.has("*") || f.scopes.has(it.scope)) && (!f.kinds || f.kinds.has(it.kind))
-        );
-      const read: ClientRead = {
-        items: new Map(r.items.map((i) => [itemKey(i), i])),
-        frozen,
-        errors: r.errors ?? [],
-        // What the compare-and-swap expects: a file that changed after this snapshot is not
-        // written over.
-        hashes: tree.hashes,
-        projects: r.projects,
-      };
+      // What the compare-and-swap expects: a file that changed after this snapshot is not
+      // written over.
+      const read = clientRead(await this.host.read(id), tree.hashes);
       if (snapshot(paths).key === tree.key) {
         this.#lastReads.set(id, { context, tree: tree.key, read });
         return read;
       }
       if (attempt === MAX_ATTEMPTS) return read;
     }
+  }
+
+  /**
+   * Keeps what a plan was checked against (`back`: the plugin's read of its planned files) as
+   * the client's last read, when its files are now exactly those it was read from plus this
+   * sync's writes, so the next sync need not ask it again. Only for writes to declared files
+   * (whole config and instruction files, read as text): a file inside a declared folder may be
+   * read with its mode, which the plan's overlay cannot tell.
+   */
+  #remember(
+    id: string,
+    before: ClientRead,
+    back: ReadResult,
+    writes: WriteReport[],
+    written: { path: string; hash: string }[],
+  ) {
+    const paths = this.host.allowed(id), declared = new Set(paths);
+    if (!writes.every((w) => declared.has(w.path))) return;
+    const want = new Map(before.hashes);
+    for (const w of writes) {
+      const h = written.find((x) => x.path === w.path);
+      if (!h) return;
+      want.set(w.path, h.hash);
+    }
+    const tree = snapshot(paths);
+    for (const path of new Set([...want.keys(), ...tree.hashes.keys()])) {
+      // Someone else wrote meanwhile: the next sync reads the client again.
+      if ((want.get(path) ?? "absent") !== (tree.hashes.get(path) ?? "absent")) return;
+    }
+    const context = JSON.stringify(this.host.context(id));
+    this.#lastReads.set(id, { context, tree: tree.key, read: clientRead(back, tree.hashes) });
+    this.#remembered.add(id);
   }
 
   async #syncOnce(options: SyncOptions): Promise<SyncReport> {
@@ -632,6 +655,7 @@ export class Engine {
         const checked = backs.get(id);
         if (checked && !report.pending.some((w) => w.clients.includes(id))) {
           r = { ...r0, items: new Map(checked.items.map((i) => [itemKey(i), i])) };
+          this.#remember(id, r0, checked, toWrite.filter((w) => w.clients.includes(id)), hashes);
         } else {
           try {
             r = { ...r0, items: (await this.#read(id)).items };
@@ -870,6 +894,27 @@ function snapshot(paths: string[]): { hashes: Map<string, string>; key: string }
     seen.push(`${f.path}\0${h}\0${f.mode ?? ""}`);
   }
   return { hashes, key: seen.sort().join("\n") };
+}
+
+/** A plugin's read, with the hashes of the files it was read from. */
+function clientRead(r: ReadResult, hashes: Map<string, string>): ClientRead {
+  // A file that does not parse freezes the scopes (and kinds) it holds: nothing of them is
+  // taken as changed or deleted, and nothing is planned over them.
+  const frozenSets = (r.errors ?? []).map((e) => ({
+    scopes: new Set(e.scopes ?? ["*"]),
+    kinds: e.kinds ? new Set<string>(e.kinds) : undefined,
+  }));
+  const frozen = (it: Pick<Item, "kind" | "scope">) =>
+    frozenSets.some((f) =>
+      (f.scopes.has("*") || f.scopes.has(it.scope)) && (!f.kinds || f.kinds.has(it.kind))
+    );
+  return {
+    items: new Map(r.items.map((i) => [itemKey(i), i])),
+    frozen,
+    errors: r.errors ?? [],
+    hashes,
+    projects: r.projects,
+  };
 }
 
 /** True when the client's read is exactly the desired set (and it read without errors). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { itemKey } from "./schema.ts";
+import { itemKey, stableStringify } from "./schema.ts";
 import { sandbox } from "./testing.ts";
 
 /** The four clients of the sync engine (the other plugins' policies are off: quicker). */
@@ -135,8 +135,19 @@ Deno.test("Engine: only clients whose files changed are read again (bytes, mode 
       reads.push(id);
       return read(id);
     };
-    // What a sync reads comes before "|"; the clients it wrote are read again after it.
+    // What a sync reads comes before "|"; clients it wrote whose reads are not known from the
+    // plan's own check are read again after it.
     s.app.bus.subscribe((e) => void (e.type === "sync.finished" && reads.push("|")));
+    // What the engine now takes each client to show is what the client really reads.
+    const views = async () => {
+      const stored = await s.app.state.views();
+      for (const id of ["claude_code", "codex", "qwen_code", "rovo_dev"]) {
+        const real = (await read(id)).items.map((i) =>
+          [itemKey(i), stableStringify(i.value)] as const
+        );
+        assert.deepEqual(new Map(real), stored.get(id) ?? new Map(), id);
+      }
+    };
     const sync = async () => {
       reads.length = 0;
       const r = await s.app.engine.sync();
@@ -146,7 +157,9 @@ Deno.test("Engine: only clients whose files changed are read again (bytes, mode 
     };
     const first = await sync();
     assert.deepEqual(first.during, ["claude_code", "codex", "qwen_code", "rovo_dev"]);
-    assert.deepEqual(first.after, ["claude_code", "codex", "qwen_code", "rovo_dev"]);
+    // Every write was to a whole config or instruction file: the plans' reads stand.
+    assert.deepEqual(first.after, []);
+    await views();
 
     const idle = await sync();
     assert.deepEqual([idle.during, idle.after, idle.r.writes], [[], [], []]);
@@ -156,8 +169,10 @@ Deno.test("Engine: only clients whose files changed are read again (bytes, mode 
     const change = await sync();
     assert.deepEqual(change.during, ["codex"]);
     assert.deepEqual(change.r.changes.map((c) => c.key), ["mcp:user:fs"]);
-    assert.deepEqual(change.after, ["claude_code", "qwen_code", "rovo_dev"]);
+    assert.deepEqual(change.after, []);
     assert.deepEqual(plain((await servers(s, "rovo_dev")).fs).args, ["-y", "srv", "--ro"]);
+    await views();
+    assert.deepEqual((await sync()).during, []);
 
     // The same bytes with another mode, a new folder where a plugin looks: read again.
     await Deno.chmod(`${s.home}/.codex/config.toml`, 0o600);
