@@ -245,6 +245,8 @@ interface Running {
   booted: Promise<void>;
   /** Resolves when the plugin's module has loaded too. */
   ready: Promise<void>;
+  /** Set once `ready` has resolved. */
+  isReady?: boolean;
   pending: Map<number, { resolve(v: unknown): void; reject(e: Error): void }>;
 }
 
@@ -422,6 +424,13 @@ export class Host {
   ): Promise<unknown> {
     const p = this.#get(id);
     if (this.#closed) throw new PluginError(id, method, "the host is closed");
+    const running = this.#running.get(id);
+    if (running?.isReady && (this.#opts.trustGraph || this.#passed.has(id))) {
+      // A loaded, checked plugin is asked at once, before the caller's next await: a sync asks
+      // the clients first and loads its own state while they answer.
+      const sent = this.#send(running, { type: "call", method, args, ctx: this.context(id) });
+      return await this.#withTimeout(id, method, sent);
+    }
     if (!this.#opts.trustGraph && !this.#passed.has(id)) {
       if (!this.#checked.has(id)) {
         // The first plugin to start has every plugin's graph worked out at once.
@@ -458,7 +467,7 @@ export class Host {
     this.#running.set(p.id, run);
     run.ready = run.booted.then(() => tomlWasm()).then((wasm) =>
       this.#send(run, { type: "init", module: new URL(`file://${p.dir}/mod.ts`).href, wasm })
-    ).then(() => {});
+    ).then(() => void (run.isReady = true));
     // Callers wait on these; a Worker stopped before anyone did must not leave them unhandled.
     run.booted.catch(() => {});
     run.ready.catch(() => {});
