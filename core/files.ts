@@ -118,6 +118,9 @@ export async function guardedWrite(
   await atomicWrite(path, content, options.mode ?? current.mode);
 }
 
+/** Paths whose folder was searched for temp files left by a killed run (see `atomicWrite`). */
+const swept = new Set<string>();
+
 /** Temp file in the same folder, fsync, chmod, rename, fsync the folder. */
 export async function atomicWrite(
   path: string,
@@ -128,11 +131,15 @@ export async function atomicWrite(
   await Deno.mkdir(dir, { recursive: true });
   const base = path.slice(dir.length + 1);
   // A write killed between creating its temp file and the rename leaves the temp file behind;
-  // the next write of the same path clears it away.
-  for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.startsWith(`.${base}.aisync-`) && e.name.endsWith(".tmp")) {
-      await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+  // the first write of the same path in the next run clears it away (a failed write in this
+  // run removes its own, below, so one look per path and run is enough).
+  if (!swept.has(path)) {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.startsWith(`.${base}.aisync-`) && e.name.endsWith(".tmp")) {
+        await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+      }
     }
+    swept.add(path);
   }
   const tmp = `${dir}/.${base}.aisync-${crypto.randomUUID().slice(0, 8)}.tmp`;
   const file = await Deno.open(tmp, { write: true, createNew: true, mode: mode ?? 0o644 });
