@@ -765,11 +765,8 @@ export class Engine {
     }
   }
 
-  async #setting(key: string): Promise<unknown> {
-    const { settings } = (await import("../db/mod.ts")).schema;
-    const { eq } = await import("drizzle-orm");
-    const rows = await this.state.store.db.select().from(settings).where(eq(settings.key, key));
-    return rows[0] ? JSON.parse(rows[0].value) : undefined;
+  #setting(key: string): Promise<unknown> {
+    return this.state.setting(key);
   }
 
   async #project(id: string, items: Item[]): Promise<Map<string, Item> | undefined> {

@@ -22,6 +22,7 @@ const {
   policies,
   itemHistory,
   clientStatus,
+  settings,
 } = schema;
 
 /** A client's sync policy. */
@@ -115,6 +116,27 @@ export class State {
   // both, and most syncs change little (db/migrations/0004_generation.sql says who bumps it).
   #base?: { gen: number; value: Map<string, BaseItem> };
   #views?: { gen: number; value: Map<string, Map<string, string>> };
+
+  /** Projects, policies and settings as last loaded, by the generation they were loaded at. */
+  #small = new Map<string, { gen: number; value: unknown }>();
+
+  /** `load()`'s value, loaded again only when the generation moved (a copy for the caller). */
+  async #kept<T>(slot: string, load: () => Promise<T>): Promise<T> {
+    const gen = await this.#generation();
+    let hit = this.#small.get(slot);
+    if (hit?.gen !== gen) this.#small.set(slot, hit = { gen, value: await load() });
+    return structuredClone(hit.value) as T;
+  }
+
+  /** A setting's value (JSON), or `undefined` when it was never set. */
+  async setting(key: string): Promise<unknown> {
+    const all = await this.#kept("settings", async () => {
+      const rows = await this.#db.select().from(settings);
+      return new Map(rows.map((r) => [r.key, r.value]));
+    });
+    const v = all.get(key);
+    return v === undefined ? undefined : JSON.parse(v);
+  }
 
   /** The generation of the base and views now (read before loading them: see `base`). */
   async #generation(): Promise<number> {
@@ -409,8 +431,12 @@ export class State {
 
   /** Active project roots. */
   async projects(): Promise<{ path: string; source: string; active: boolean }[]> {
-    const rows = await this.#db.select().from(projects).where(eq(projects.machine, this.machine));
-    return rows.map((r) => ({ path: r.path, source: r.source, active: r.active === 1 }));
+    return await this.#kept("projects", async () => {
+      const rows = await this.#db.select().from(projects).where(
+        eq(projects.machine, this.machine),
+      );
+      return rows.map((r) => ({ path: r.path, source: r.source, active: r.active === 1 }));
+    });
   }
 
   /** Adds a project (reactivating a removed one only when the user registers it). */
@@ -442,8 +468,12 @@ export class State {
 
   /** The policy of every client (defaults for those never set). */
   async policies(clients: string[]): Promise<Map<string, Policy>> {
-    const rows = await this.#db.select().from(policies).where(eq(policies.machine, this.machine));
-    const byClient = new Map(rows.map((r) => [r.client, JSON.parse(r.value)]));
+    const byClient = await this.#kept("policies", async () => {
+      const rows = await this.#db.select().from(policies).where(
+        eq(policies.machine, this.machine),
+      );
+      return new Map(rows.map((r) => [r.client, JSON.parse(r.value)]));
+    });
     return new Map(clients.map((c) => [c, Policy.parse(byClient.get(c) ?? {})]));
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openDb } from "../db/mod.ts";
-import { State } from "./state.ts";
+import { Policy, State } from "./state.ts";
 import type { Item } from "./schema.ts";
 
 async function open() {
@@ -136,6 +136,18 @@ Deno.test("State.base and views are kept between calls and reloaded when any wri
     const show = async (st: State) =>
       JSON.stringify([[...await st.base()], [...await st.views()].map(([c, v]) => [c, [...v]])]);
     assert.equal(await show(mine), await show(fresh));
+    // Projects, policies and settings too.
+    assert.equal((await mine.policies(["codex"])).get("codex")!.enabled, true);
+    assert.deepEqual(await mine.projects(), []);
+    assert.equal(await mine.setting("propagateDeletes"), undefined);
+    await other.setPolicy("codex", Policy.parse({ enabled: false }));
+    await other.addProject("/p", "registered");
+    await b.client.execute(
+      "INSERT INTO settings (key, value) VALUES ('propagateDeletes', 'false')",
+    );
+    assert.equal((await mine.policies(["codex"])).get("codex")!.enabled, false);
+    assert.deepEqual((await mine.projects()).map((p) => p.path), ["/p"]);
+    assert.equal(await mine.setting("propagateDeletes"), false);
     // A raw statement, as an older aisync or a hand edit would run, counts too.
     await b.client.execute("DELETE FROM items");
     assert.equal((await mine.base()).size, 0);
