@@ -239,8 +239,13 @@ interface Doc extends Parsed {
 const trees: Parsed[] = [];
 
 function treeOf(text: string): Parsed | undefined {
-  const hit = trees.find((t) => t.text === text);
-  if (hit) return hit;
+  const at = trees.findIndex((t) => t.text === text);
+  if (at >= 0) {
+    // Most recently used first: the file a plan starts from stays while it is edited.
+    const [hit] = trees.splice(at, 1);
+    trees.unshift(hit);
+    return hit;
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true }) as TreeNode | undefined;
   if (!root || errors.length) return undefined;

@@ -37,15 +37,6 @@ export async function hashContent(content: string | null, encoding?: "base64"): 
   return content === null ? "absent" : await hashBytes(contentBytes(content, encoding));
 }
 
-/** The hash of a file's current bytes (`"absent"` when missing or unreadable). */
-export async function fileHash(path: string): Promise<string> {
-  try {
-    return await hashBytes(await Deno.readFile(path));
-  } catch {
-    return "absent";
-  }
-}
-
 /** A file as it is now: its text (or base64 when it is not UTF-8), bytes and mode. */
 export interface Current {
   text?: string;

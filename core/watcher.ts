@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileHash } from "./files.ts";
+import { sha256 } from "./files.ts";
 
 /** Options of {@linkcode watchPaths}. */
 export interface WatchOptions {
@@ -19,8 +19,20 @@ export interface WatchOptions {
   onReady?: () => void;
 }
 
-/** The wait after a write is known to be whole: enough to fold the events that come with it. */
-const SETTLED_MS = 1;
+/** The wait after a write is known to be whole: the events that come with it are read already. */
+const SETTLED_MS = 0;
+
+/**
+ * The hash of a file's bytes now (`"absent"` when it cannot be read). Synchronous: one small
+ * file, read while a change waits to be synced, costs less than a thread-pool round trip.
+ */
+function fileHashNow(path: string): string {
+  try {
+    return sha256(Deno.readFileSync(path));
+  } catch {
+    return "absent";
+  }
+}
 
 function parent(p: string): string {
   return p.slice(0, p.lastIndexOf("/")) || "/";
@@ -81,7 +93,7 @@ export async function watchPaths(
         const real: string[] = [];
         for (const p of changed) {
           const own = options.ownHash?.(p);
-          if (own && own === await fileHash(p)) continue;
+          if (own && own === fileHashNow(p)) continue;
           real.push(p);
         }
         if (real.length) await onChange(real);
