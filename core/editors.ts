@@ -778,7 +778,7 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
     const appended = appendTable(text, data, path, value);
     if (appended !== undefined) return appended;
   }
-  let out = patchToml(text, path, current, value);
+  let out = patchSection(text, path, current, value) ?? patchToml(text, path, current, value);
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
     const dotted = parent.map(tomlKey).join(".").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -867,6 +867,60 @@ function endOfLastSubTable(text: string, parent: string): number {
   }
   if (inside) end = lastContent;
   return end < 0 ? text.length : Math.min(end, text.length);
+}
+
+/**
+ * Edits an existing `[a.b]` table inside its own section only, when the section (its header and
+ * its sub-tables' headers, one after another) holds all of it: toml_edit then parses and prints
+ * a few lines, not the whole file, and every other byte is the file's own by construction. When
+ * that cannot be shown (the table spread over the file, dotted or inline, array tables, or an
+ * edit that adds or drops a sub-table), `undefined`: the whole document is edited instead. The
+ * engine reads every planned file back before it writes it, so a wrong splice is never written.
+ */
+function patchSection(
+  text: string,
+  path: string[],
+  current: unknown,
+  value: unknown,
+): string | undefined {
+  if (path.length < 2 || !isPlain(current) || !isPlain(value)) return undefined;
+  const dotted = path.map(tomlKey).join(".");
+  const lines = text.split("\n");
+  let start = -1, end = lines.length;
+  for (let i = 0; i < lines.length; i++) {
+    const h = HEADER.exec(lines[i]);
+    if (!h) continue;
+    const key = h[1].replace(/[ \t]*\.[ \t]*/g, ".");
+    const ours = key === dotted || key.startsWith(dotted + ".");
+    const array = lines[i].trimStart().startsWith("[[");
+    if (start < 0) {
+      if (key === dotted && !array) start = i;
+      else if (ours) return undefined;
+    } else if (end === lines.length) {
+      if (!ours) end = i;
+      else if (array) return undefined;
+    } else if (ours) return undefined;
+  }
+  // Defined by a header only: a dotted key or an inline table names it on another line.
+  if (
+    start < 0 || new RegExp(`(^|[.\\s])${escapeRe(path.at(-1)!)}[ \\t]*[.=]`, "m").test(
+      lines.slice(0, start).join("\n"),
+    )
+  ) return undefined;
+  const tail = lines.slice(end);
+  const section = lines.slice(start, end).join("\n") + (tail.length ? "\n" : "");
+  const edited = patchToml(section, path, current, value);
+  if (headersOf(edited) !== headersOf(section)) return undefined;
+  const head = lines.slice(0, start);
+  return (head.length ? head.join("\n") + "\n" : "") + edited + tail.join("\n");
+}
+
+function headersOf(text: string): string {
+  return text.split("\n").filter((l) => HEADER.test(l)).join("\n");
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function patchToml(text: string, path: string[], current: unknown, value: unknown): string {

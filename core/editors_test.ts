@@ -65,6 +65,28 @@ Deno.test("editToml() adds tables like Codex and keeps inline comments", () => {
   assert.equal(editToml(out, ["mcp_servers", "fs"], undefined).trim(), text.trim());
 });
 
+Deno.test("editToml() edits a table in its own section, or the whole file when it is spread out", () => {
+  const text = '# top\n[mcp_servers.a]\ncommand = "x" # mine\n\n[mcp_servers.a.env]\nK = "1"\n\n' +
+    '[mcp_servers.b]\ncommand = "y"\n\n[other]\nv = 1\n';
+  const out = editToml(text, ["mcp_servers", "a"], { command: "z", env: { K: "2" } });
+  assert.equal(out, text.replace('command = "x"', 'command = "z"').replace('K = "1"', 'K = "2"'));
+  // The sub-table sits after another table: the same result, from an edit of the whole file.
+  const spread = '[mcp_servers.a]\ncommand = "x"\n\n[mcp_servers.b]\ncommand = "y"\n\n' +
+    '[mcp_servers.a.env]\nK = "1"\n';
+  const out2 = editToml(spread, ["mcp_servers", "a"], { command: "z", env: { K: "2" } });
+  assert.equal(
+    out2,
+    spread.replace('command = "x"', 'command = "z"').replace('K = "1"', 'K = "2"'),
+  );
+  // A new sub-table: where a whole-file edit puts it.
+  const added = editToml(text, ["mcp_servers", "b"], { command: "y", env: { N: "1" } });
+  assert.deepEqual(parseToml(added, "t").mcp_servers, {
+    a: { command: "x", env: { K: "1" } },
+    b: { command: "y", env: { N: "1" } },
+  });
+  assert.ok(added.startsWith(text.slice(0, text.indexOf("[mcp_servers.b]"))));
+});
+
 Deno.test("parseToml() reports line and column", () => {
   try {
     parseToml("a = 1\nb = [\n", "/h/.codex/config.toml");
