@@ -140,12 +140,20 @@ export async function benchWeb(): Promise<Record<string, number>> {
     await allOpen.promise;
     await new Promise((r) => setTimeout(r, 200));
     published = performance.now();
+    // A real sync (a dry run publishes no events); the files are in step, so it writes nothing.
     const sync = fetch(`${server.url}/api/v1/sync`, {
       method: "POST",
       headers: { ...headers, "Content-Type": "application/json" },
-      body: JSON.stringify({ dryRun: true }),
+      body: JSON.stringify({}),
     });
-    const delivery = await Promise.all(arrivals);
+    // A bench that waits for an event that never comes fails, not hangs.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no sync.started event within 30 s")), 30_000);
+    });
+    const delivery = await Promise.race([Promise.all(arrivals), timeout]).finally(() =>
+      clearTimeout(timer)
+    );
     await (await sync).arrayBuffer();
     for (const ac of controllers) ac.abort();
     return {
