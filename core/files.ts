@@ -138,7 +138,8 @@ export async function atomicWrite(
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     let off = 0;
     while (off < bytes.length) off += await file.write(bytes.subarray(off));
-    await file.sync();
+    // The data and what reading it back needs (its size), not the times: fdatasync.
+    await file.syncData();
   } finally {
     file.close();
   }
