@@ -778,7 +778,18 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
     const appended = appendTable(text, data, path, value);
     if (appended !== undefined) return appended;
   }
-  let out = patchSection(text, path, current, value) ?? patchToml(text, path, current, value);
+  const section = patchSection(text, path, current, value);
+  let out = section?.text ?? patchToml(text, path, current, value);
+  if (section) {
+    // The rest of the file is byte for byte what `data` was parsed from, so the result's data
+    // is `data` with this table as its edited section parses: the read-back of the plan need
+    // not parse the whole file again. (`data` is the cache's own, as in `appendTable`.)
+    let node = data;
+    for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
+    put(node, path[path.length - 1], section.table);
+    tomlCacheText = out;
+    tomlCacheData = data;
+  }
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
     const dotted = parent.map(tomlKey).join(".").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -882,7 +893,7 @@ function patchSection(
   path: string[],
   current: unknown,
   value: unknown,
-): string | undefined {
+): { text: string; table: unknown } | undefined {
   if (path.length < 2 || !isPlain(current) || !isPlain(value)) return undefined;
   const dotted = path.map(tomlKey).join(".");
   const lines = text.split("\n");
@@ -911,8 +922,11 @@ function patchSection(
   const section = lines.slice(start, end).join("\n") + (tail.length ? "\n" : "");
   const edited = patchToml(section, path, current, value);
   if (headersOf(edited) !== headersOf(section)) return undefined;
+  if (tail.length && !edited.endsWith("\n")) return undefined;
+  const table = getAt(tomlParseRaw(edited), path);
+  if (!isPlain(table)) return undefined;
   const head = lines.slice(0, start);
-  return (head.length ? head.join("\n") + "\n" : "") + edited + tail.join("\n");
+  return { text: (head.length ? head.join("\n") + "\n" : "") + edited + tail.join("\n"), table };
 }
 
 function headersOf(text: string): string {

@@ -87,6 +87,28 @@ Deno.test("editToml() edits a table in its own section, or the whole file when i
   assert.ok(added.startsWith(text.slice(0, text.indexOf("[mcp_servers.b]"))));
 });
 
+Deno.test("editToml() in a section gives data equal to a parse of the whole result", () => {
+  const text = '# top\nmodel = "o3"\n\n[mcp_servers.a]\ncommand = "x"\nenv = { A = "1" }\n\n' +
+    '[mcp_servers.a.tools.t]\napproval = "never" # mine\n\n[mcp_servers.b]\nurl = "http://h"\n' +
+    '\n[mcp_servers.b.http_headers]\nX = "1"\n[projects."/p"]\ntrust_level = "trusted"\n';
+  const edits: [string, Record<string, unknown>][] = [
+    ["a", { command: "y", env: { A: "2", B: "3" }, tools: { t: { approval: "always" } } }],
+    ["b", { url: "http://h2", http_headers: { X: "2" }, enabled: false }],
+    ["a", { command: "y", args: ["--v", "1"], env: { B: "3" }, tools: { t: {} } }],
+    ["b", { url: "http://h2" }],
+  ];
+  let out = text;
+  for (const [name, value] of edits) {
+    out = editToml(out, ["mcp_servers", name], value);
+    const kept = parseToml(out, "t"); // from the edit's own data
+    const fresh = parseToml(out + "\n# parsed again\n", "t"); // a new text: a real parse
+    assert.deepEqual(kept, fresh, `after editing ${name}`);
+    assert.deepEqual((fresh.mcp_servers as Record<string, unknown>)[name], value);
+  }
+  assert.ok(out.startsWith('# top\nmodel = "o3"\n'));
+  assert.ok(out.endsWith('[projects."/p"]\ntrust_level = "trusted"\n'));
+});
+
 Deno.test("parseToml() reports line and column", () => {
   try {
     parseToml("a = 1\nb = [\n", "/h/.codex/config.toml");
