@@ -19,9 +19,6 @@ export interface WatchOptions {
   onReady?: () => void;
 }
 
-/** The wait after a write is known to be whole: the events that come with it are read already. */
-const SETTLED_MS = 0;
-
 /**
  * The hash of a file's bytes now (`"absent"` when it cannot be read). Synchronous: one small
  * file, read while a change waits to be synced, costs less than a thread-pool round trip.
@@ -126,9 +123,11 @@ export async function watchPaths(
     clearTimeout(timer);
     // A file closed after writing ("access": inotify's close-write) or renamed into place (an
     // atomic save) is whole: no need to wait out the quiet period, which is for writers still
-    // writing (and for systems that report neither, as macOS's FSEvents).
-    const whole = ev.kind === "access" || ev.kind === "rename";
-    timer = setTimeout(fire, now - first >= maxWait ? 0 : whole ? SETTLED_MS : quiet);
+    // writing (and for systems that report neither, as macOS's FSEvents). A close-write ends a
+    // write, so the batch goes at once (a timer, even of 0 ms, waits for the runtime's next
+    // timer tick); a rename comes as a pair of events, which the next tick has both of.
+    if (ev.kind === "access" || now - first >= maxWait) fire();
+    else timer = setTimeout(fire, ev.kind === "rename" ? 0 : quiet);
   }
   clearTimeout(timer);
   await running;
