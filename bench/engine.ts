@@ -31,7 +31,7 @@ function servers(n: number, prefix: string, from = 0): Record<string, unknown> {
 }
 
 /** Saved change → last target written, under watch, 4 clients × 100 servers. */
-export async function benchPropagation(rounds = 60): Promise<Record<string, number>> {
+export async function benchPropagation(rounds = 200): Promise<Record<string, number>> {
   const s = await sandbox({
     "~/.claude.json": JSON.stringify({ mcpServers: servers(100, "s") }, null, 2) + "\n",
   }, { only: CORE });
