@@ -138,7 +138,7 @@ export class Engine {
     const started = performance.now();
     if (options.prefer === undefined) {
       // The preferred client the user chose in the web UI settles conflicts in its favour.
-      const p = await this.#setting("preferredClient");
+      const p = await this.state.setting("preferredClient");
       if (typeof p === "string" && this.host.plugins.some((x) => x.id === p)) {
         options = { ...options, prefer: p };
       }
@@ -252,7 +252,7 @@ export class Engine {
   #remember(
     id: string,
     before: ClientRead,
-    back: ReadResult,
+    back: ClientRead,
     writes: WriteReport[],
     written: { path: string; hash: string }[],
   ) {
@@ -270,7 +270,7 @@ export class Engine {
       if ((want.get(path) ?? "absent") !== (tree.hashes.get(path) ?? "absent")) return;
     }
     const context = JSON.stringify(this.host.context(id));
-    this.#lastReads.set(id, { context, tree: tree.key, read: clientRead(back, tree.hashes) });
+    this.#lastReads.set(id, { context, tree: tree.key, read: { ...back, hashes: tree.hashes } });
     this.#remembered.add(id);
   }
 
@@ -304,7 +304,7 @@ export class Engine {
       this.state.base(),
       this.state.views(),
       this.state.openConflicts(),
-      this.#setting("propagateDeletes"),
+      this.state.setting("propagateDeletes"),
       this.state.statuses(),
     ]);
     stored.catch(() => {}); // awaited below; a failure is thrown there
@@ -654,8 +654,9 @@ export class Engine {
         // writes are still waiting for approval.
         const checked = backs.get(id);
         if (checked && !report.pending.some((w) => w.clients.includes(id))) {
-          r = { ...r0, items: new Map(checked.items.map((i) => [itemKey(i), i])) };
-          this.#remember(id, r0, checked, toWrite.filter((w) => w.clients.includes(id)), hashes);
+          const back = clientRead(checked, r0.hashes);
+          r = { ...r0, items: back.items };
+          this.#remember(id, r0, back, toWrite.filter((w) => w.clients.includes(id)), hashes);
         } else {
           try {
             r = { ...r0, items: (await this.#read(id)).items };
@@ -763,10 +764,6 @@ export class Engine {
       else if (c.notes.length) c.state = "lossy";
       else c.state = "ok";
     }
-  }
-
-  #setting(key: string): Promise<unknown> {
-    return this.state.setting(key);
   }
 
   async #project(id: string, items: Item[]): Promise<Map<string, Item> | undefined> {
@@ -1034,8 +1031,10 @@ function desiredFor(
   return [...out.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, i]) => i);
 }
 
-/** True when `path` is a folder that exists. */
-/** Synchronous: a stat is far cheaper than a round trip through the runtime's thread pool. */
+/**
+ * True when `path` is a folder that exists. Synchronous: a stat is far cheaper than a round trip
+ * through the runtime's thread pool.
+ */
 function isDir(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
