@@ -89,7 +89,10 @@ export interface StatusInput {
 
 const CHUNK = 200;
 
-/** Bumped by triggers on every change to `items` and `client_views` (migration 0004). */
+/**
+ * Bumped by triggers on every change to the base, the views, projects, policies and settings
+ * (migration 0004).
+ */
 const GENERATION = "SELECT n FROM generation WHERE id = 1";
 
 function chunks<T>(list: T[]): T[][] {
@@ -112,25 +115,26 @@ export class State {
     return this.store.db;
   }
 
-  // The base and the views as last loaded, and the generation they were loaded at: a sync loads
-  // both, and most syncs change little (db/migrations/0004_generation.sql says who bumps it).
-  #base?: { gen: number; value: Map<string, BaseItem> };
-  #views?: { gen: number; value: Map<string, Map<string, string>> };
-
-  /** Projects, policies and settings as last loaded, by the generation they were loaded at. */
-  #small = new Map<string, { gen: number; value: unknown }>();
+  /**
+   * What every sync loads (base, views, projects, policies, settings) as last loaded, with the
+   * generation it was loaded at: most syncs change little (db/migrations/0004_generation.sql
+   * says who bumps the generation).
+   */
+  #kept = new Map<string, { gen: number; value: unknown }>();
 
   /** `load()`'s value, loaded again only when the generation moved (a copy for the caller). */
-  async #kept<T>(slot: string, load: () => Promise<T>): Promise<T> {
+  async #load<T>(slot: string, load: () => Promise<T>): Promise<T> {
+    // A write between reading the generation and loading tags newer rows with an older
+    // generation: the next call sees the generation moved and loads again.
     const gen = await this.#generation();
-    let hit = this.#small.get(slot);
-    if (hit?.gen !== gen) this.#small.set(slot, hit = { gen, value: await load() });
+    let hit = this.#kept.get(slot);
+    if (hit?.gen !== gen) this.#kept.set(slot, hit = { gen, value: await load() });
     return structuredClone(hit.value) as T;
   }
 
   /** A setting's value (JSON), or `undefined` when it was never set. */
   async setting(key: string): Promise<unknown> {
-    const all = await this.#kept("settings", async () => {
+    const all = await this.#load("settings", async () => {
       const rows = await this.#db.select().from(settings);
       return new Map(rows.map((r) => [r.key, r.value]));
     });
@@ -138,19 +142,15 @@ export class State {
     return v === undefined ? undefined : JSON.parse(v);
   }
 
-  /** The generation of the base and views now (read before loading them: see `base`). */
+  /** The generation of what is kept, now. */
   async #generation(): Promise<number> {
     const r = await this.store.client.execute(GENERATION);
     return Number(r.rows[0]?.[0] ?? -1);
   }
 
   /** The base, by item key (the caller's own copy). */
-  async base(): Promise<Map<string, BaseItem>> {
-    // A write between reading the generation and loading tags newer rows with an older
-    // generation: the next call sees the generation moved and loads again.
-    const gen = await this.#generation();
-    if (this.#base?.gen !== gen) this.#base = { gen, value: await this.#loadBase() };
-    return structuredClone(this.#base.value);
+  base(): Promise<Map<string, BaseItem>> {
+    return this.#load("base", () => this.#loadBase());
   }
 
   async #loadBase(): Promise<Map<string, BaseItem>> {
@@ -171,10 +171,8 @@ export class State {
   }
 
   /** Each client's last view, by client then item key (stable JSON values; the caller's copy). */
-  async views(): Promise<Map<string, Map<string, string>>> {
-    const gen = await this.#generation();
-    if (this.#views?.gen !== gen) this.#views = { gen, value: await this.#loadViews() };
-    return new Map([...this.#views.value].map(([client, view]) => [client, new Map(view)]));
+  views(): Promise<Map<string, Map<string, string>>> {
+    return this.#load("views", () => this.#loadViews());
   }
 
   async #loadViews(): Promise<Map<string, Map<string, string>>> {
@@ -305,31 +303,26 @@ export class State {
   /** Applies a commit that moved the generation from `before` to `after` to what is kept. */
   #advance(change: Commit, before: number, after: number) {
     if (before === after) return;
-    const base = this.#base, views = this.#views;
-    this.#base = this.#views = undefined;
-    if (base?.gen === before) {
-      for (const b of change.upsert ?? []) {
-        // As a load would give it back: stored as stable JSON, parsed again.
-        const { kind, scope, name } = b.item;
-        const item = {
-          kind,
-          scope,
-          name,
-          value: JSON.parse(stableStringify(b.item.value)),
-        } as Item;
-        base.value.set(itemKey(item), { item, omit: [...b.omit] });
-      }
-      for (const key of change.remove ?? []) base.value.delete(key);
-      this.#base = { gen: after, value: base.value };
+    for (const [slot, hit] of this.#kept) {
+      // Kept from just before this commit: its own changes (to the base and views only) bring it
+      // up to date. Anything older missed another writer's changes.
+      if (hit.gen === before) hit.gen = after;
+      else this.#kept.delete(slot);
     }
-    if (views?.gen === before) {
-      for (const v of change.views ?? []) {
-        let view = views.value.get(v.client);
-        if (!view) views.value.set(v.client, view = new Map());
-        for (const [key, value] of v.set) view.set(key, value);
-        for (const key of v.remove) view.delete(key);
-      }
-      this.#views = { gen: after, value: views.value };
+    const base = this.#kept.get("base")?.value as Map<string, BaseItem> | undefined;
+    for (const b of base ? change.upsert ?? [] : []) {
+      // As a load would give it back: stored as stable JSON, parsed again.
+      const { kind, scope, name } = b.item;
+      const item = { kind, scope, name, value: JSON.parse(stableStringify(b.item.value)) } as Item;
+      base!.set(itemKey(item), { item, omit: [...b.omit] });
+    }
+    for (const key of change.remove ?? []) base?.delete(key);
+    const views = this.#kept.get("views")?.value as Map<string, Map<string, string>> | undefined;
+    for (const v of views ? change.views ?? [] : []) {
+      let view = views!.get(v.client);
+      if (!view) views!.set(v.client, view = new Map());
+      for (const [key, value] of v.set) view.set(key, value);
+      for (const key of v.remove) view.delete(key);
     }
   }
 
@@ -431,7 +424,7 @@ export class State {
 
   /** Active project roots. */
   async projects(): Promise<{ path: string; source: string; active: boolean }[]> {
-    return await this.#kept("projects", async () => {
+    return await this.#load("projects", async () => {
       const rows = await this.#db.select().from(projects).where(
         eq(projects.machine, this.machine),
       );
@@ -468,7 +461,7 @@ export class State {
 
   /** The policy of every client (defaults for those never set). */
   async policies(clients: string[]): Promise<Map<string, Policy>> {
-    const byClient = await this.#kept("policies", async () => {
+    const byClient = await this.#load("policies", async () => {
       const rows = await this.#db.select().from(policies).where(
         eq(policies.machine, this.machine),
       );
