@@ -21,6 +21,7 @@ import {
 import { edit as tomlEditRaw, initSync, parse as tomlParseRaw } from "@rainbowatcher/toml-edit-js";
 import YAML from "yaml";
 import { spliceYaml } from "./yaml_edit.ts";
+import { escapeRegExp, isPlain, lineCol, put } from "./guards.ts";
 
 /** A config file that cannot be parsed; it is never written. */
 export class ConfigParseError extends SyntaxError {
@@ -39,17 +40,6 @@ export class ConfigParseError extends SyntaxError {
     this.line = line;
     this.column = column;
   }
-}
-
-function lineCol(text: string, offset: number): [number, number] {
-  let line = 1, last = -1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return [line, offset - last];
 }
 
 /** Parses JSON, or JSONC when `comments` is true; throws {@linkcode ConfigParseError}. */
@@ -675,11 +665,6 @@ function onlyComment(rest: string): boolean {
   return /^[ \t]*(\/\/.*|\/\*.*?\*\/[ \t]*)?$/.test(rest);
 }
 
-/** Sets an own property, even one named `__proto__` (server names are data). */
-function put(obj: Record<string, unknown>, key: string, value: unknown) {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function getAt(root: unknown, path: JsonPath): unknown {
   let v = root;
   for (const p of path) {
@@ -695,10 +680,6 @@ function dropAt(root: unknown, path: string[]): unknown {
   for (const p of path.slice(0, -1)) node = node[p] as Record<string, unknown>;
   delete node[path[path.length - 1]];
   return copy;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 let tomlReady = false;
@@ -792,7 +773,7 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
   }
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
-    const dotted = parent.map(tomlKey).join(".").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const dotted = escapeRegExp(parent.map(tomlKey).join("."));
     // A header the user wrote stays; one toml_edit added (`[mcp_servers]` above the first
     // `[mcp_servers.x]`, which Codex never writes) or left empty after a removal goes.
     if (new RegExp(`^[ \\t]*\\[[ \\t]*${dotted}[ \\t]*\\]`, "m").test(text)) continue;
@@ -827,7 +808,7 @@ function appendTable(
   const parentPath = path.slice(0, -1);
   const parent = getAt(data, parentPath);
   if (parent !== undefined && !isPlain(parent)) return undefined;
-  const head = tomlKey(path[0]).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const head = escapeRegExp(tomlKey(path[0]));
   if (new RegExp(`^[ \\t]*"?${head}"?[ \\t]*[.=]`, "m").test(text)) return undefined;
   const dotted = path.map(tomlKey).join(".");
   let block = tomlEditRaw("", dotted, value, { inline: false } as never);
@@ -914,7 +895,7 @@ function patchSection(
   }
   // Defined by a header only: a dotted key or an inline table names it on another line.
   if (
-    start < 0 || new RegExp(`(^|[.\\s])${escapeRe(path.at(-1)!)}[ \\t]*[.=]`, "m").test(
+    start < 0 || new RegExp(`(^|[.\\s])${escapeRegExp(path.at(-1)!)}[ \\t]*[.=]`, "m").test(
       lines.slice(0, start).join("\n"),
     )
   ) return undefined;
@@ -931,10 +912,6 @@ function patchSection(
 
 function headersOf(text: string): string {
   return text.split("\n").filter((l) => HEADER.test(l)).join("\n");
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function patchToml(text: string, path: string[], current: unknown, value: unknown): string {

@@ -39,6 +39,11 @@ export function lineCol(text: string, offset: number): [number, number] {
   return [before.split("\n").length, offset - before.lastIndexOf("\n")];
 }
 
+/** `s` with every character a regular expression gives a meaning escaped. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** Sets an own property, even one named `__proto__` (server and variable names are data). */
 export function put(obj: Json, key: string, value: unknown): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });

@@ -24,6 +24,7 @@
 import { z } from "zod";
 import type { Store } from "../db/mod.ts";
 import type { Bus, BusEvent } from "./bus.ts";
+import { escapeRegExp } from "./guards.ts";
 import { MASK, maskValue, Redactor, secretsOf } from "./mask.ts";
 
 /** Log levels, least severe first. */
@@ -538,7 +539,7 @@ export class Log {
     const needles = new Set<string>();
     for (const s of this.#secrets) needles.add(s).add(JSON.stringify(s).slice(1, -1));
     this.#mayHoldSecret = needles.size
-      ? new RegExp([...needles].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"))
+      ? new RegExp([...needles].map(escapeRegExp).join("|"))
       : undefined;
   }
 

@@ -13,6 +13,7 @@
  * @module
  */
 import { ConfigParseError, parseToml } from "./editors.ts";
+import { escapeRegExp } from "./guards.ts";
 import { isPlain, type Json, put } from "./frontmatter.ts";
 import type { FolderFile, FolderRules, NoteFn } from "./item_folder.ts";
 import { type Command, sameValue } from "./schema.ts";
@@ -316,7 +317,7 @@ function headers(masked: string): number[] {
 }
 
 function keyPattern(key: string): string {
-  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const esc = escapeRegExp(key);
   return `(?:${esc}|"${esc}"|'${esc}')`;
 }
 

@@ -48,6 +48,7 @@ export {
 export { editFront, joinMd, parseFront, renderFront, splitMd } from "../core/frontmatter.ts";
 export type { Front, MdFile } from "../core/frontmatter.ts";
 export {
+  escapeRegExp,
   filled,
   isPlain,
   isStringRecord,

@@ -17,6 +17,7 @@
  */
 import {
   type Command,
+  escapeRegExp,
   type FolderFile,
   type FolderItem,
   type FolderRules,
@@ -111,14 +112,10 @@ export function argNames(v: unknown): Map<number, string> {
   return out;
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /** Longest names first, as Claude Code matches them. */
 function namePattern(names: Map<number, string>): string | undefined {
   if (!names.size) return undefined;
-  return [...names.values()].sort((a, b) => b.length - a.length).map(escapeRe).join("|");
+  return [...names.values()].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|");
 }
 
 /** One placeholder or escape found in a body. */

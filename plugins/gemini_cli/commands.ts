@@ -30,6 +30,7 @@ import {
   type Command,
   ConfigParseError,
   type Context,
+  escapeRegExp,
   type FolderFile,
   type FolderItem,
   type FolderRules,
@@ -281,7 +282,7 @@ interface AgentDoc extends MdDoc {
 
 /** The line of a frontmatter key (the frontmatter starts on the file's second line). */
 function keyAt(inner: string, key: string): [number, number] | [] {
-  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const esc = escapeRegExp(key);
   const m = new RegExp(`^["']?${esc}["']?[ \\t]*:`, "m").exec(inner);
   return m ? [inner.slice(0, m.index).split("\n").length + 1, 1] : [];
 }
