@@ -506,9 +506,12 @@ export class Log {
     this.#secretsStale = false;
     this.#staleKeys.clear();
     const c = this.store.client;
+    const learnValue = (v: unknown) => {
+      for (const secret of secretsOf(v)) this.#secrets.add(secret);
+    };
     const learn = (s: unknown) => {
       try {
-        for (const secret of secretsOf(JSON.parse(String(s)))) this.#secrets.add(secret);
+        learnValue(JSON.parse(String(s)));
       } catch { /* not JSON: nothing to learn */ }
     };
     if (full) {
@@ -518,9 +521,7 @@ export class Log {
       const open = await c.execute("SELECT sides FROM conflicts WHERE status = 'open'");
       for (const r of open.rows) {
         try {
-          for (const v of Object.values(JSON.parse(String(r.sides)))) {
-            for (const secret of secretsOf(v)) this.#secrets.add(secret);
-          }
+          Object.values(JSON.parse(String(r.sides))).forEach(learnValue);
         } catch { /* skip */ }
       }
     } else {
