@@ -5,13 +5,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createTwoFilesPatch } from "diff";
 import { type App, type AppOptions, openApp } from "./app.ts";
 import type { SyncReport } from "./engine.ts";
 import { hashContent } from "./files.ts";
 import { restoreBackup } from "./items.ts";
 import { watchPaths } from "./watcher.ts";
-import { userCommand, watchStatus } from "./cli_web.ts";
 import { parseItemKey } from "./schema.ts";
 import { EXPORT_USAGE, runExportCli } from "./export_cli.ts";
 import { startExportSchedule } from "./s3.ts";
@@ -93,12 +91,15 @@ export async function runCli(
     switch (cmd) {
       case "clients":
         return await clients(app, out, !!o.json);
-      case "user":
+      case "user": {
+        // Loaded by the commands that need them: `watch` and `serve` stay lighter.
+        const { userCommand } = await import("./cli_web.ts");
         return await userCommand(app, out, {
           sub: pos[0],
           name: pos[1],
           passwordStdin: !!o["password-stdin"],
         });
+      }
       case "status":
       case "sync":
       case "diff": {
@@ -109,7 +110,7 @@ export async function runCli(
         }
         const dry = cmd !== "sync" || !!o["dry-run"];
         const report = await app.engine.sync({ dryRun: dry, prefer: o.prefer, trigger: "cli" });
-        if (cmd === "diff") printDiff(report, out);
+        if (cmd === "diff") await printDiff(report, out);
         else if (o.json) {
           const json: Record<string, unknown> = redactReport(report);
           // Every item aisync keeps, with its kind (secrets stay out: keys, not values).
@@ -214,7 +215,8 @@ function printReport(r: SyncReport, out: Out, dry: boolean) {
   }
 }
 
-function printDiff(r: SyncReport, out: Out) {
+async function printDiff(r: SyncReport, out: Out) {
+  const { createTwoFilesPatch } = await import("diff");
   for (const w of [...r.writes, ...r.pending]) {
     out.log(
       createTwoFilesPatch(w.path, w.path, w.before ?? "", w.after ?? "", "current", "planned"),
@@ -263,6 +265,7 @@ async function statusWatch(app: App, out: Out, url?: string): Promise<number> {
   const stop = () => ac.abort();
   Deno.addSignalListener("SIGINT", stop);
   try {
+    const { watchStatus } = await import("./cli_web.ts");
     return await watchStatus(app, out, { url, signal: ac.signal });
   } finally {
     Deno.removeSignalListener("SIGINT", stop);

@@ -17,7 +17,8 @@ import {
   planFolder,
   readFolder,
 } from "./item_folder.ts";
-import { type Item, itemKey, type Note } from "./schema.ts";
+import type { Item, Note } from "./schema.ts";
+import { itemKey } from "./canonical.ts";
 import {
   planSkills,
   readSkills,

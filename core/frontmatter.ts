@@ -8,7 +8,7 @@
  * @module
  */
 import { ConfigParseError, editYaml, parseYaml } from "./editors.ts";
-import { sameValue } from "./schema.ts";
+import { sameValue } from "./canonical.ts";
 import YAML from "yaml";
 
 import { isPlain, type Json, put } from "./guards.ts";

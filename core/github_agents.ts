@@ -35,7 +35,8 @@ import {
   planFolder,
   readFolder,
 } from "./item_folder.ts";
-import { type Item, type Note, sameValue } from "./schema.ts";
+import type { Item, Note } from "./schema.ts";
+import { sameValue } from "./canonical.ts";
 import type { SkillRules } from "./skill_files.ts";
 
 /** How new agent files end. */

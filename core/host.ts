@@ -5,13 +5,8 @@
  *
  * @module
  */
-import {
-  type Context,
-  DetectResult,
-  Manifest,
-  PlanResult,
-  ReadResult,
-} from "../plugins/_contract.ts";
+import type { Context } from "../plugins/_contract.ts";
+import { DetectResult, Manifest, PlanResult, ReadResult } from "./plugin_schema.ts";
 import type { Item } from "./schema.ts";
 import { allowedPaths, isInside, type PathEnv, resolvePaths } from "./paths.ts";
 

@@ -24,7 +24,7 @@ import {
   splitMd,
 } from "./frontmatter.ts";
 import type { Item, Note } from "./schema.ts";
-import { itemKey, sameValue } from "./schema.ts";
+import { itemKey, sameValue } from "./canonical.ts";
 import { isFileName } from "./skill_files.ts";
 import { validName } from "./guards.ts";
 

@@ -13,7 +13,8 @@
 import type { Context, PlannedWrite, ReadError } from "../plugins/_contract.ts";
 import { ConfigParseError, editJson, parseJsonc } from "./editors.ts";
 import { isPlain, isStrings, type Json, lineCol, put, validName } from "./guards.ts";
-import { type Item, itemKey, type McpServer, type Note, sameValue } from "./schema.ts";
+import type { Item, McpServer, Note } from "./schema.ts";
+import { itemKey, sameValue } from "./canonical.ts";
 
 const BOM = "\uFEFF";
 

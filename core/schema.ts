@@ -9,6 +9,7 @@
  * @module
  */
 import { z } from "zod";
+import { KINDS } from "./canonical.ts";
 
 /** `user`, or `project:<absolute path>`. */
 export const Scope = z.string().regex(/^(user|project:\/.*|project:[A-Za-z]:\\.*)$/, {
@@ -109,7 +110,7 @@ export const Skill = z.object({
 export type Skill = z.infer<typeof Skill>;
 
 /** The kinds of item aisync keeps in step. */
-export const Kind = z.enum(["mcp", "instructions", "command", "subagent", "skill"]);
+export const Kind = z.enum(KINDS);
 export type Kind = z.infer<typeof Kind>;
 
 const NAME = z.string().min(1).max(200).refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 32), {
@@ -135,40 +136,4 @@ export const Note = z.object({
 }).strict();
 export type Note = z.infer<typeof Note>;
 
-/** The stable identity of an item: `kind:scope:name`. */
-export function itemKey(item: Pick<Item, "kind" | "scope" | "name">): string {
-  return `${item.kind}:${item.scope}:${item.name}`;
-}
-
-/** Splits an item key back into its parts. */
-export function parseItemKey(key: string): { kind: Kind; scope: string; name: string } {
-  const kind = key.slice(0, key.indexOf(":")) as Kind;
-  const rest = key.slice(kind.length + 1);
-  // A project scope is an absolute path and a name may hold ":" (`git:commit`) but no "/":
-  // the scope ends at the first ":" after the path's last "/".
-  const cut = rest.startsWith("user:") ? 4 : rest.indexOf(":", rest.lastIndexOf("/"));
-  return { kind, scope: rest.slice(0, cut), name: rest.slice(cut + 1) };
-}
-
-/** Serialises a value with sorted keys so equal values compare equal as strings. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** True when two JSON values are equal, ignoring key order and `undefined` members. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
+export { itemKey, parseItemKey, sameValue, stableStringify } from "./canonical.ts";

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Context, PlannedWrite, ReadError } from "../plugins/_contract.ts";
-import { type Item, itemKey, type Note, type Skill } from "./schema.ts";
+import type { Item, Note, Skill } from "./schema.ts";
+import { itemKey } from "./canonical.ts";
 import { type Json, validName } from "./guards.ts";
 import { parseFront, splitMd } from "./frontmatter.ts";
 

@@ -10,6 +10,7 @@ import type { InArgs, InStatement } from "@libsql/client";
 import type { Store } from "../db/mod.ts";
 import { schema } from "../db/mod.ts";
 import { type Item, itemKey, Kind, stableStringify } from "./schema.ts";
+import { KINDS } from "./canonical.ts";
 import { z } from "zod";
 
 const {
@@ -30,7 +31,7 @@ export const Policy = z.object({
   enabled: z.boolean().default(true),
   /** `send`: its changes go out, nothing is written to it; `receive`: the other way round. */
   direction: z.enum(["both", "send", "receive"]).default("both"),
-  kinds: z.array(Kind).default([...Kind.options]),
+  kinds: z.array(Kind).default([...KINDS]),
   scopes: z.enum(["all", "user", "project"]).default("all"),
   /** `ask`: writes wait as a pending plan for the user to apply. */
   mode: z.enum(["auto", "ask"]).default("auto"),

@@ -16,7 +16,8 @@ import { ConfigParseError, parseToml } from "./editors.ts";
 import { escapeRegExp } from "./guards.ts";
 import { isPlain, type Json, put } from "./frontmatter.ts";
 import type { FolderFile, FolderRules, NoteFn } from "./item_folder.ts";
-import { type Command, sameValue } from "./schema.ts";
+import type { Command } from "./schema.ts";
+import { sameValue } from "./canonical.ts";
 
 /** How one client reads `{{args}}` commands. */
 export interface ArgsDialect {

@@ -10,7 +10,7 @@
  */
 import YAML, { isAlias, isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
 import { ConfigParseError, parseYaml } from "./editors.ts";
-import { stableStringify } from "./schema.ts";
+import { stableStringify } from "./canonical.ts";
 
 type AnyPair = Pair<unknown, unknown>;
 type YMap = YAML.YAMLMap<unknown, unknown>;

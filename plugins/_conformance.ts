@@ -13,16 +13,8 @@
  *
  * @module
  */
-import {
-  type Context,
-  type Item,
-  itemKey,
-  Manifest,
-  PlanResult,
-  type Plugin,
-  ReadResult,
-  sameValue,
-} from "./_contract.ts";
+import { type Context, type Item, itemKey, type Plugin, sameValue } from "./_contract.ts";
+import { Manifest, PlanResult, ReadResult } from "../core/plugin_schema.ts";
 import { allowedPaths, diskFiles, isInside, resolvePaths } from "../core/paths.ts";
 import { initToml } from "../core/editors.ts";
 

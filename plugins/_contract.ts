@@ -27,11 +27,27 @@
  *
  * @module
  */
-import { z } from "zod";
-import { Item, Kind, Note } from "../core/schema.ts";
-export { Item, Kind, Note };
-export type { Command, Instructions, McpServer, Skill, Subagent } from "../core/schema.ts";
-export { itemKey, sameValue, stableStringify } from "../core/schema.ts";
+import type { Item } from "../core/schema.ts";
+import type { DetectResult, PlanResult, ReadResult } from "../core/plugin_schema.ts";
+export type {
+  Command,
+  Instructions,
+  Item,
+  Kind,
+  McpServer,
+  Note,
+  Skill,
+  Subagent,
+} from "../core/schema.ts";
+export {
+  CONTRACT_VERSION,
+  itemKey,
+  itemProblem,
+  KINDS,
+  sameValue,
+  stableStringify,
+  validItem,
+} from "../core/canonical.ts";
 export {
   ConfigParseError,
   editJson,
@@ -133,40 +149,16 @@ export {
 } from "../core/github_agents.ts";
 export type { AgentScope as GithubAgentScope } from "../core/github_agents.ts";
 
-/** The version of this contract; the host refuses plugins that declare another. */
-export const CONTRACT_VERSION = 1;
-
-const PathSpec = z.union([
-  z.string(),
-  z.object({
-    default: z.string().optional(),
-    linux: z.string().optional(),
-    darwin: z.string().optional(),
-    windows: z.string().optional(),
-  }).strict(),
-]);
-
-/** `plugins/<id>/manifest.json`. */
-export const Manifest = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_]*$/, { message: "id must be snake_case" }),
-  name: z.string().min(1),
-  contract: z.literal(CONTRACT_VERSION),
-  description: z.string().optional(),
-  homepage: z.string().optional(),
-  kinds: z.array(Kind).min(1),
-  /**
-   * Named paths the plugin may read, per scope. `~` is the home folder, `${VAR:-fallback}` an
-   * environment variable the host resolves (plugins cannot read the environment), and in project
-   * paths `{project}` is the project's root. A path may be a file or a folder.
-   */
-  paths: z.object({
-    user: z.record(z.string(), PathSpec),
-    project: z.record(z.string(), PathSpec).optional(),
-  }).strict(),
-  /** Environment variables named in `paths` (shown to the user with the paths). */
-  env: z.array(z.string()).optional(),
-}).strict();
-export type Manifest = z.infer<typeof Manifest>;
+// The shapes of what a plugin is given and returns. Their zod schemas live with the host, which
+// validates every answer: the sandbox never loads zod.
+export type {
+  DetectResult,
+  Manifest,
+  PlannedWrite,
+  PlanResult,
+  ReadError,
+  ReadResult,
+} from "../core/plugin_schema.ts";
 
 /** Read-only access to the declared paths; anything else is refused by the sandbox. */
 export interface Files {
@@ -198,58 +190,10 @@ export interface Context {
   files: Files;
 }
 
-/** A file that could not be read; its scope is left alone until it is fixed. */
-export const ReadError = z.object({
-  file: z.string(),
-  line: z.number().int().optional(),
-  column: z.number().int().optional(),
-  message: z.string(),
-  /** The scopes this file holds; omitted means every scope of the plugin. */
-  scopes: z.array(z.string()).optional(),
-  /** The kinds this file holds; omitted means every kind (so a broken prompt need not freeze MCP). */
-  kinds: z.array(Kind).optional(),
-}).strict();
-export type ReadError = z.infer<typeof ReadError>;
-
-/** What `read` returns. */
-export const ReadResult = z.object({
-  items: z.array(Item),
-  /** Project roots the client itself knows about (Claude's `projects`, Codex's trust tables). */
-  projects: z.array(z.string()).optional(),
-  errors: z.array(ReadError).optional(),
-}).strict();
-export type ReadResult = z.infer<typeof ReadResult>;
-
 /** The desired set for one client: every item of every kind and scope it keeps. */
 export interface Desired {
   items: Item[];
 }
-
-/**
- * One whole file the host should write (`content: null` removes the file). `encoding: "base64"`
- * marks bytes that are not text (a skill's image); `mode` is the mode a new file gets.
- */
-export const PlannedWrite = z.object({
-  path: z.string(),
-  content: z.string().nullable(),
-  encoding: z.literal("base64").optional(),
-  mode: z.number().int().optional(),
-}).strict();
-export type PlannedWrite = z.infer<typeof PlannedWrite>;
-
-/** What `plan` returns. */
-export const PlanResult = z.object({
-  writes: z.array(PlannedWrite),
-  notes: z.array(Note),
-}).strict();
-export type PlanResult = z.infer<typeof PlanResult>;
-
-/** What `detect` returns. */
-export const DetectResult = z.object({
-  installed: z.boolean(),
-  version: z.string().optional(),
-}).strict();
-export type DetectResult = z.infer<typeof DetectResult>;
 
 /** A client plugin. */
 export interface Plugin {

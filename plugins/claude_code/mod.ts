@@ -31,7 +31,8 @@ import {
   isPlain,
   isStringRecord,
   isStrings,
-  Item,
+  type Item,
+  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -427,7 +428,7 @@ function toCanonical(raw: unknown, scope: string, name: string): McpServer | und
   }
   if (Object.keys(extra).length) v.extras = { [ID]: extra };
   const item = { kind: "mcp" as const, scope, name, value: v };
-  return Item.safeParse(item).success ? v : undefined;
+  return validItem(item) ? v : undefined;
 }
 
 function oauthToCanonical(x: Json): [OAuth | undefined, Json | undefined] {

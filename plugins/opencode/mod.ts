@@ -40,7 +40,8 @@ import {
   ENV_REF,
   isPlain,
   isStrings,
-  Item,
+  type Item,
+  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -568,7 +569,7 @@ function toCanonical(raw: unknown, scope: string, name: string): McpServer | und
   if (off) v.enabled = false;
   if (Object.keys(extra).length) v.extras = { [ID]: extra };
   const item = { kind: "mcp" as const, scope, name, value: v };
-  return Item.safeParse(item).success ? v : undefined;
+  return validItem(item) ? v : undefined;
 }
 
 /**

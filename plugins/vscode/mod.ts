@@ -44,7 +44,8 @@ import {
   type FolderScope,
   isPlain,
   isStrings,
-  Item,
+  type Item,
+  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -486,7 +487,7 @@ function toCanonical(raw: unknown, s: ScopeFile, name: string): McpServer | unde
   }
   if (Object.keys(extra).length) v.extras = { [ID]: extra };
   const item = { kind: "mcp" as const, scope: s.scope, name, value: v };
-  return Item.safeParse(item).success ? v : undefined;
+  return validItem(item) ? v : undefined;
 }
 
 /**
