@@ -32,7 +32,6 @@ import {
   isStringRecord,
   isStrings,
   type Item,
-  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -49,6 +48,7 @@ import {
   readInstructions,
   type ReadResult,
   sameValue,
+  validItem,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { AGENT_RULES, COMMAND_RULES } from "./commands.ts";

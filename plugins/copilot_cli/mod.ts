@@ -44,7 +44,6 @@ import {
   isStringRecord,
   isStrings,
   type Item,
-  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -63,6 +62,7 @@ import {
   sameValue,
   skillItems,
   type SkillScope,
+  validItem,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import {

@@ -41,7 +41,6 @@ import {
   isPlain,
   isStrings,
   type Item,
-  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -56,6 +55,7 @@ import {
   readInstructions,
   type ReadResult,
   sameValue,
+  validItem,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { folderRead, loadFolders, planFolders } from "./folders.ts";

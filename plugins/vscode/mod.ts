@@ -45,7 +45,6 @@ import {
   isPlain,
   isStrings,
   type Item,
-  validItem,
   itemKey,
   type Json,
   type JsonFile,
@@ -67,6 +66,7 @@ import {
   sameValue,
   skillItems,
   type SkillScope,
+  validItem,
 } from "../_contract.ts";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import {
