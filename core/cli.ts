@@ -188,7 +188,8 @@ function redactReport(r: SyncReport) {
 
 function printReport(r: SyncReport, out: Out, dry: boolean) {
   for (const [id, c] of Object.entries(r.clients)) {
-    out.log(`${id.padEnd(14)} ${c.state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
+    const state = c.state === "absent" ? "not installed (not synced)" : c.state;
+    out.log(`${id.padEnd(14)} ${state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
     for (const e of c.errors) out.log(`  error: ${e}`);
     for (const n of c.notes) {
       out.log(`  lossy: ${n.item}${n.field ? ` ${n.field}` : ""}: ${n.message}`);
@@ -300,7 +301,11 @@ export async function runWatch(
   while (!signal.aborted) {
     const hashes = await app.state.hashes();
     const paths = [...new Set(app.host.plugins.flatMap((p) => app.host.allowed(p.id)))];
+    // A client installed (or removed) meanwhile: its folder coming or going is a change.
+    const homes = [...new Set(app.host.plugins.flatMap((p) => app.host.homes(p.id)))];
     const projectsBefore = app.host.projects.join("\n");
+    const present = () => app.host.plugins.map((p) => app.host.present(p.id)).join();
+    const presentBefore = present();
     const inner = new AbortController();
     const onAbort = () => inner.abort();
     signal.addEventListener("abort", onAbort);
@@ -319,14 +324,26 @@ export async function runWatch(
         // The engine has published the error for the dashboard and the log.
         log(`sync failed: ${(e as Error).message}`);
       }
-      // New projects mean new paths to watch: restart the watcher.
-      if (app.host.projects.join("\n") !== projectsBefore) inner.abort();
+      console.error(
+        "ONCHANGE",
+        changed,
+        present() !== presentBefore,
+        app.host.projects.join("\n") !== projectsBefore,
+      );
+      // New projects, clients or folders mean new folders to watch: restart the watcher.
+      const newFolder = changed.some((c) =>
+        [...paths, ...homes].some((w) => w.startsWith(c + "/"))
+      );
+      if (
+        newFolder || app.host.projects.join("\n") !== projectsBefore || present() !== presentBefore
+      ) inner.abort();
     };
     // A file saved between the last sync and the watch starting is caught by one more sync
     // (cheap: unchanged clients are not read again).
     await watchPaths(paths, onChange, {
       ownHash: (p) => hashes.get(p),
       signal: inner.signal,
+      appear: homes,
       onReady: () => void onChange([]),
     });
     signal.removeEventListener("abort", onAbort);

@@ -57,7 +57,7 @@ export interface WriteReport {
 /** What a sync found and did. */
 export interface SyncReport {
   clients: Record<string, {
-    state: "ok" | "error" | "conflict" | "lossy" | "disabled" | "pending";
+    state: "ok" | "error" | "conflict" | "lossy" | "disabled" | "absent" | "pending";
     errors: string[];
     notes: Note[];
     writes: string[];
@@ -277,7 +277,10 @@ export class Engine {
   async #syncOnce(options: SyncOptions): Promise<SyncReport> {
     const ids = this.host.plugins.map((p) => p.id);
     const policies = await this.state.policies(ids);
-    const active = ids.filter((id) => policies.get(id)!.enabled);
+    // A client that is not on this machine is left out: aisync creates no files for a client
+    // the user does not have, and one the user removed deletes nothing elsewhere.
+    const enabled = ids.filter((id) => policies.get(id)!.enabled);
+    const active = enabled.filter((id) => this.host.present(id));
     const report: SyncReport = {
       clients: {},
       changes: [],
@@ -288,7 +291,7 @@ export class Engine {
     };
     for (const id of ids) {
       report.clients[id] = {
-        state: active.includes(id) ? "ok" : "disabled",
+        state: active.includes(id) ? "ok" : enabled.includes(id) ? "absent" : "disabled",
         errors: [],
         notes: [],
         writes: [],
@@ -681,6 +684,14 @@ export class Engine {
       }
       viewUpdates.push({ client: id, set, remove: rm });
     }
+    for (const id of enabled) {
+      // A client that left the machine is forgotten: back again, it is shown what the others
+      // have (what it lacks then is not a deletion), as on its first sync.
+      const view = views.get(id);
+      if (active.includes(id) || !view?.size) continue;
+      viewUpdates.push({ client: id, set: new Map(), remove: [...view.keys()] });
+      this.#lastReads.delete(id);
+    }
     this.#finishReport(report, reads);
     await this.state.commit({
       views: viewUpdates,
@@ -757,7 +768,7 @@ export class Engine {
 
   #finishReport(report: SyncReport, reads: Map<string, ClientRead>) {
     for (const [id, c] of Object.entries(report.clients)) {
-      if (c.state === "disabled") continue;
+      if (c.state === "disabled" || c.state === "absent") continue;
       if (c.errors.length || !reads.has(id)) c.state = "error";
       else if (report.conflicts.some((k) => k.clients.includes(id))) c.state = "conflict";
       else if (report.pending.some((w) => w.clients.includes(id))) c.state = "pending";

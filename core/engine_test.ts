@@ -363,3 +363,54 @@ Deno.test("Engine: a project folder that no longer exists is neither registered 
     await s.close();
   }
 });
+
+Deno.test("Engine: a client not installed here gets no files; installed later, it gets everything", async () => {
+  const s = await sandbox({ "~/.claude.json": CLAUDE }, {
+    only: ["claude_code", "codex", "qwen_code"],
+    absent: ["codex", "qwen_code"],
+  });
+  try {
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.clients.codex.state, "absent");
+    assert.deepEqual(r.writes.map((w) => w.path), []);
+    // Nothing made for them: not a file, not a folder.
+    for (const p of ["~/.codex", "~/.qwen"]) assert.equal(await s.read(`${p}/x`), undefined);
+    await assert.rejects(() => Deno.stat(`${s.home}/.codex`), Deno.errors.NotFound);
+    await assert.rejects(() => Deno.stat(`${s.home}/.qwen`), Deno.errors.NotFound);
+    assert.equal((await s.app.host.detect("codex")).installed, false);
+
+    // The user installs Codex: its folder appears, and the next sync fills it.
+    await Deno.mkdir(`${s.home}/.codex`);
+    const r2 = await s.app.engine.sync();
+    assert.equal(r2.clients.codex.state, "ok");
+    assert.equal(r2.clients.qwen_code.state, "absent");
+    assert.deepEqual(Object.keys(await servers(s, "codex")), ["fs"]);
+    assert.equal((await s.app.host.detect("codex")).installed, true);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("Engine: a client removed from the machine deletes nothing elsewhere, and gets all back on return", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    assert.deepEqual(Object.keys(await servers(s, "qwen_code")).sort(), ["fs", "remote"]);
+    // Codex uninstalled: its whole folder goes.
+    await Deno.remove(`${s.home}/.codex`, { recursive: true });
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.changes, []);
+    assert.equal(r.clients.codex.state, "absent");
+    assert.deepEqual(Object.keys(await servers(s, "claude_code")).sort(), ["fs", "remote"]);
+    assert.deepEqual(Object.keys(await servers(s, "qwen_code")).sort(), ["fs", "remote"]);
+    // Reinstalled with an empty folder: what it lacks is not a deletion; it is given everything.
+    await Deno.mkdir(`${s.home}/.codex`);
+    const back = await s.app.engine.sync();
+    assert.deepEqual(back.changes, []);
+    assert.deepEqual(Object.keys(await servers(s, "codex")).sort(), ["fs", "remote"]);
+    assert.deepEqual(Object.keys(await servers(s, "claude_code")).sort(), ["fs", "remote"]);
+  } finally {
+    await s.close();
+  }
+});

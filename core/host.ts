@@ -8,7 +8,7 @@
 import type { Context } from "../plugins/_contract.ts";
 import { DetectResult, Manifest, PlanResult, ReadResult } from "./plugin_schema.ts";
 import type { Item } from "./schema.ts";
-import { allowedPaths, isInside, type PathEnv, resolvePaths } from "./paths.ts";
+import { allowedPaths, homePaths, isInside, type PathEnv, resolvePaths } from "./paths.ts";
 
 /** An error of one plugin, with the operation that failed (the others carry on). */
 export class PluginError extends Error {
@@ -302,9 +302,36 @@ export class Host {
     return allowedPaths(this.context(id));
   }
 
-  /** Runs `detect`. */
+  /** Where the client shows it is on this machine (its manifest's `home`, resolved). */
+  homes(id: string): string[] {
+    return homePaths(this.#get(id).manifest, this.#opts.penv);
+  }
+
+  /**
+   * Whether the client is on this machine: one of its `home` paths exists (see the manifest).
+   * The host looks itself, so a client that is not here costs no Worker.
+   */
+  present(id: string): boolean {
+    if (!this.#get(id).manifest.home) return true;
+    return this.homes(id).some((p) => {
+      try {
+        Deno.lstatSync(p);
+        return true;
+      } catch (e) {
+        // Something is there that we may not look at: the client is.
+        return !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory);
+      }
+    });
+  }
+
+  /**
+   * Whether the client is installed: it is when {@linkcode present} (aisync syncs it then), and
+   * its plugin may add its version.
+   */
   async detect(id: string): Promise<DetectResult> {
-    return this.#validate(id, "detect", DetectResult, await this.#call(id, "detect", []));
+    if (!this.present(id)) return { installed: false };
+    const d = this.#validate(id, "detect", DetectResult, await this.#call(id, "detect", []));
+    return { ...d, installed: true };
   }
 
   /** Runs `read`; every item and error is validated. */

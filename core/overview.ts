@@ -18,7 +18,10 @@ export interface ClientCard {
   installed: boolean;
   version?: string;
   detectError?: string;
-  /** `ok`, `syncing`, `pending`, `conflict`, `error`, `lossy`, `disabled` or `new` (never synced). */
+  /**
+   * `ok`, `syncing`, `pending`, `conflict`, `error`, `lossy`, `disabled`, `absent` (not
+   * installed here, so not synced) or `new` (never synced).
+   */
   state: string;
   /** When a sync last changed something for this client. */
   lastChange: number | null;
@@ -172,6 +175,7 @@ export class Overview {
       const policy = policies.get(p.id)!;
       let st = s?.state ?? "new";
       if (!policy.enabled) st = "disabled";
+      else if (!host.present(p.id)) st = "absent";
       else if (this.#running) st = "syncing";
       const d = detects[i];
       return {

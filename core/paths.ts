@@ -28,7 +28,10 @@ export function currentPathEnv(names: string[] = []): PathEnv {
   return { home, os, env };
 }
 
-function pick(spec: Manifest["paths"]["user"][string], os: Context["os"]): string | undefined {
+function pick(
+  spec: Manifest["paths"]["user"][string],
+  os: Context["os"],
+): string | undefined {
   if (typeof spec === "string") return spec;
   return spec[os] ?? spec.default;
 }
@@ -82,6 +85,14 @@ export function resolvePaths(
     }
   }
   return { paths, projects: out };
+}
+
+/** Where to look for the client on this machine: its manifest's `home` paths, resolved. */
+export function homePaths(manifest: Manifest, penv: PathEnv): string[] {
+  return (manifest.home ?? []).flatMap((spec) => {
+    const t = pick(spec, penv.os);
+    return t ? [expandPath(t, penv)] : [];
+  });
 }
 
 /** Every absolute path a plugin may read: the Worker's read permission, exactly. */

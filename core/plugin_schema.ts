@@ -36,6 +36,14 @@ export const Manifest = z.object({
     user: z.record(z.string(), PathSpec),
     project: z.record(z.string(), PathSpec).optional(),
   }).strict(),
+  /**
+   * The client's own folders (or files), as in `paths`: when one of them exists the client is
+   * installed here. The host looks; the plugin gets no access to them. A client found nowhere
+   * is neither read nor written, so aisync never creates files for a client the user does not
+   * have, and a client removed from the machine deletes nothing elsewhere. Without `home`, the
+   * client counts as installed everywhere.
+   */
+  home: z.array(PathSpec).min(1).optional(),
   /** Environment variables named in `paths` (shown to the user with the paths). */
   env: z.array(z.string()).optional(),
 }).strict();

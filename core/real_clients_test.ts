@@ -114,6 +114,11 @@ async function world(): Promise<World> {
   const home = `${root}/home`, project = `${root}/project`;
   await Deno.mkdir(home);
   await Deno.mkdir(project);
+  // The user has used each client before: its own folder is there (aisync syncs only clients
+  // it finds installed).
+  for (const folder of [".claude", ".codex", ".qwen", ".rovodev"]) {
+    await Deno.mkdir(`${home}/${folder}`);
+  }
   const env = {
     PATH: `${NODE22}:${BIN}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
@@ -643,7 +648,7 @@ realTest("real clients: a project's `.mcp.json` reaches its Codex and Qwen files
     // Codex reads a project's file only once the user trusts the project.
     assert.deepEqual(await codexNames(w), []);
     const trust = `# trusted by the test\n[projects."${p}"]\ntrust_level = "trusted" # keep\n`;
-    await Deno.mkdir(`${w.home}/.codex`);
+    await Deno.mkdir(`${w.home}/.codex`, { recursive: true });
     await Deno.writeTextFile(`${w.home}/.codex/config.toml`, trust);
     const trusted = await w.read("~/.codex/config.toml");
     assert.deepEqual(await codexNames(w), ["p-http", "p-sse", "p-stdio"]);

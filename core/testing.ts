@@ -26,6 +26,11 @@ export async function sandbox(
   options: {
     /** Sync only these clients (the others' policies are switched off: faster tests). */
     only?: string[];
+    /**
+     * Clients not installed in this home. Every other client's own folder is made (its
+     * manifest's first `home` path), so it counts as installed.
+     */
+    absent?: string[];
   } = {},
 ): Promise<Sandbox> {
   const root = await Deno.makeTempDir({ prefix: "aisync-test-" });
@@ -41,6 +46,11 @@ export async function sandbox(
   };
   for (const [p, t] of Object.entries(files)) await write(p, t);
   const app = await openApp({ home, dataDir: `${root}/data`, env: {}, timeoutMs: 30_000 });
+  for (const p of app.host.plugins) {
+    if (options.absent?.includes(p.id)) continue;
+    const [folder] = app.host.homes(p.id);
+    if (folder) await Deno.mkdir(folder, { recursive: true });
+  }
   await app.state.addProject(project, "registered");
   if (options.only) {
     for (const p of app.host.plugins) {

@@ -17,6 +17,11 @@ export interface WatchOptions {
   signal?: AbortSignal;
   /** Called once the watch is in place (changes from then on are seen). */
   onReady?: () => void;
+  /**
+   * Paths seen only coming and going, not changing inside (a client's own folder, whose
+   * appearing means the client was installed; the client writes logs and history inside).
+   */
+  appear?: string[];
 }
 
 /**
@@ -70,7 +75,13 @@ export async function watchPaths(
   const dirs = new Set<string>(), known = new Map<string, boolean>();
   for (const p of paths) dirs.add(nearestExisting(parent(p), known));
   for (const p of paths) if (isFolder(p, known)) dirs.add(p);
-  const watched = (p: string) => paths.some((w) => p === w || p.startsWith(w + "/"));
+  const appear = new Set(options.appear ?? []);
+  for (const p of appear) dirs.add(nearestExisting(parent(p), known));
+  // A folder on the way to a watched path coming into being is a change too: the caller then
+  // watches again from there.
+  const watched = (p: string) =>
+    appear.has(p) || paths.some((w) => p === w || p.startsWith(w + "/") || w.startsWith(p + "/")) ||
+    [...appear].some((w) => w.startsWith(p + "/"));
   const watcher = Deno.watchFs([...dirs], { recursive: false });
   options.signal?.addEventListener("abort", () => watcher.close());
   options.onReady?.();

@@ -147,3 +147,27 @@ Deno.test("watch: a change saved in one client's file reaches the others without
     await s.close();
   }
 });
+
+Deno.test("watch: a client installed while watching is filled without a command", async () => {
+  const s = await sandbox({
+    "~/.claude.json":
+      '{\n  "mcpServers": {\n    "a": {"type": "stdio", "command": "/bin/true"}\n  }\n}\n',
+  }, { only: ["claude_code", "codex"], absent: ["codex"] });
+  const ac = new AbortController();
+  const log: string[] = [];
+  const watching = runWatch(s.app, (m) => log.push(m), ac.signal);
+  try {
+    // The first sync is done (and wrote nothing) before Codex is installed.
+    assert.ok(await until(() => Promise.resolve(log.length > 0), 10_000));
+    await Deno.mkdir(`${s.home}/.codex`);
+    const filled = await until(
+      async () => ((await s.read("~/.codex/config.toml")) ?? "").includes("[mcp_servers.a]"),
+      10_000,
+    );
+    assert.ok(filled, `Codex was not filled:\n${log.join("\n")}`);
+  } finally {
+    ac.abort();
+    await watching;
+    await s.close();
+  }
+});

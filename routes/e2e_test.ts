@@ -98,6 +98,7 @@ Deno.test({
     const root = await Deno.makeTempDir({ prefix: "aisync-e2e-" });
     const home = `${root}/home`;
     await Deno.mkdir(`${home}/.codex`, { recursive: true });
+    await Deno.mkdir(`${home}/.qwen`, { recursive: true });
     await Deno.writeTextFile(`${home}/.claude.json`, JSON.stringify(CLAUDE, null, 2));
     await Deno.writeTextFile(`${home}/.codex/config.toml`, '# my codex config\nmodel = "o3"\n');
     if (SHOTS) await Deno.mkdir(SHOTS, { recursive: true });

@@ -25,6 +25,7 @@ const STATE_LABEL: Record<string, string> = {
   error: "error",
   lossy: "lossy",
   disabled: "disabled",
+  absent: "not installed",
   new: "never synced",
 };
 
@@ -36,15 +37,13 @@ export interface DashboardProps {
   running?: Running;
 }
 
-/** One client's card; swapped live as SSE event `client-<id>`. */
+/** One client's card; sent live as SSE event `client-<id>` into its slot on the dashboard. */
 export function ClientCard({ card }: { card: Card }) {
   const c = card;
   return (
     <article
       class="card"
       id={`client-${c.id}`}
-      sse-swap={`client-${c.id}`}
-      hx-swap="outerHTML"
       aria-labelledby={`client-${c.id}-name`}
       data-state={c.state}
     >
@@ -206,7 +205,13 @@ export function Dashboard(props: DashboardProps) {
         </form>
       </div>
       <section class="cards" aria-label="Clients" id="cards">
-        {props.cards.map((c) => <ClientCard key={c.id} card={c} />)}
+        {props.cards.map((c) => (
+          // A slot that stays: a card swapped over itself (outerHTML) misses an update that
+          // comes before htmx has settled the last one, as a quick sync's start and end do.
+          <div class="card-slot" key={c.id} sse-swap={`client-${c.id}`} hx-swap="innerHTML">
+            <ClientCard card={c} />
+          </div>
+        ))}
       </section>
       <section class="panel" aria-labelledby="activity-h">
         <h2 id="activity-h">Activity, last hour</h2>
