@@ -89,6 +89,12 @@ type ClientRead = {
 
 const MAX_ATTEMPTS = 3;
 
+/**
+ * A client that stops showing every one of at least this many items of one kind and scope has
+ * been emptied (its file deleted or reset), not edited: see `#emptied`.
+ */
+const EMPTIED_MIN = 2;
+
 /** Runs syncs over a host's plugins and a state store. */
 export class Engine {
   readonly host: Host;
@@ -407,6 +413,21 @@ export class Engine {
       remove: string[] = [],
       history: { key: string; value: unknown; source: string }[] = [];
     const held = new Set(open.keys());
+    for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
+      // Deleted everywhere only once the user says so; until then each client keeps its own.
+      changes.delete(key);
+      const id = options.dryRun ? undefined : await this.state.openConflict(
+        key,
+        base.get(key)?.item.value,
+        sides,
+      );
+      held.add(key);
+      const clients = Object.keys(sides);
+      report.conflicts.push({ key, clients, id, fields: [] });
+      if (id !== undefined) {
+        this.bus?.publish({ type: "conflict.opened", key, clients, conflictId: id });
+      }
+    }
     for (const [key, list] of changes) {
       const prev = base.get(key);
       const clients = list.map((c) => c.client);
@@ -1004,6 +1025,50 @@ function stableOf(items: Map<string, Item>, key: string): string {
 /** A client's read as the plugin returned it. */
 function asResult(r: ClientRead): ReadResult {
   return { items: [...r.items.values()], errors: r.errors, projects: r.projects };
+}
+
+/**
+ * Deletions that wait for the user: those of a client that no longer shows any of the
+ * {@linkcode EMPTIED_MIN} or more items of one kind and scope it showed. That is a file deleted
+ * or reset (a common fix for a misbehaving client is to delete `~/.claude.json`), not a user
+ * removing servers one by one; deleting them from every other client would be silent loss.
+ * Unison asks the same before it lets an emptied replica empty the other. Each such item gets
+ * a conflict between the emptied client (deleted) and the clients that still show it.
+ */
+function emptied(
+  reads: Map<string, ClientRead>,
+  views: Map<string, Map<string, string>>,
+  changes: Map<string, Change[]>,
+  open: Map<string, unknown>,
+  policies: Map<string, { direction: string }>,
+): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const group = (key: string) => {
+    const { kind, scope } = parseItemKey(key);
+    return `${kind}\0${scope}`;
+  };
+  for (const [id, r] of reads) {
+    const view = views.get(id);
+    if (!view || policies.get(id)!.direction === "receive") continue;
+    const shown = new Set([...r.items.keys()].map(group));
+    for (const [g, keys] of Map.groupBy(view.keys(), group)) {
+      if (keys.length < EMPTIED_MIN || shown.has(g)) continue;
+      const deleted = (key: string) =>
+        changes.get(key)?.some((c) => c.client === id && c.action === "delete");
+      if (!keys.every(deleted)) continue;
+      for (const key of keys) {
+        if (open.has(key)) continue;
+        const sides: Record<string, unknown> = { [id]: null };
+        for (const [other, o] of reads) {
+          const it = o.items.get(key);
+          if (other !== id && it) sides[other] = it.value;
+        }
+        // Nobody else has it: deleting it loses nothing elsewhere.
+        if (Object.keys(sides).length > 1) out.set(key, sides);
+      }
+    }
+  }
+  return out;
 }
 
 function add(map: Map<string, Change[]>, key: string, change: Change) {

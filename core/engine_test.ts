@@ -414,3 +414,57 @@ Deno.test("Engine: a client removed from the machine deletes nothing elsewhere, 
     await s.close();
   }
 });
+
+Deno.test("Engine: a client emptied at once (its file deleted or reset) deletes nothing until the user says so", async () => {
+  const claude = JSON.stringify({
+    mcpServers: {
+      a: { type: "stdio", command: "/bin/true" },
+      b: { type: "stdio", command: "/bin/true", args: ["b"] },
+      c: { type: "http", url: "http://127.0.0.1:59999/c" },
+    },
+  });
+  const s = await open({ "~/.claude.json": claude });
+  try {
+    await s.app.engine.sync();
+    assert.deepEqual(Object.keys(await servers(s, "codex")).sort(), ["a", "b", "c"]);
+    // One server removed by hand goes everywhere, as ever.
+    const two = JSON.parse(claude);
+    delete two.mcpServers.c;
+    await s.write("~/.claude.json", JSON.stringify(two));
+    const one = await s.app.engine.sync();
+    assert.deepEqual(one.conflicts, []);
+    assert.deepEqual(Object.keys(await servers(s, "codex")).sort(), ["a", "b"]);
+
+    // "Delete ~/.claude.json to reset Claude Code": it comes back without servers.
+    await s.write("~/.claude.json", '{\n  "numStartups": 1\n}\n');
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.changes, []);
+    assert.deepEqual(r.conflicts.map((c) => c.key).sort(), ["mcp:user:a", "mcp:user:b"]);
+    assert.deepEqual(r.conflicts[0].clients.sort(), [
+      "claude_code",
+      "codex",
+      "qwen_code",
+      "rovo_dev",
+    ]);
+    for (const c of ["codex", "qwen_code", "rovo_dev"]) {
+      assert.deepEqual(Object.keys(await servers(s, c)).sort(), ["a", "b"], c);
+    }
+    // Still held, not settled, on the next sync.
+    const again = await s.app.engine.sync();
+    assert.equal(again.conflicts.length, 2);
+    assert.deepEqual(again.writes, []);
+
+    // The user keeps "a" (Claude Code gets it back) and lets "b" go (gone everywhere).
+    const open = await s.app.state.openConflicts();
+    await s.app.engine.resolve(open.get("mcp:user:a")!.id, { take: "codex" });
+    await s.app.engine.resolve(open.get("mcp:user:b")!.id, { take: "claude_code" });
+    const after = await s.app.engine.sync();
+    assert.deepEqual(after.conflicts, []);
+    for (const c of ["claude_code", "codex", "qwen_code", "rovo_dev"]) {
+      assert.deepEqual(Object.keys(await servers(s, c)), ["a"], c);
+    }
+    assert.match((await s.read("~/.claude.json"))!, /"numStartups": 1/);
+  } finally {
+    await s.close();
+  }
+});

@@ -39,6 +39,12 @@ export function ConflictCard(
   const sides = Object.entries(c.sides);
   const first = sides.find(([, v]) => v !== null)?.[1] ?? c.base;
   const editing = error?.id === c.id ? error.value : JSON.stringify(first ?? {}, null, 2);
+  const name = (id: string) => names[id] ?? id;
+  // One client lost it (a file deleted or reset) while the others kept it unchanged.
+  const gone = sides.filter(([, v]) => v === null).map(([id]) => id);
+  const kept = sides.filter(([, v]) => v !== null);
+  const emptied = gone.length === 1 && kept.length > 0 &&
+    kept.every(([, v]) => valueText(v) === base);
   return (
     <article class="panel" id={`conflict-${c.id}`} aria-labelledby={`conflict-${c.id}-h`}>
       <div class="spread">
@@ -49,10 +55,22 @@ export function ConflictCard(
           #{String(c.id)}, opened <Time at={c.createdAt} />
         </span>
       </div>
-      <p>
-        {sides.map(([id]) => names[id] ?? id).join(" and ")}{" "}
-        changed this item differently. Nothing was overwritten; pick the value to keep.
-      </p>
+      {emptied
+        ? (
+          <p>
+            {name(gone[0])}{" "}
+            no longer has this item, nor any other of its kind there: its file was deleted or reset.
+            aisync deleted it nowhere else. Delete it everywhere, or keep it and {name(gone[0])}
+            {" "}
+            gets it back.
+          </p>
+        )
+        : (
+          <p>
+            {sides.map(([id]) => name(id)).join(" and ")}{" "}
+            changed this item differently. Nothing was overwritten; pick the value to keep.
+          </p>
+        )}
       <div class="sides">
         <div class="side">
           <h4>Base (before)</h4>
@@ -71,9 +89,13 @@ export function ConflictCard(
               >
                 <Csrf token={csrf} />
                 <input type="hidden" name="take" value={client} />
-                <button type="submit" class="primary">
-                  Take {names[client] ?? client}
-                  <span class="sr-only">'s value for {title(c.key)}</span>
+                <button type="submit" class={emptied && v === null ? "" : "primary"}>
+                  {emptied ? (v === null ? "Delete everywhere" : `Keep ${name(client)}'s`) : (
+                    `Take ${name(client)}`
+                  )}
+                  <span class="sr-only">
+                    {emptied && v === null ? ` ${title(c.key)}` : `'s value for ${title(c.key)}`}
+                  </span>
                 </button>
               </form>
             </h4>

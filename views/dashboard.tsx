@@ -205,7 +205,10 @@ export function Dashboard(props: DashboardProps) {
         </form>
       </div>
       <section class="cards" aria-label="Clients" id="cards">
-        {props.cards.map((c) => (
+        {/* The clients installed here first; the others are only there to be found. */}
+        {props.cards.toSorted((a, b) => +(a.state === "absent") - +(b.state === "absent")).map((
+          c,
+        ) => (
           // A slot that stays: a card swapped over itself (outerHTML) misses an update that
           // comes before htmx has settled the last one, as a quick sync's start and end do.
           <div class="card-slot" key={c.id} sse-swap={`client-${c.id}`} hx-swap="innerHTML">
