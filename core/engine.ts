@@ -397,7 +397,16 @@ export class Engine {
         for (const { key } of list) {
           const now = reads.get(id)!.items.get(key)!;
           const proj = projected?.get(key);
-          if (proj && stableStringify(proj.value) === stableStringify(now.value)) continue;
+          if (proj && stableStringify(proj.value) === stableStringify(now.value)) {
+            // It had dropped it (an emptied file, held as a conflict) and has it back as it was:
+            // every side agrees again.
+            const c = open.get(key);
+            if (c && c.sides[id] === null && !options.dryRun && rejoined(c, base)) {
+              await this.state.closeConflict(c.id, "converged");
+              open.delete(key);
+            }
+            continue;
+          }
           add(changes, key, {
             client: id,
             action: proj ? "change" : "add",
@@ -1069,6 +1078,17 @@ function emptied(
     }
   }
   return out;
+}
+
+/** Whether a conflict is one where a single client dropped the item and the others kept it. */
+function rejoined(
+  c: { key: string; sides: Record<string, unknown> },
+  base: Map<string, BaseItem>,
+): boolean {
+  const kept = Object.values(c.sides).filter((v) => v !== null);
+  const was = stableStringify(base.get(c.key)?.item.value);
+  return Object.values(c.sides).length - kept.length === 1 &&
+    kept.every((v) => stableStringify(v) === was);
 }
 
 function add(map: Map<string, Change[]>, key: string, change: Change) {

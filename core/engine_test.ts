@@ -468,3 +468,26 @@ Deno.test("Engine: a client emptied at once (its file deleted or reset) deletes 
     await s.close();
   }
 });
+
+Deno.test("Engine: an emptied client that gets its items back as they were ends the conflicts itself", async () => {
+  const claude = JSON.stringify({
+    mcpServers: {
+      a: { type: "stdio", command: "/bin/true" },
+      b: { type: "http", url: "http://127.0.0.1:59999/b" },
+    },
+  });
+  const s = await open({ "~/.claude.json": claude });
+  try {
+    await s.app.engine.sync();
+    await s.write("~/.claude.json", "{}\n");
+    assert.equal((await s.app.engine.sync()).conflicts.length, 2);
+    // The user put the file back from a backup of their own.
+    await s.write("~/.claude.json", claude);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts, []);
+    assert.equal((await s.app.state.openConflicts()).size, 0);
+    assert.deepEqual(Object.keys(await servers(s, "codex")).sort(), ["a", "b"]);
+  } finally {
+    await s.close();
+  }
+});
