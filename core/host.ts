@@ -232,6 +232,11 @@ export interface HostOptions {
   timeoutMs?: number;
   /** Skip the module-graph check (tests of the host itself). */
   trustGraph?: boolean;
+  /**
+   * Milliseconds a Worker may sit unused before it is stopped; it starts again when next
+   * needed. Default five minutes: aisync left running all day keeps no idle Worker's memory.
+   */
+  idleMs?: number;
 }
 
 interface Running {
@@ -243,6 +248,8 @@ interface Running {
   /** Set once `ready` has resolved. */
   isReady?: boolean;
   pending: Map<number, { resolve(v: unknown): void; reject(e: Error): void }>;
+  /** When it last was asked or answered (`performance.now()`). */
+  usedAt: number;
 }
 
 const MAX_CONTENT = 16 * 1024 * 1024;
@@ -258,6 +265,7 @@ export class Host {
   #opts: HostOptions;
   #seq = 0;
   #closed = false;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(plugins: PluginInfo[], opts: HostOptions) {
     for (const p of plugins) this.#plugins.set(p.id, p);
@@ -401,9 +409,15 @@ export class Host {
     return this.#validate(id, "project", ReadResult, await this.#call(id, "project", [{ items }]));
   }
 
+  /** The plugins whose Worker is running now. */
+  get running(): string[] {
+    return [...this.#running.keys()];
+  }
+
   /** Stops every Worker; calls still waiting and any later call fail. */
   close(): void {
     this.#closed = true;
+    clearInterval(this.#sweeper);
     for (const id of [...this.#running.keys()]) this.#stop(id);
   }
 
@@ -482,7 +496,8 @@ export class Host {
   #start(p: PluginInfo): Running {
     const existing = this.#running.get(p.id);
     if (existing) return existing;
-    const run = { pending: new Map() } as Running;
+    const run = { pending: new Map(), usedAt: performance.now() } as Running;
+    this.#sweepLater();
     // The Worker says hello (message 0) once worker_main.ts has loaded.
     run.booted = new Promise((resolve, reject) => run.pending.set(0, { resolve, reject }));
     run.worker = this.#spawn(p, run);
@@ -526,6 +541,7 @@ export class Host {
       };
       const waiter = run.pending.get(msg.id);
       if (!waiter) return;
+      run.usedAt = performance.now();
       run.pending.delete(msg.id);
       if (msg.ok) waiter.resolve(msg.result);
       else waiter.reject(describeError(p.id, msg.error!));
@@ -539,6 +555,7 @@ export class Host {
 
   #send(run: Running, msg: Record<string, unknown>): Promise<unknown> {
     const id = ++this.#seq;
+    run.usedAt = performance.now();
     return new Promise((resolve, reject) => {
       run.pending.set(id, { resolve, reject });
       run.worker.postMessage({ ...msg, id });
@@ -570,6 +587,19 @@ export class Host {
     if (!run) return;
     for (const w of run.pending.values()) w.reject(err);
     this.#stop(id);
+  }
+
+  #sweepLater() {
+    if (this.#sweeper !== undefined) return;
+    const idle = this.#opts.idleMs ?? 5 * 60_000;
+    const sweeper = this.#sweeper = setInterval(() => {
+      const now = performance.now();
+      for (const [id, run] of this.#running) {
+        if (run.isReady && !run.pending.size && now - run.usedAt >= idle) this.#stop(id);
+      }
+    }, Math.max(10, Math.min(idle / 2, 60_000)));
+    // The sweep alone never keeps aisync running.
+    Deno.unrefTimer(sweeper);
   }
 
   #stop(id: string) {

@@ -137,3 +137,21 @@ Deno.test("Host.checkedPlan() reads back only a plan that changes a byte", async
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("Host stops a Worker left unused and starts it again when it is needed", async () => {
+  const { home, host } = await setup();
+  const idle = new Host(host.plugins, { penv: host.penv, trustGraph: true, idleMs: 150 });
+  host.close();
+  try {
+    assert.equal((await idle.read("good")).items.length, 1);
+    assert.deepEqual(idle.running, ["good"]);
+    const until = Date.now() + 5_000;
+    while (idle.running.length && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(idle.running, []);
+    assert.equal((await idle.read("good")).items.length, 1);
+    assert.deepEqual(idle.running, ["good"]);
+  } finally {
+    idle.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});
