@@ -324,12 +324,6 @@ export async function runWatch(
         // The engine has published the error for the dashboard and the log.
         log(`sync failed: ${(e as Error).message}`);
       }
-      console.error(
-        "ONCHANGE",
-        changed,
-        present() !== presentBefore,
-        app.host.projects.join("\n") !== projectsBefore,
-      );
       // New projects, clients or folders mean new folders to watch: restart the watcher.
       const newFolder = changed.some((c) =>
         [...paths, ...homes].some((w) => w.startsWith(c + "/"))
