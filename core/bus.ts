@@ -34,6 +34,7 @@ export class Bus {
   #buffer: BusEvent[] = [];
   #size: number;
   #subs = new Set<(e: BusEvent) => void>();
+  #deliverers = new Set<() => Promise<void>>();
 
   constructor(size = 1000) {
     this.#size = size;
@@ -68,6 +69,24 @@ export class Bus {
     const events = this.#buffer.filter((e) => e.id > id);
     const first = this.#buffer[0]?.id ?? this.#next;
     return { events, gap: id + 1 < first && id < this.#next - 1 };
+  }
+
+  /**
+   * Lets a subscriber that sends events over the network (the dashboard's streams) have them
+   * go out before the publisher carries on; the returned function stops it.
+   */
+  onDeliver(fn: () => Promise<void>): () => void {
+    this.#deliverers.add(fn);
+    return () => this.#deliverers.delete(fn);
+  }
+
+  /**
+   * Resolves once the events published so far have gone out. A sync awaits this after
+   * announcing itself: one that awaits nothing but the database (which answers at once) would
+   * otherwise hold the event loop, and the dashboard's "syncing", until it is done.
+   */
+  async delivered(): Promise<void> {
+    for (const fn of this.#deliverers) await fn();
   }
 
   /** The id of the last event published (0 when none). */

@@ -15,3 +15,17 @@ Deno.test("Bus gives monotonic ids and replays since an id", () => {
   assert.equal(bus.since(1).gap, true);
   assert.equal(bus.since(6).events.length, 0);
 });
+
+Deno.test("Bus.delivered waits for every deliverer, and no longer for one that stopped", async () => {
+  const bus = new Bus();
+  const seen: string[] = [];
+  const stop = bus.onDeliver(async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    seen.push("sse");
+  });
+  await bus.delivered();
+  assert.deepEqual(seen, ["sse"]);
+  stop();
+  await bus.delivered();
+  assert.deepEqual(seen, ["sse"]);
+});

@@ -154,6 +154,7 @@ export class Engine {
     // card on "syncing").
     const bus = options.dryRun ? undefined : this.bus;
     bus?.publish({ type: "sync.started", trigger: options.trigger ?? "cli" });
+    await bus?.delivered();
     let report: SyncReport | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {

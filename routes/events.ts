@@ -51,6 +51,10 @@ export class EventHub {
     this.#unsubscribe.push(
       web.app.bus.subscribe((e) => this.#onBus(e)),
       web.notifier.subscribe((n) => this.#enqueue(() => this.#onNotice(n))),
+      // A turn of the event loop with its I/O writes what was sent to open streams.
+      web.app.bus.onDeliver(() =>
+        this.#readers.size ? new Promise((r) => setTimeout(r, 0)) : Promise.resolve()
+      ),
     );
   }
 
