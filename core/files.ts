@@ -5,6 +5,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { toBase64 } from "./guards.ts";
+export { toBase64 };
 
 /**
  * SHA-256 of bytes (hex). Synchronous underneath: `crypto.subtle` costs a round trip through
@@ -60,15 +62,6 @@ export async function readCurrent(path: string): Promise<Current> {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
   }
-}
-
-/** Base64 of bytes. */
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 async function currentHash(c: Current): Promise<string> {

@@ -61,3 +61,11 @@ export function ordered(obj: Json, order: string[]): Json {
   for (const [k] of keys) put(out, k, obj[k]);
   return out;
 }
+
+/**
+ * A file's bytes as base64. Here, not beside the hashing in `files.ts`: a plugin's Worker needs
+ * this and not `node:crypto`, whose polyfill would cost each Worker most of a megabyte.
+ */
+export function toBase64(bytes: Uint8Array): string {
+  return bytes.toBase64();
+}

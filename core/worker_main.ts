@@ -6,7 +6,7 @@
  */
 /// <reference lib="deno.worker" />
 import { initToml } from "./editors.ts";
-import { toBase64 } from "./files.ts";
+import { toBase64 } from "./guards.ts";
 import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
 // Loaded statically so the plugin's own import of the contract is served from the module cache:
 // the plugin's dynamic import is checked against the Worker's read permission.
