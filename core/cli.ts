@@ -243,6 +243,8 @@ async function clients(app: App, out: Out, json: boolean): Promise<number> {
       error,
       kinds: p.manifest.kinds,
       paths: app.host.allowed(p.id),
+      // What shows it is installed here (and so synced).
+      home: app.host.homes(p.id),
     });
   }
   if (json) out.log(JSON.stringify({ clients: rows, problems: app.problems }, null, 2));
@@ -254,6 +256,9 @@ async function clients(app: App, out: Out, json: boolean): Promise<number> {
         }${r.version ? ` ${r.version}` : ""}`,
       );
       if (r.error) out.log(`  ${r.error}`);
+      if (!r.installed && r.home.length) {
+        out.log(`  synced once one of these exists: ${r.home.join(", ")}`);
+      }
       for (const p of r.paths) out.log(`  reads ${p}`);
     }
     for (const p of app.problems) out.log(`problem: ${p.message}`);
