@@ -91,7 +91,7 @@ const MAX_ATTEMPTS = 3;
 
 /**
  * A client that stops showing every one of at least this many items of one kind and scope has
- * been emptied (its file deleted or reset), not edited: see `#emptied`.
+ * been emptied (its file deleted or reset), not edited: see {@linkcode emptied}.
  */
 const EMPTIED_MIN = 2;
 
