@@ -155,3 +155,11 @@ Deno.test("Host stops a Worker left unused and starts it again when it is needed
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("Every built-in plugin says where its client lives, so an absent client is left alone", async () => {
+  const builtin = new URL("../plugins", import.meta.url).pathname;
+  const { plugins, problems } = await discoverPlugins([{ dir: builtin, builtin: true }]);
+  assert.deepEqual(problems, []);
+  assert.ok(plugins.length >= 4);
+  for (const p of plugins) assert.ok(p.manifest.home?.length, `${p.id} declares no home`);
+});
