@@ -762,14 +762,9 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
   const section = patchSection(text, path, current, value);
   let out = section?.text ?? patchToml(text, path, current, value);
   if (section) {
-    // The rest of the file is byte for byte what `data` was parsed from, so the result's data
-    // is `data` with this table as its edited section parses: the read-back of the plan need
-    // not parse the whole file again. (`data` is the cache's own, as in `appendTable`.)
-    let node = data;
-    for (const k of path.slice(0, -1)) node = node[k] as Record<string, unknown>;
-    put(node, path[path.length - 1], section.table);
+    // Parsed whole already: the read-back of the plan finds it in the cache.
     tomlCacheText = out;
-    tomlCacheData = data;
+    tomlCacheData = section.data;
   }
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
@@ -866,15 +861,15 @@ function endOfLastSubTable(text: string, parent: string): number {
  * its sub-tables' headers, one after another) holds all of it: toml_edit then parses and prints
  * a few lines, not the whole file, and every other byte is the file's own by construction. When
  * that cannot be shown (the table spread over the file, dotted or inline, array tables, or an
- * edit that adds or drops a sub-table), `undefined`: the whole document is edited instead. The
- * engine reads every planned file back before it writes it, so a wrong splice is never written.
+ * edit that adds or drops a sub-table, or a result that does not parse whole), `undefined`: the
+ * whole document is edited instead.
  */
 function patchSection(
   text: string,
   path: string[],
   current: unknown,
   value: unknown,
-): { text: string; table: unknown } | undefined {
+): { text: string; data: Record<string, unknown> } | undefined {
   if (path.length < 2 || !isPlain(current) || !isPlain(value)) return undefined;
   const dotted = path.map(tomlKey).join(".");
   const lines = text.split("\n");
@@ -904,10 +899,18 @@ function patchSection(
   const edited = patchToml(section, path, current, value);
   if (headersOf(edited) !== headersOf(section)) return undefined;
   if (tail.length && !edited.endsWith("\n")) return undefined;
-  const table = getAt(tomlParseRaw(edited), path);
-  if (!isPlain(table)) return undefined;
   const head = lines.slice(0, start);
-  return { text: (head.length ? head.join("\n") + "\n" : "") + edited + tail.join("\n"), table };
+  const out = (head.length ? head.join("\n") + "\n" : "") + edited + tail.join("\n");
+  // The whole result is parsed, not only its section: only that shows the file parses as a
+  // whole (the same table named elsewhere with other quoting, `[mcp_servers."x".env]`, would
+  // make a key the edit added a duplicate). About a millisecond for a hundred servers.
+  let data: Record<string, unknown>;
+  try {
+    data = tomlParseRaw(out) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  return isPlain(getAt(data, path)) ? { text: out, data } : undefined;
 }
 
 function headersOf(text: string): string {
