@@ -706,16 +706,38 @@ export function parseToml(text: string, file: string): Record<string, unknown> {
     // it then edits, and a copy costs a tenth of a parse.
     return structuredClone(tomlParseCached(text));
   } catch (e) {
-    const msg = String((e as Error)?.message ?? e);
-    const m = /at line (\d+), column (\d+)/.exec(msg);
-    const reason = msg.split("\n").map((l) =>
-      l.trim()
-    ).filter((l) =>
+    throw tomlError(e, file);
+  }
+}
+
+/**
+ * Throws {@linkcode ConfigParseError} unless `text` parses as a whole. The host runs this on
+ * every TOML file a plan would write: a new table appended at the end is known without parsing
+ * the file again, which keeps a first sync of hundreds of servers linear, and this one parse
+ * per file and plan is what shows the result parses. What the plan's read-back then finds is
+ * that parse. A text already parsed whole is not parsed again.
+ */
+export function checkToml(text: string, file: string): void {
+  ensureToml();
+  if (text === tomlCacheText && tomlCacheExact) return;
+  try {
+    tomlCacheData = tomlParseRaw(text) as Record<string, unknown>;
+    tomlCacheText = text;
+    tomlCacheExact = true;
+  } catch (e) {
+    throw tomlError(e, file);
+  }
+}
+
+function tomlError(e: unknown, file: string): ConfigParseError {
+  const msg = String((e as Error)?.message ?? e);
+  const m = /at line (\d+), column (\d+)/.exec(msg);
+  const reason =
+    msg.split("\n").map((l) => l.trim()).filter((l) =>
       l && !l.startsWith("|") && !/^\d+ \|/.test(l) && !l.startsWith("TOML parse error") &&
       !l.startsWith("Parse Error")
     ).join("; ") || msg;
-    throw new ConfigParseError(file, reason, m ? +m[1] : undefined, m ? +m[2] : undefined);
-  }
+  return new ConfigParseError(file, reason, m ? +m[1] : undefined, m ? +m[2] : undefined);
 }
 
 function ensureToml() {
@@ -741,12 +763,15 @@ export function editToml(text: string, path: string[], value: unknown): string {
 
 let tomlCacheText: string | undefined;
 let tomlCacheData: Record<string, unknown> | undefined;
+/** Whether the cached data is a parse of the whole text (not built by `appendTable`). */
+let tomlCacheExact = false;
 
 /** Parses with a one-entry cache: successive edits parse each intermediate text once. */
 function tomlParseCached(text: string): Record<string, unknown> {
   if (text !== tomlCacheText) {
     tomlCacheData = tomlParseRaw(text) as Record<string, unknown>;
     tomlCacheText = text;
+    tomlCacheExact = true;
   }
   return tomlCacheData!;
 }
@@ -765,6 +790,7 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
     // Parsed whole already: the read-back of the plan finds it in the cache.
     tomlCacheText = out;
     tomlCacheData = section.data;
+    tomlCacheExact = true;
   }
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
@@ -804,7 +830,8 @@ function appendTable(
   const parent = getAt(data, parentPath);
   if (parent !== undefined && !isPlain(parent)) return undefined;
   const head = escapeRegExp(tomlKey(path[0]));
-  if (new RegExp(`^[ \\t]*"?${head}"?[ \\t]*[.=]`, "m").test(text)) return undefined;
+  // Spelled inline or with dotted keys, in any quoting: a header below it would not parse.
+  if (new RegExp(`^[ \\t]*["']?${head}["']?[ \\t]*[.=]`, "m").test(text)) return undefined;
   const dotted = path.map(tomlKey).join(".");
   let block = tomlEditRaw("", dotted, value, { inline: false } as never);
   // toml_edit writes `[a]` above `[a.b]` in an empty document; Codex does not.
@@ -824,8 +851,8 @@ function appendTable(
     : "\n\n";
   const out = before + sep + block + (after === "" ? "" : "\n" + after.replace(/^\n+/, ""));
   // The guards above make the appended header valid: the key is new, its parent is a plain
-  // table not spelled inline or dotted. So the result's data is known without parsing it again
-  // (the engine still reads every planned file back before it writes it).
+  // table not spelled inline or dotted. So the result's data is known without parsing it again;
+  // the host parses every planned file whole once (`checkToml`) before it is read back.
   // `data` is the cache's own parse of `text`, which nobody else holds: it becomes the parse of
   // `out` in place (copying it on every append made a first sync quadratic).
   let node = data as Record<string, unknown>;
@@ -833,6 +860,7 @@ function appendTable(
   node[path[path.length - 1]] = getAt(tomlParseRaw(block), path);
   tomlCacheText = out;
   tomlCacheData = data;
+  tomlCacheExact = false;
   return out;
 }
 

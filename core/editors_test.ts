@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parseTree } from "jsonc-parser";
 import {
+  checkToml,
   ConfigParseError,
   editJson,
   editToml,
@@ -436,3 +437,29 @@ function withComments(text: string, mode: number): string {
     return line;
   }).join("\n");
 }
+
+Deno.test("editToml() never appends a table below a root key spelled inline, in any quoting", () => {
+  for (const key of ["mcp_servers", '"mcp_servers"', "'mcp_servers'"]) {
+    const text = `model = "o3"\n${key} = { a = { command = "x" } }\n`;
+    const out = editToml(text, ["mcp_servers", "b"], { command: "y" });
+    checkToml(out, "config.toml");
+    assert.deepEqual(parseToml(out, "config.toml").mcp_servers, {
+      a: { command: "x" },
+      b: { command: "y" },
+    });
+  }
+});
+
+Deno.test("checkToml() parses a planned file whole, and names the file and line when it fails", () => {
+  const text = '[mcp_servers.a]\ncommand = "x"\n';
+  const out = editToml(text, ["mcp_servers", "b"], { command: "y" });
+  // Appended without a whole parse; the check parses it, and the read-back finds that parse.
+  checkToml(out, "config.toml");
+  assert.deepEqual(Object.keys(parseToml(out, "config.toml").mcp_servers as object), ["a", "b"]);
+  const broken = 'model = "o3"\nmcp_servers = { a = {} }\n\n[mcp_servers.b]\ncommand = "y"\n';
+  assert.throws(
+    () => checkToml(broken, "/home/u/.codex/config.toml"),
+    (e: Error) =>
+      e instanceof ConfigParseError && e.file === "/home/u/.codex/config.toml" && e.line === 4,
+  );
+});

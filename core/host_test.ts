@@ -163,3 +163,18 @@ Deno.test("Every built-in plugin says where its client lives, so an absent clien
   assert.ok(plugins.length >= 4);
   for (const p of plugins) assert.ok(p.manifest.home?.length, `${p.id} declares no home`);
 });
+
+Deno.test("Host refuses a plan whose TOML file would not parse, naming the file and line", async () => {
+  const { home, host } = await setup();
+  try {
+    await assert.rejects(
+      () => host.checkedPlan("broken_toml", []),
+      (e: Error) =>
+        e instanceof PluginError && e.message.includes(`${home}/.good/config.toml`) &&
+        e.message.includes("line 3"),
+    );
+  } finally {
+    host.close();
+    await Deno.remove(home, { recursive: true });
+  }
+});

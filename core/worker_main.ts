@@ -5,7 +5,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { initToml } from "./editors.ts";
+import { checkToml, initToml } from "./editors.ts";
 import { toBase64 } from "./guards.ts";
 import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
 // Loaded statically so the plugin's own import of the contract is served from the module cache:
@@ -140,6 +140,16 @@ function overlay(files: Files, writes: PlannedWrite[]): Files {
 
 let plugin: Plugin | undefined;
 
+/** Every TOML file a plan would write parses as a whole, or the plan fails (see `checkToml`). */
+function checkPlanned(plan: { writes?: PlannedWrite[] } | undefined) {
+  if (!Array.isArray(plan?.writes)) return; // the host refuses it, with a better message
+  for (const w of plan.writes) {
+    if (typeof w?.content === "string" && !w.encoding && w.path?.endsWith(".toml")) {
+      checkToml(w.content, w.path);
+    }
+  }
+}
+
 self.onmessage = async (e: MessageEvent) => {
   const msg = e.data as {
     id: number;
@@ -167,6 +177,7 @@ self.onmessage = async (e: MessageEvent) => {
       // What the client would read back if the desired items were planned: plan, then read
       // through an overlay of the planned contents. Nothing touches the disk.
       const plan = await plugin!.plan(msg.args![0] as Desired, ctx);
+      checkPlanned(plan);
       // Nothing planned, or every planned file already as planned: the files stay as they are,
       // so there is nothing new to read back (the engine checks the plan against its own read).
       const same = msg.method === "checkedPlan" && await unchanged(bytes, plan.writes);
@@ -177,6 +188,7 @@ self.onmessage = async (e: MessageEvent) => {
     } else {
       const fn = plugin![msg.method!] as (...a: unknown[]) => Promise<unknown>;
       result = await fn.call(plugin, ...(msg.args ?? []), ctx);
+      if (msg.method === "plan") checkPlanned(result as { writes?: PlannedWrite[] });
     }
     self.postMessage({ id: msg.id, ok: true, result });
   } catch (err) {
