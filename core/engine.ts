@@ -402,7 +402,7 @@ export class Engine {
             // It had dropped it (an emptied file, held as a conflict) and has it back as it was:
             // every side agrees again.
             const c = open.get(key);
-            if (c && c.sides[id] === null && !options.dryRun && rejoined(c, base)) {
+            if (c && !options.dryRun && droppedBy(c) === id) {
               await this.state.closeConflict(c.id, "converged");
               open.delete(key);
             }
@@ -1081,15 +1081,24 @@ function emptied(
   return out;
 }
 
-/** Whether a conflict is one where a single client dropped the item and the others kept it. */
-function rejoined(
-  c: { key: string; sides: Record<string, unknown> },
-  base: Map<string, BaseItem>,
-): boolean {
+/**
+ * The client that dropped the item, when a conflict is one of an emptied client's (see
+ * {@linkcode emptied}): that client's side is deleted, every other side is the base unchanged.
+ */
+export function droppedBy(
+  c: { base: unknown; sides: Record<string, unknown> },
+): string | undefined {
+  // Each client shows only its own extras: they are not what the sides disagree on.
+  const plain = (v: unknown) => {
+    const { extras: _, ...rest } = (v ?? {}) as Record<string, unknown>;
+    return stableStringify(rest);
+  };
+  const gone = Object.keys(c.sides).filter((id) => c.sides[id] === null);
   const kept = Object.values(c.sides).filter((v) => v !== null);
-  const was = stableStringify(base.get(c.key)?.item.value);
-  return Object.values(c.sides).length - kept.length === 1 &&
-    kept.every((v) => stableStringify(v) === was);
+  const was = plain(c.base);
+  return gone.length === 1 && kept.length && kept.every((v) => plain(v) === was)
+    ? gone[0]
+    : undefined;
 }
 
 function add(map: Map<string, Change[]>, key: string, change: Change) {

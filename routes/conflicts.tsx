@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from "hono";
 import type { Web } from "./_web.ts";
+import { droppedBy } from "../core/engine.ts";
 import { maskValue, unmaskValue } from "../core/mask.ts";
 import type { Conflict } from "../core/state.ts";
 import { Conflicts, type ConflictsProps } from "../views/conflicts.tsx";
@@ -54,12 +55,29 @@ export async function resolveConflict(
   return await web.app.engine.sync({ trigger: "web" });
 }
 
+/** The open conflicts an emptied client made, by id: the client that dropped each item. */
+async function droppedItems(web: Web): Promise<Record<number, string>> {
+  const out: Record<number, string> = {};
+  for (const c of (await web.app.state.openConflicts()).values()) {
+    const client = droppedBy(c);
+    if (client) out[c.id] = client;
+  }
+  return out;
+}
+
 async function show(c: Context<Env>, extra: Partial<ConflictsProps> = {}, status = 200) {
   const lists = await conflictLists(c.get("web"));
+  const dropped = await droppedItems(c.get("web"));
   return page(
     c,
     { title: "Conflicts", active: "conflicts", status },
-    <Conflicts {...lists} names={clientNames(c)} csrf={c.get("user")!.csrf} {...extra} />,
+    <Conflicts
+      {...lists}
+      dropped={dropped}
+      names={clientNames(c)}
+      csrf={c.get("user")!.csrf}
+      {...extra}
+    />,
   );
 }
 
@@ -68,6 +86,32 @@ export function conflictRoutes(): Hono<Env> {
   const r = new Hono<Env>();
 
   r.get("/conflicts", (c) => show(c));
+
+  // Every item one emptied client dropped, kept (it gets them back) or deleted everywhere.
+  r.post("/conflicts/dropped", async (c) => {
+    const f = await c.req.parseBody();
+    const client = String(f.client ?? ""), action = String(f.action ?? "");
+    if (action !== "keep" && action !== "delete") {
+      return await show(c, { message: 'Choose "keep" or "delete".' }, 422);
+    }
+    const web = c.get("web");
+    const dropped = await droppedItems(web);
+    const open = [...(await web.app.state.openConflicts()).values()];
+    const mine = open.filter((x) => dropped[x.id] === client);
+    if (!mine.length) return await show(c, { message: "Nothing to settle for that client." }, 404);
+    for (const x of mine) {
+      const take = action === "delete" ? client : Object.keys(x.sides).find((s) => s !== client)!;
+      await web.app.engine.resolve(x.id, { take });
+    }
+    const report = await web.app.engine.sync({ trigger: "web" });
+    if (!isFragment(c)) return back(c, "/conflicts");
+    const n = `${mine.length} item${mine.length === 1 ? "" : "s"}`;
+    return await show(c, {
+      message: `${
+        action === "keep" ? "Kept" : "Deleted everywhere"
+      } ${n}; ${report.writes.length} file${report.writes.length === 1 ? "" : "s"} written.`,
+    });
+  });
 
   r.post("/conflicts/:id/resolve", async (c) => {
     const id = Number(c.req.param("id"));

@@ -421,6 +421,41 @@ Deno.test("conflicts: the page shows both sides and taking one writes it to both
   }
 });
 
+Deno.test("conflicts: what an emptied client dropped is kept (or deleted) in one step", async () => {
+  const s = await ready({ "~/.claude.json": CLAUDE });
+  try {
+    // Claude Code's file reset: both servers gone from it at once.
+    await s.write("~/.claude.json", '{\n  "numStartups": 1\n}\n');
+    const r = await s.app.engine.sync({ trigger: "test" });
+    assert.equal(r.conflicts.length, 2);
+    assert.match((await s.read("~/.codex/config.toml"))!, /gh-mcp/, "nothing deleted elsewhere");
+    const c = await signedIn(s);
+    const page = await (await c.request("/conflicts")).text();
+    assert.match(page, /Claude Code dropped 2\s+items at once/);
+    assert.match(page, /Delete everywhere/);
+    assert.ok(!page.includes(SECRET), "secrets stay masked");
+    let res = await c.post("/conflicts/dropped", { client: "claude_code", action: "x" }, {
+      hx: true,
+    });
+    assert.equal(res.status, 422);
+    await res.body?.cancel();
+    res = await c.post("/conflicts/dropped", { client: "claude_code", action: "keep" }, {
+      hx: true,
+    });
+    assert.equal(res.status, 200);
+    const after = await res.text();
+    assert.match(after, /Kept 2 items/);
+    assert.match(after, /No open conflicts/);
+    const claude = (await s.read("~/.claude.json"))!;
+    assert.match(claude, /"numStartups": 1/);
+    assert.match(claude, /gh-mcp/);
+    assert.ok(claude.includes(SECRET), "Claude Code got the real secret back");
+    assert.match(claude, /mcp\.example\.com/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("conflicts: an edited value keeps masked secrets and reaches every client", async () => {
   const s = await ready({ "~/.claude.json": CLAUDE });
   try {

@@ -15,6 +15,8 @@ export interface ConflictsProps {
   open: Conflict[];
   resolved: (Conflict & { resolution?: string })[];
   names: Record<string, string>;
+  /** Conflicts an emptied client made: conflict id → the client that dropped the item. */
+  dropped?: Record<number, string>;
   csrf: string;
   message?: string;
   error?: { id: number; text: string; value: string };
@@ -28,11 +30,13 @@ function title(key: string) {
 
 /** One open conflict. */
 export function ConflictCard(
-  { c, names, csrf, error }: {
+  { c, names, csrf, error, dropped }: {
     c: Conflict;
     names: Record<string, string>;
     csrf: string;
     error?: ConflictsProps["error"];
+    /** The client that dropped this item, when an emptied client made the conflict. */
+    dropped?: string;
   },
 ) {
   const base = valueText(c.base);
@@ -41,10 +45,8 @@ export function ConflictCard(
   const editing = error?.id === c.id ? error.value : JSON.stringify(first ?? {}, null, 2);
   const name = (id: string) => names[id] ?? id;
   // One client lost it (a file deleted or reset) while the others kept it unchanged.
-  const gone = sides.filter(([, v]) => v === null).map(([id]) => id);
-  const kept = sides.filter(([, v]) => v !== null);
-  const emptied = gone.length === 1 && kept.length > 0 &&
-    kept.every(([, v]) => valueText(v) === base);
+  const emptied = dropped !== undefined;
+  const gone = [dropped ?? ""];
   return (
     <article class="panel" id={`conflict-${c.id}`} aria-labelledby={`conflict-${c.id}-h`}>
       <div class="spread">
@@ -128,15 +130,62 @@ export function ConflictCard(
   );
 }
 
+/** For each client that dropped several items at once: settle them all in one step. */
+function DroppedPanels(p: ConflictsProps) {
+  const by = new Map<string, number>();
+  for (const client of Object.values(p.dropped ?? {})) by.set(client, (by.get(client) ?? 0) + 1);
+  return (
+    <>
+      {[...by].filter(([, n]) => n > 1).map(([client, n]) => {
+        const name = p.names[client] ?? client;
+        const form = (action: string, label: string, primary: boolean) => (
+          <form
+            method="post"
+            action="/conflicts/dropped"
+            hx-post="/conflicts/dropped"
+            hx-target="#conflicts"
+            hx-swap="outerHTML"
+          >
+            <Csrf token={p.csrf} />
+            <input type="hidden" name="client" value={client} />
+            <input type="hidden" name="action" value={action} />
+            <button type="submit" class={primary ? "primary" : ""}>{label}</button>
+          </form>
+        );
+        return (
+          <section class="panel" key={client} data-dropped={client}>
+            <p>
+              {name} dropped {String(n)}{" "}
+              items at once: its file was deleted or reset. The other clients still have them.
+            </p>
+            <div class="spread">
+              {form("keep", `Keep all ${n} (${name} gets them back)`, true)}
+              {form("delete", `Delete all ${n} everywhere`, false)}
+            </div>
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
 /** The conflicts page body. */
 export function Conflicts(p: ConflictsProps) {
   return (
     <div id="conflicts">
       <h1>Conflicts</h1>
       {p.message ? <p class="notice" role="status">{p.message}</p> : null}
+      <DroppedPanels {...p} />
       {p.open.length
         ? p.open.map((c) => (
-          <ConflictCard key={c.id} c={c} names={p.names} csrf={p.csrf} error={p.error} />
+          <ConflictCard
+            key={c.id}
+            c={c}
+            names={p.names}
+            csrf={p.csrf}
+            error={p.error}
+            dropped={p.dropped?.[c.id]}
+          />
         ))
         : <p class="muted" id="no-conflicts">No open conflicts.</p>}
       {p.resolved.length
