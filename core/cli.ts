@@ -6,7 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { type App, type AppOptions, openApp } from "./app.ts";
-import type { SyncReport } from "./engine.ts";
+import { droppedBy, type SyncReport } from "./engine.ts";
+import { maskValue } from "./mask.ts";
 import { hashContent } from "./files.ts";
 import { restoreBackup } from "./items.ts";
 import { watchPaths } from "./watcher.ts";
@@ -30,6 +31,7 @@ Usage: aisync <command> [options]
   restore <backup-id>             put a file back as it was before a write
   conflicts [--json]              open conflicts
   resolve <conflict-id> --take <client>
+  resolve --dropped <client> --keep|--delete   all a client dropped at once (its file emptied)
   projects add|list|remove [path]
   plugins list|check <folder>|enable <id>|disable <id>   user plugins in <data dir>/plugins
   user add <name> --password-stdin | user list   users of the web service
@@ -70,6 +72,9 @@ export async function runCli(
         "dry-run": { type: "boolean" },
         prefer: { type: "string" },
         take: { type: "string" },
+        dropped: { type: "string" },
+        keep: { type: "boolean" },
+        delete: { type: "boolean" },
         host: { type: "string" },
         port: { type: "string" },
         watch: { type: "boolean" },
@@ -134,14 +139,25 @@ export async function runCli(
         return await restore(app, out, pos[0]);
       case "conflicts": {
         const open = [...(await app.state.openConflicts()).values()];
-        if (o.json) out.log(JSON.stringify(open, null, 2));
+        // Values as the web shows them: secrets never reach the screen.
+        const shown = open.map((c) => ({
+          ...c,
+          base: c.base === undefined ? undefined : maskValue(c.base),
+          sides: Object.fromEntries(Object.entries(c.sides).map(([k, v]) => [k, maskValue(v)])),
+          droppedBy: droppedBy(c),
+        }));
+        if (o.json) out.log(JSON.stringify(shown, null, 2));
         else if (!open.length) out.log("No open conflicts.");
-        else {for (const c of open) {
-            out.log(`#${c.id} ${c.key} — ${Object.keys(c.sides).join(" vs ")}`);
-          }}
+        else {
+          for (const c of shown) {
+            const why = c.droppedBy ? ` (${c.droppedBy} dropped it: its file was emptied)` : "";
+            out.log(`#${c.id} ${c.key} — ${Object.keys(c.sides).join(" vs ")}${why}`);
+          }
+        }
         return open.length ? 2 : 0;
       }
       case "resolve":
+        if (o.dropped !== undefined) return await resolveDropped(app, out, o.dropped, o);
         return await resolve(app, out, pos[0], o.take);
       case "projects":
         return await projects(app, out, pos[0], pos[1]);
@@ -401,6 +417,34 @@ async function restore(app: App, out: Out, id?: string): Promise<number> {
   }
   out.log(`Restored ${path} from backup ${n} (the replaced content is backup ${undo}).`);
   return 0;
+}
+
+/** Keeps (gives back) or deletes everywhere every item one emptied client dropped. */
+async function resolveDropped(
+  app: App,
+  out: Out,
+  client: string,
+  o: { keep?: boolean; delete?: boolean },
+): Promise<number> {
+  if (!o.keep === !o.delete) {
+    out.error("aisync resolve --dropped: say --keep or --delete");
+    return 1;
+  }
+  const mine = [...(await app.state.openConflicts()).values()].filter((c) =>
+    droppedBy(c) === client
+  );
+  if (!mine.length) {
+    out.error(`aisync resolve --dropped: "${client}" dropped nothing that waits for you`);
+    return 1;
+  }
+  for (const c of mine) {
+    const take = o.delete ? client : Object.keys(c.sides).find((s) => s !== client)!;
+    await app.engine.resolve(c.id, { take });
+  }
+  out.log(`${o.keep ? "kept" : "deleted everywhere"}: ${mine.map((c) => c.key).join(", ")}`);
+  const r = await app.engine.sync({ trigger: "resolve" });
+  printReport(r, out, false);
+  return exitCode(r);
 }
 
 async function resolve(app: App, out: Out, id?: string, take?: string): Promise<number> {

@@ -67,3 +67,56 @@ Deno.test("CLI: status --json names the kind of every item; sync, history and re
     }
   }
 });
+
+Deno.test("CLI: conflicts hides secrets and names an emptied client; resolve --dropped keeps all", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aisync-cli-" });
+  const home = `${root}/home`;
+  const at = { home, dataDir: `${root}/data`, env: {} };
+  const secret = "sk-cli-test-0123456789abcdef";
+  try {
+    await Deno.mkdir(`${home}/.codex`, { recursive: true });
+    const servers = {
+      a: { type: "stdio", command: "/bin/true", env: { TOKEN: secret } },
+      b: { type: "http", url: "http://127.0.0.1:59999/b" },
+    };
+    await Deno.writeTextFile(`${home}/.claude.json`, JSON.stringify({ mcpServers: servers }));
+    assert.equal(await runCli(["sync"], capture().out, at), 0);
+    await Deno.writeTextFile(`${home}/.claude.json`, '{ "numStartups": 2 }\n');
+    assert.equal(await runCli(["sync"], capture().out, at), 2, "held as conflicts");
+    assert.match(await Deno.readTextFile(`${home}/.codex/config.toml`), /mcp_servers\.a/);
+
+    const list = capture();
+    assert.equal(await runCli(["conflicts"], list.out, at), 2);
+    assert.match(list.lines.join("\n"), /claude_code dropped it/);
+    const json = capture();
+    await runCli(["conflicts", "--json"], json.out, at);
+    assert.ok(!json.lines.join("\n").includes(secret), "the secret is masked");
+    assert.deepEqual(
+      JSON.parse(json.lines.join("\n")).map((c: { droppedBy: string }) => c.droppedBy),
+      ["claude_code", "claude_code"],
+    );
+
+    const bad = capture();
+    assert.equal(await runCli(["resolve", "--dropped", "claude_code"], bad.out, at), 1);
+    assert.match(bad.lines.join("\n"), /--keep or --delete/);
+    const keep = capture();
+    assert.equal(
+      await runCli(["resolve", "--dropped", "claude_code", "--keep"], keep.out, at),
+      0,
+      keep.lines.join("\n"),
+    );
+    const claude = JSON.parse(await Deno.readTextFile(`${home}/.claude.json`));
+    assert.equal(claude.numStartups, 2);
+    assert.deepEqual(Object.keys(claude.mcpServers).sort(), ["a", "b"]);
+    assert.equal(claude.mcpServers.a.env.TOKEN, secret);
+  } finally {
+    for (let i = 0; i < 10; i++) {
+      try {
+        await Deno.remove(root, { recursive: true });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+});
