@@ -359,10 +359,24 @@ export async function runWatch(
       ownHash: (p) => hashes.get(p),
       signal: inner.signal,
       appear: homes,
+      links: symlinked(paths),
       onReady: () => void onChange([]),
     });
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** Declared paths that are symlinks, by where they point (a dotfiles repository, often). */
+function symlinked(paths: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    try {
+      if (Deno.lstatSync(p).isSymlink) out.set(Deno.realPathSync(p), p);
+    } catch {
+      // absent, or a dangling link: nothing to watch there yet
+    }
+  }
+  return out;
 }
 
 async function history(app: App, out: Out, key?: string): Promise<number> {

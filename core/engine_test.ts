@@ -491,3 +491,25 @@ Deno.test("Engine: an emptied client that gets its items back as they were ends 
     await s.close();
   }
 });
+
+Deno.test("Engine: config files linked from a dotfiles folder stay links, and their targets are written", async () => {
+  const s = await open({});
+  try {
+    const dot = `${s.root}/dotfiles`;
+    await Deno.mkdir(dot);
+    await Deno.writeTextFile(`${dot}/claude.json`, CLAUDE.replaceAll("{project}", s.project));
+    await Deno.writeTextFile(`${dot}/codex.toml`, CODEX);
+    await Deno.symlink(`${dot}/claude.json`, `${s.home}/.claude.json`);
+    await Deno.symlink(`${dot}/codex.toml`, `${s.home}/.codex/config.toml`);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    assert.ok(r.writes.some((w) => w.path === `${s.home}/.codex/config.toml`));
+    assert.ok((await Deno.lstat(`${s.home}/.claude.json`)).isSymlink);
+    assert.ok((await Deno.lstat(`${s.home}/.codex/config.toml`)).isSymlink);
+    assert.match(await Deno.readTextFile(`${dot}/codex.toml`), /\[mcp_servers\.fs\]/);
+    assert.match(await Deno.readTextFile(`${dot}/claude.json`), /"remote"/);
+    assert.deepEqual((await s.app.engine.sync()).writes, []);
+  } finally {
+    await s.close();
+  }
+});

@@ -105,12 +105,35 @@ export async function guardedWrite(
 /** Paths whose folder was searched for temp files left by a killed run (see `atomicWrite`). */
 const swept = new Set<string>();
 
-/** Temp file in the same folder, fsync, chmod, rename, fsync the folder. */
+/**
+ * The file a path stands for: itself, or the file a symlink points to (followed to the end, even
+ * when that file does not exist yet).
+ */
+export async function linkTarget(path: string): Promise<string> {
+  for (let hops = 0; hops < 40; hops++) {
+    try {
+      if (!(await Deno.lstat(path)).isSymlink) return path;
+    } catch {
+      return path; // absent: written where it is
+    }
+    const to = await Deno.readLink(path);
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    path = to.startsWith("/") ? to : `${dir}/${to}`;
+  }
+  throw new Error(`Cannot write "${path}": too many levels of symbolic links`);
+}
+
+/**
+ * Temp file in the same folder, fsync, chmod, rename, fsync the folder. A symlink stays a
+ * symlink: the file it points to is written (config files are often links into a dotfiles
+ * repository, and a rename over the link would cut it off from there).
+ */
 export async function atomicWrite(
-  path: string,
+  link: string,
   content: string | Uint8Array,
   mode?: number,
 ): Promise<void> {
+  const path = await linkTarget(link);
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   await Deno.mkdir(dir, { recursive: true });
   const base = path.slice(dir.length + 1);

@@ -50,3 +50,31 @@ Deno.test("guardedWrite() backs up first and refuses a file changed since it was
   await assert.rejects(() => Deno.stat(`${dir}/sub/new.md`), Deno.errors.NotFound);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("atomicWrite keeps a symlink a symlink and writes the file it points to", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aisync-link-" });
+  try {
+    await Deno.mkdir(`${dir}/dotfiles`);
+    await Deno.writeTextFile(`${dir}/dotfiles/claude.json`, "{}\n");
+    await Deno.chmod(`${dir}/dotfiles/claude.json`, 0o600);
+    // A relative link, and a link to that link.
+    await Deno.symlink("dotfiles/claude.json", `${dir}/.claude.json`);
+    await Deno.symlink(`${dir}/.claude.json`, `${dir}/again.json`);
+    await atomicWrite(`${dir}/again.json`, '{ "a": 1 }\n', 0o600);
+    assert.ok((await Deno.lstat(`${dir}/.claude.json`)).isSymlink);
+    assert.ok((await Deno.lstat(`${dir}/again.json`)).isSymlink);
+    assert.equal(await Deno.readTextFile(`${dir}/dotfiles/claude.json`), '{ "a": 1 }\n');
+    assert.equal((await Deno.stat(`${dir}/dotfiles/claude.json`)).mode! & 0o777, 0o600);
+    // No temp file left beside the link or the target.
+    for (const d of [dir, `${dir}/dotfiles`]) {
+      for await (const e of Deno.readDir(d)) assert.ok(!e.name.endsWith(".tmp"), e.name);
+    }
+    // A link to a file not there yet: the file is made where the link points.
+    await Deno.symlink("dotfiles/new.toml", `${dir}/new.toml`);
+    await atomicWrite(`${dir}/new.toml`, "a = 1\n");
+    assert.ok((await Deno.lstat(`${dir}/new.toml`)).isSymlink);
+    assert.equal(await Deno.readTextFile(`${dir}/dotfiles/new.toml`), "a = 1\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

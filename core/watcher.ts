@@ -22,6 +22,11 @@ export interface WatchOptions {
    * appearing means the client was installed; the client writes logs and history inside).
    */
   appear?: string[];
+  /**
+   * Where symlinked paths really are (target → the path as declared): the target's folder is
+   * watched too, and a change there is reported as the declared path.
+   */
+  links?: Map<string, string>;
 }
 
 /**
@@ -73,8 +78,15 @@ export async function watchPaths(
   // Synchronous calls: over a hundred paths the watch starts within milliseconds of being
   // asked, so little can change unseen between a sync and the watch that follows it.
   const dirs = new Set<string>(), known = new Map<string, boolean>();
-  for (const p of paths) dirs.add(nearestExisting(parent(p), known));
-  for (const p of paths) if (isFolder(p, known)) dirs.add(p);
+  const links = options.links ?? new Map<string, string>();
+  const declared = (p: string) => {
+    for (const [real, as] of links) {
+      if (p === real || p.startsWith(real + "/")) return as + p.slice(real.length);
+    }
+    return p;
+  };
+  for (const p of [...paths, ...links.keys()]) dirs.add(nearestExisting(parent(p), known));
+  for (const p of [...paths, ...links.keys()]) if (isFolder(p, known)) dirs.add(p);
   const appear = new Set(options.appear ?? []);
   for (const p of appear) dirs.add(nearestExisting(parent(p), known));
   // A folder on the way to a watched path coming into being is a change too: the caller then
@@ -123,7 +135,8 @@ export async function watchPaths(
   };
   for await (const ev of watcher) {
     let ours = false;
-    for (const p of ev.paths) {
+    for (const raw of ev.paths) {
+      const p = declared(raw);
       if (!watched(p) || /\.aisync-[0-9a-f]{8}\.tmp$/.test(p)) continue;
       batch.add(p);
       ours = true;

@@ -171,3 +171,32 @@ Deno.test("watch: a client installed while watching is filled without a command"
     await s.close();
   }
 });
+
+Deno.test("watch: a change saved in a symlinked config's target reaches the others", async () => {
+  const s = await sandbox({}, { only: ["claude_code", "codex"] });
+  const dot = `${s.root}/dotfiles`;
+  await Deno.mkdir(dot);
+  await Deno.writeTextFile(`${dot}/claude.json`, '{\n  "mcpServers": {}\n}\n');
+  await Deno.symlink(`${dot}/claude.json`, `${s.home}/.claude.json`);
+  const ac = new AbortController();
+  const log: string[] = [];
+  const watching = runWatch(s.app, (m) => log.push(m), ac.signal);
+  try {
+    assert.ok(await until(() => Promise.resolve(log.length > 0), 10_000));
+    // Saved where the file really is, as an editor open in the dotfiles repository would.
+    await Deno.writeTextFile(
+      `${dot}/claude.json`,
+      '{\n  "mcpServers": {\n    "linked": {"type": "stdio", "command": "/bin/true"}\n  }\n}\n',
+    );
+    const reached = await until(
+      async () => ((await s.read("~/.codex/config.toml")) ?? "").includes("[mcp_servers.linked]"),
+      10_000,
+    );
+    assert.ok(reached, `the change did not reach Codex:\n${log.join("\n")}`);
+    assert.ok((await Deno.lstat(`${s.home}/.claude.json`)).isSymlink);
+  } finally {
+    ac.abort();
+    await watching;
+    await s.close();
+  }
+});
