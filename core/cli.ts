@@ -330,6 +330,8 @@ export async function runWatch(
     const inner = new AbortController();
     const onAbort = () => inner.abort();
     signal.addEventListener("abort", onAbort);
+    // Stopped while the watch restarted (new projects or clients): no abort event comes now.
+    if (signal.aborted) inner.abort();
     const onChange = async (changed: string[]) => {
       try {
         const r = await app.engine.sync({ trigger: "watch" });

@@ -96,6 +96,8 @@ export async function watchPaths(
     [...appear].some((w) => w.startsWith(p + "/"));
   const watcher = Deno.watchFs([...dirs], { recursive: false });
   options.signal?.addEventListener("abort", () => watcher.close());
+  // Aborted before the watch began: no abort event comes now.
+  if (options.signal?.aborted) watcher.close();
   options.onReady?.();
   let batch = new Set<string>(),
     first = 0,

@@ -200,3 +200,16 @@ Deno.test("watch: a change saved in a symlinked config's target reaches the othe
     await s.close();
   }
 });
+
+Deno.test("watchPaths() given a signal aborted already returns at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aisync-watch-" });
+  try {
+    const ac = new AbortController();
+    ac.abort();
+    const t0 = performance.now();
+    await watchPaths([`${dir}/x.json`], () => {}, { signal: ac.signal });
+    assert.ok(performance.now() - t0 < 5_000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
