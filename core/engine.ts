@@ -597,6 +597,18 @@ export class Engine {
       await Promise.all(writes.map(async (w) => [w, await readCurrent(w.path)] as const)),
     );
     for (const [w, cur] of currents) w.before = cur.text ?? cur.base64;
+    // A file the user made read-only is theirs to keep as it is (a rename over it would ignore
+    // its mode): it is not written, and its clients say why until it is writable again.
+    for (const [w, cur] of currents) {
+      if (cur.mode === undefined || (cur.mode & 0o222) !== 0) continue;
+      for (const c of w.clients) {
+        report.clients[c].errors.push(
+          `"${w.path}" is read-only: aisync leaves it as it is (make it writable to sync it)`,
+        );
+      }
+      writes.splice(writes.indexOf(w), 1);
+      currents.delete(w);
+    }
     const askFirst = (w: WriteReport) =>
       w.clients.some((c) => policies.get(c)!.mode === "ask" && !options.approve?.includes(c));
     report.pending = writes.filter(askFirst);

@@ -513,3 +513,24 @@ Deno.test("Engine: config files linked from a dotfiles folder stay links, and th
     await s.close();
   }
 });
+
+Deno.test("Engine: a config file the user made read-only is left as it is, and its client says so", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": "# locked\n" });
+  try {
+    const path = `${s.home}/.codex/config.toml`;
+    await Deno.chmod(path, 0o444);
+    const r = await s.app.engine.sync();
+    assert.equal(await Deno.readTextFile(path), "# locked\n");
+    assert.equal(r.clients.codex.state, "error");
+    assert.match(r.clients.codex.errors.join("\n"), /read-only: aisync leaves it as it is/);
+    assert.ok(!r.writes.some((w) => w.path === path));
+    // The others are synced all the same.
+    assert.deepEqual(Object.keys(await servers(s, "qwen_code")), ["fs"]);
+    await Deno.chmod(path, 0o644);
+    const again = await s.app.engine.sync();
+    assert.equal(again.clients.codex.state, "ok");
+    assert.match(await Deno.readTextFile(path), /^# locked\n[\s\S]*\[mcp_servers\.fs\]/);
+  } finally {
+    await s.close();
+  }
+});
