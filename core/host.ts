@@ -266,6 +266,8 @@ export class Host {
   #seq = 0;
   #closed = false;
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** What each plugin's `detect` last said. */
+  #detected = new Map<string, DetectResult>();
 
   constructor(plugins: PluginInfo[], opts: HostOptions) {
     for (const p of plugins) this.#plugins.set(p.id, p);
@@ -338,8 +340,12 @@ export class Host {
    */
   async detect(id: string): Promise<DetectResult> {
     if (!this.present(id)) return { installed: false };
+    // A Worker stopped for being idle is not started again only to say a version it said.
+    if (!this.#running.has(id) && this.#detected.has(id)) return this.#detected.get(id)!;
     const d = this.#validate(id, "detect", DetectResult, await this.#call(id, "detect", []));
-    return { ...d, installed: true };
+    const out = { ...d, installed: true };
+    this.#detected.set(id, out);
+    return out;
   }
 
   /** Runs `read`; every item and error is validated. */

@@ -150,6 +150,14 @@ Deno.test("Host stops a Worker left unused and starts it again when it is needed
     assert.deepEqual(idle.running, []);
     assert.equal((await idle.read("good")).items.length, 1);
     assert.deepEqual(idle.running, ["good"]);
+    // Stopped again, it is not started only to be detected: what it said stands.
+    assert.deepEqual(await idle.detect("good"), { installed: true });
+    while (idle.running.length && Date.now() < until + 5_000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(idle.running, []);
+    assert.deepEqual(await idle.detect("good"), { installed: true });
+    assert.deepEqual(idle.running, []);
   } finally {
     idle.close();
     await Deno.remove(home, { recursive: true });
