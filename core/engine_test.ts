@@ -534,3 +534,27 @@ Deno.test("Engine: a config file the user made read-only is left as it is, and i
     await s.close();
   }
 });
+
+Deno.test("Engine: a new ~/.claude.json or Codex config.toml gets mode 600, as the clients make them", async () => {
+  const s = await open({
+    "~/.qwen/settings.json":
+      '{\n  "mcpServers": {\n    "q": { "command": "/bin/true", "env": { "TOKEN": "t0ken-value-123" } }\n  }\n}\n',
+  });
+  try {
+    await Deno.mkdir(`${s.home}/.claude`, { recursive: true });
+    await s.app.engine.sync();
+    assert.equal((await Deno.stat(`${s.home}/.claude.json`)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${s.home}/.codex/config.toml`)).mode! & 0o777, 0o600);
+    // A file that was there keeps its own mode.
+    await Deno.chmod(`${s.home}/.codex/config.toml`, 0o640);
+    await s.write(
+      "~/.qwen/settings.json",
+      (await s.read("~/.qwen/settings.json"))!.replace("t0ken", "t1ken"),
+    );
+    await s.app.engine.sync();
+    assert.equal((await Deno.stat(`${s.home}/.codex/config.toml`)).mode! & 0o777, 0o640);
+    assert.match((await s.read("~/.codex/config.toml"))!, /t1ken/);
+  } finally {
+    await s.close();
+  }
+});

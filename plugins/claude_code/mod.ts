@@ -139,7 +139,11 @@ export default definePlugin({
     }
     const writes: PlannedWrite[] = [];
     for (const f of layout.files) {
-      if (f.next !== undefined && f.next !== f.text) writes.push({ path: f.path, content: f.next });
+      if (f.next === undefined || f.next === f.text) continue;
+      // A new ~/.claude.json gets the mode Claude Code gives it (it holds tokens); a project's
+      // .mcp.json, meant to be shared, the usual one.
+      const own = f.text === undefined && f.path === ctx.paths.state;
+      writes.push({ path: f.path, content: f.next, ...(own ? { mode: 0o600 } : {}) });
     }
     for (const [scope, path] of instructionPaths(ctx)) {
       const item = desired.items.find((i) =>

@@ -1436,7 +1436,8 @@ export default definePlugin({
       const servers = mine.filter((i): i is Item & { kind: "mcp" } => i.kind === "mcp");
       const config = await loadConfig(ctx, paths.config, scope);
       const write = planConfig(config, servers, notes);
-      if (write) writes.push(write);
+      // A new config.toml gets the mode Codex gives it: it holds tokens and headers.
+      if (write) writes.push(config.text === undefined ? { ...write, mode: 0o600 } : write);
 
       const commands = mine.filter((i): i is Item & { kind: "command" } => i.kind === "command");
       if (scope === "user" && paths.prompts) {
