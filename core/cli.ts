@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { type App, type AppOptions, openApp } from "./app.ts";
 import { droppedBy, type SyncReport } from "./engine.ts";
-import { maskValue } from "./mask.ts";
+import { maskConflict } from "./mask.ts";
 import { hashContent } from "./files.ts";
 import { restoreBackup } from "./items.ts";
 import { watchPaths } from "./watcher.ts";
@@ -140,12 +140,7 @@ export async function runCli(
       case "conflicts": {
         const open = [...(await app.state.openConflicts()).values()];
         // Values as the web shows them: secrets never reach the screen.
-        const shown = open.map((c) => ({
-          ...c,
-          base: c.base === undefined ? undefined : maskValue(c.base),
-          sides: Object.fromEntries(Object.entries(c.sides).map(([k, v]) => [k, maskValue(v)])),
-          droppedBy: droppedBy(c),
-        }));
+        const shown = open.map((c) => ({ ...maskConflict(c), droppedBy: droppedBy(c) }));
         if (o.json) out.log(JSON.stringify(shown, null, 2));
         else if (!open.length) out.log("No open conflicts.");
         else {
@@ -446,16 +441,10 @@ async function resolveDropped(
     out.error("aisync resolve --dropped: say --keep or --delete");
     return 1;
   }
-  const mine = [...(await app.state.openConflicts()).values()].filter((c) =>
-    droppedBy(c) === client
-  );
+  const mine = await app.engine.settleDropped(client, !!o.keep);
   if (!mine.length) {
     out.error(`aisync resolve --dropped: "${client}" dropped nothing that waits for you`);
     return 1;
-  }
-  for (const c of mine) {
-    const take = o.delete ? client : Object.keys(c.sides).find((s) => s !== client)!;
-    await app.engine.resolve(c.id, { take });
   }
   out.log(`${o.keep ? "kept" : "deleted everywhere"}: ${mine.map((c) => c.key).join(", ")}`);
   const r = await app.engine.sync({ trigger: "resolve" });

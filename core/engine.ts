@@ -809,6 +809,22 @@ export class Engine {
     this.bus?.publish({ type: "conflict.resolved", key: c.key, conflictId: c.id, by });
   }
 
+  /**
+   * Settles every open conflict `client` made by dropping items (see {@linkcode droppedBy}):
+   * kept, each goes back to it; otherwise each is deleted everywhere. Returns them; the next
+   * sync writes the result.
+   */
+  async settleDropped(client: string, keep: boolean): Promise<{ id: number; key: string }[]> {
+    const mine = [...(await this.state.openConflicts()).values()].filter((c) =>
+      droppedBy(c) === client
+    );
+    for (const c of mine) {
+      const take = keep ? Object.keys(c.sides).find((s) => s !== client)! : client;
+      await this.resolve(c.id, { take });
+    }
+    return mine;
+  }
+
   #finishReport(report: SyncReport, reads: Map<string, ClientRead>) {
     for (const [id, c] of Object.entries(report.clients)) {
       if (c.state === "disabled" || c.state === "absent") continue;

@@ -108,3 +108,14 @@ export class Redactor {
     return out;
   }
 }
+
+/** A conflict as it may be shown (web, API, CLI): its base and every side masked. */
+export function maskConflict<C extends { base: unknown; sides: Record<string, unknown> }>(
+  c: C,
+): C {
+  return {
+    ...c,
+    base: c.base === undefined ? undefined : maskValue(c.base),
+    sides: Object.fromEntries(Object.entries(c.sides).map(([k, v]) => [k, maskValue(v)])),
+  };
+}

@@ -7,26 +7,17 @@
 import { type Context, Hono } from "hono";
 import type { Web } from "./_web.ts";
 import { droppedBy } from "../core/engine.ts";
-import { maskValue, unmaskValue } from "../core/mask.ts";
-import type { Conflict } from "../core/state.ts";
+import { maskConflict, unmaskValue } from "../core/mask.ts";
 import { Conflicts, type ConflictsProps } from "../views/conflicts.tsx";
 import { clientNames } from "./items.tsx";
 import { back, type Env, isFragment, page } from "./_web.ts";
-
-function masked(c: Conflict): Conflict {
-  return {
-    ...c,
-    base: c.base === undefined ? undefined : maskValue(c.base),
-    sides: Object.fromEntries(Object.entries(c.sides).map(([k, v]) => [k, maskValue(v)])),
-  };
-}
 
 /** Open and recently resolved conflicts, masked. */
 export async function conflictLists(web: Web) {
   const all = await web.app.state.conflicts(50);
   return {
-    open: all.filter((c) => c.status === "open").map(masked),
-    resolved: all.filter((c) => c.status !== "open").slice(0, 10).map(masked),
+    open: all.filter((c) => c.status === "open").map(maskConflict),
+    resolved: all.filter((c) => c.status !== "open").slice(0, 10).map(maskConflict),
   };
 }
 
@@ -95,14 +86,8 @@ export function conflictRoutes(): Hono<Env> {
       return await show(c, { message: 'Choose "keep" or "delete".' }, 422);
     }
     const web = c.get("web");
-    const dropped = await droppedItems(web);
-    const open = [...(await web.app.state.openConflicts()).values()];
-    const mine = open.filter((x) => dropped[x.id] === client);
+    const mine = await web.app.engine.settleDropped(client, action === "keep");
     if (!mine.length) return await show(c, { message: "Nothing to settle for that client." }, 404);
-    for (const x of mine) {
-      const take = action === "delete" ? client : Object.keys(x.sides).find((s) => s !== client)!;
-      await web.app.engine.resolve(x.id, { take });
-    }
     const report = await web.app.engine.sync({ trigger: "web" });
     if (!isFragment(c)) return back(c, "/conflicts");
     const n = `${mine.length} item${mine.length === 1 ? "" : "s"}`;
