@@ -423,20 +423,23 @@ export class Engine {
       remove: string[] = [],
       history: { key: string; value: unknown; source: string }[] = [];
     const held = new Set(open.keys());
-    for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
-      // Deleted everywhere only once the user says so; until then each client keeps its own.
-      changes.delete(key);
-      const id = options.dryRun ? undefined : await this.state.openConflict(
-        key,
-        base.get(key)?.item.value,
-        sides,
-      );
+    // A conflict is recorded and shown, and its item held: nothing is written for it until the
+    // user settles it.
+    const hold = async (key: string, sides: Record<string, unknown>, fields: string[]) => {
+      const id = options.dryRun
+        ? undefined
+        : await this.state.openConflict(key, base.get(key)?.item.value, sides);
       held.add(key);
       const clients = Object.keys(sides);
-      report.conflicts.push({ key, clients, id, fields: [] });
+      report.conflicts.push({ key, clients, id, fields });
       if (id !== undefined) {
         this.bus?.publish({ type: "conflict.opened", key, clients, conflictId: id });
       }
+    };
+    for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
+      // Deleted everywhere only once the user says so; until then each client keeps its own.
+      changes.delete(key);
+      await hold(key, sides, []);
     }
     for (const [key, list] of changes) {
       const prev = base.get(key);
@@ -459,14 +462,7 @@ export class Engine {
       if ("conflict" in result) {
         const sides: Record<string, unknown> = {};
         for (const c of list) sides[c.client] = c.now?.value ?? null;
-        const id = options.dryRun
-          ? undefined
-          : await this.state.openConflict(key, prev?.item.value, sides);
-        held.add(key);
-        report.conflicts.push({ key, clients, id, fields: result.conflict });
-        if (id !== undefined) {
-          this.bus?.publish({ type: "conflict.opened", key, clients, conflictId: id });
-        }
+        await hold(key, sides, result.conflict);
         continue;
       }
       if (open.has(key) && !options.dryRun) {
