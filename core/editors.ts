@@ -711,19 +711,18 @@ export function parseToml(text: string, file: string): Record<string, unknown> {
 }
 
 /**
- * Throws {@linkcode ConfigParseError} unless `text` parses as a whole. The host runs this on
- * every TOML file a plan would write: a new table appended at the end is known without parsing
- * the file again, which keeps a first sync of hundreds of servers linear, and this one parse
- * per file and plan is what shows the result parses. What the plan's read-back then finds is
- * that parse. A text already parsed whole is not parsed again.
+ * Throws {@linkcode ConfigParseError} unless `text` parses as a whole. A plugin's Worker runs
+ * this on every TOML file a plan would write: a new table appended at the end is known without
+ * parsing the file again, which keeps a first sync of hundreds of servers linear, and this one
+ * parse per file and plan is what shows the result parses. What the plan's read-back then finds
+ * is that parse. A text already parsed whole is not parsed again.
  */
 export function checkToml(text: string, file: string): void {
   ensureToml();
-  if (text === tomlCacheText && tomlCacheExact) return;
+  // Data built by `appendTable` is no parse: forget it, so this text is parsed.
+  if (tomlCache?.text === text && !tomlCache.exact) tomlCache = undefined;
   try {
-    tomlCacheData = tomlParseRaw(text) as Record<string, unknown>;
-    tomlCacheText = text;
-    tomlCacheExact = true;
+    tomlParseCached(text);
   } catch (e) {
     throw tomlError(e, file);
   }
@@ -761,19 +760,18 @@ export function editToml(text: string, path: string[], value: unknown): string {
   return editTomlLf(text, path, value);
 }
 
-let tomlCacheText: string | undefined;
-let tomlCacheData: Record<string, unknown> | undefined;
-/** Whether the cached data is a parse of the whole text (not built by `appendTable`). */
-let tomlCacheExact = false;
+/**
+ * The last TOML text parsed or edited and its data; `exact` when the data is a parse of the
+ * whole text, not built by `appendTable`.
+ */
+let tomlCache: { text: string; data: Record<string, unknown>; exact: boolean } | undefined;
 
 /** Parses with a one-entry cache: successive edits parse each intermediate text once. */
 function tomlParseCached(text: string): Record<string, unknown> {
-  if (text !== tomlCacheText) {
-    tomlCacheData = tomlParseRaw(text) as Record<string, unknown>;
-    tomlCacheText = text;
-    tomlCacheExact = true;
+  if (text !== tomlCache?.text) {
+    tomlCache = { text, data: tomlParseRaw(text) as Record<string, unknown>, exact: true };
   }
-  return tomlCacheData!;
+  return tomlCache.data;
 }
 
 function editTomlLf(text: string, path: string[], value: unknown): string {
@@ -788,9 +786,7 @@ function editTomlLf(text: string, path: string[], value: unknown): string {
   let out = section?.text ?? patchToml(text, path, current, value);
   if (section) {
     // Parsed whole already: the read-back of the plan finds it in the cache.
-    tomlCacheText = out;
-    tomlCacheData = section.data;
-    tomlCacheExact = true;
+    tomlCache = { text: out, data: section.data, exact: true };
   }
   for (let i = path.length - 1; i > 0; i--) {
     const parent = path.slice(0, i);
@@ -858,9 +854,7 @@ function appendTable(
   let node = data as Record<string, unknown>;
   for (const k of parentPath) node = (node[k] ??= {}) as Record<string, unknown>;
   node[path[path.length - 1]] = getAt(tomlParseRaw(block), path);
-  tomlCacheText = out;
-  tomlCacheData = data;
-  tomlCacheExact = false;
+  tomlCache = { text: out, data, exact: false };
   return out;
 }
 
