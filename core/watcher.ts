@@ -85,15 +85,18 @@ export async function watchPaths(
     }
     return p;
   };
-  for (const p of [...paths, ...links.keys()]) dirs.add(nearestExisting(parent(p), known));
-  for (const p of [...paths, ...links.keys()]) if (isFolder(p, known)) dirs.add(p);
-  const appear = new Set(options.appear ?? []);
+  for (const p of [...paths, ...links.keys()]) {
+    dirs.add(nearestExisting(parent(p), known));
+    if (isFolder(p, known)) dirs.add(p);
+  }
+  const appear = options.appear ?? [];
   for (const p of appear) dirs.add(nearestExisting(parent(p), known));
   // A folder on the way to a watched path coming into being is a change too: the caller then
   // watches again from there.
   const watched = (p: string) =>
-    appear.has(p) || paths.some((w) => p === w || p.startsWith(w + "/") || w.startsWith(p + "/")) ||
-    [...appear].some((w) => w.startsWith(p + "/"));
+    appear.includes(p) ||
+    paths.some((w) => p === w || p.startsWith(w + "/") || w.startsWith(p + "/")) ||
+    appear.some((w) => w.startsWith(p + "/"));
   const watcher = Deno.watchFs([...dirs], { recursive: false });
   options.signal?.addEventListener("abort", () => watcher.close());
   // Aborted before the watch began: no abort event comes now.
