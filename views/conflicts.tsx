@@ -28,6 +28,28 @@ function title(key: string) {
   return `${name} (${key.slice(0, key.indexOf(":"))}, ${scope === "user" ? "user" : scope})`;
 }
 
+/**
+ * A form posted to a conflict route; the page's conflicts are swapped for the answer, or the
+ * page reloads without script.
+ */
+function Post(
+  p: { to: string; csrf: string; class?: string; children?: unknown },
+) {
+  return (
+    <form
+      method="post"
+      action={p.to}
+      hx-post={p.to}
+      hx-target="#conflicts"
+      hx-swap="outerHTML"
+      class={p.class}
+    >
+      <Csrf token={p.csrf} />
+      {p.children}
+    </form>
+  );
+}
+
 /** One open conflict. */
 export function ConflictCard(
   { c, names, csrf, error, dropped }: {
@@ -46,7 +68,6 @@ export function ConflictCard(
   const name = (id: string) => names[id] ?? id;
   // One client lost it (a file deleted or reset) while the others kept it unchanged.
   const emptied = dropped !== undefined;
-  const gone = [dropped ?? ""];
   return (
     <article class="panel" id={`conflict-${c.id}`} aria-labelledby={`conflict-${c.id}-h`}>
       <div class="spread">
@@ -60,9 +81,9 @@ export function ConflictCard(
       {emptied
         ? (
           <p>
-            {name(gone[0])}{" "}
+            {name(dropped)}{" "}
             no longer has this item, nor any other of its kind there: its file was deleted or reset.
-            aisync deleted it nowhere else. Delete it everywhere, or keep it and {name(gone[0])}
+            aisync deleted it nowhere else. Delete it everywhere, or keep it and {name(dropped)}
             {" "}
             gets it back.
           </p>
@@ -82,14 +103,7 @@ export function ConflictCard(
           <div class="side" key={client} data-side={client}>
             <h4>
               <span>{names[client] ?? client}</span>
-              <form
-                method="post"
-                action={`/conflicts/${c.id}/resolve`}
-                hx-post={`/conflicts/${c.id}/resolve`}
-                hx-target="#conflicts"
-                hx-swap="outerHTML"
-              >
-                <Csrf token={csrf} />
+              <Post to={`/conflicts/${c.id}/resolve`} csrf={csrf}>
                 <input type="hidden" name="take" value={client} />
                 <button type="submit" class={emptied && v === null ? "" : "primary"}>
                   {emptied ? (v === null ? "Delete everywhere" : `Keep ${name(client)}'s`) : (
@@ -99,7 +113,7 @@ export function ConflictCard(
                     {emptied && v === null ? ` ${title(c.key)}` : `'s value for ${title(c.key)}`}
                   </span>
                 </button>
-              </form>
+              </Post>
             </h4>
             {v === null
               ? <p>(deleted it)</p>
@@ -109,22 +123,14 @@ export function ConflictCard(
       </div>
       <details open={error?.id === c.id}>
         <summary>Edit the value instead</summary>
-        <form
-          method="post"
-          action={`/conflicts/${c.id}/resolve`}
-          hx-post={`/conflicts/${c.id}/resolve`}
-          hx-target="#conflicts"
-          hx-swap="outerHTML"
-          class="form-grid"
-        >
-          <Csrf token={csrf} />
+        <Post to={`/conflicts/${c.id}/resolve`} csrf={csrf} class="form-grid">
           <label>
             Value as JSON (a <code>****</code> keeps the secret that was there)
             <textarea name="value" spellcheck={false}>{editing}</textarea>
           </label>
           {error?.id === c.id ? <p class="error" role="alert">{error.text}</p> : null}
           <button type="submit">Save this value</button>
-        </form>
+        </Post>
       </details>
     </article>
   );
@@ -139,18 +145,11 @@ function DroppedPanels(p: ConflictsProps) {
       {[...by].filter(([, n]) => n > 1).map(([client, n]) => {
         const name = p.names[client] ?? client;
         const form = (action: string, label: string, primary: boolean) => (
-          <form
-            method="post"
-            action="/conflicts/dropped"
-            hx-post="/conflicts/dropped"
-            hx-target="#conflicts"
-            hx-swap="outerHTML"
-          >
-            <Csrf token={p.csrf} />
+          <Post to="/conflicts/dropped" csrf={p.csrf}>
             <input type="hidden" name="client" value={client} />
             <input type="hidden" name="action" value={action} />
             <button type="submit" class={primary ? "primary" : ""}>{label}</button>
-          </form>
+          </Post>
         );
         return (
           <section class="panel" key={client} data-dropped={client}>
