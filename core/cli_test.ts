@@ -1,6 +1,18 @@
 import assert from "node:assert/strict";
 import { runCli } from "./cli.ts";
 
+/** The database's last writes may still be landing: retry, then leave the temp folder. */
+async function removeRoot(root: string) {
+  for (let i = 0; i < 10; i++) {
+    try {
+      await Deno.remove(root, { recursive: true });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 function capture() {
   const lines: string[] = [];
   return { lines, out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
@@ -56,15 +68,7 @@ Deno.test("CLI: status --json names the kind of every item; sync, history and re
       assert.notEqual(await Deno.readTextFile(w.path).catch(() => undefined), before);
     }
   } finally {
-    // The database's last writes may still be landing: retry, then leave the temp folder.
-    for (let i = 0; i < 10; i++) {
-      try {
-        await Deno.remove(root, { recursive: true });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await removeRoot(root);
   }
 });
 
@@ -110,13 +114,6 @@ Deno.test("CLI: conflicts hides secrets and names an emptied client; resolve --d
     assert.deepEqual(Object.keys(claude.mcpServers).sort(), ["a", "b"]);
     assert.equal(claude.mcpServers.a.env.TOKEN, secret);
   } finally {
-    for (let i = 0; i < 10; i++) {
-      try {
-        await Deno.remove(root, { recursive: true });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await removeRoot(root);
   }
 });
