@@ -25,6 +25,7 @@ import type { LogFilter, LogTuple } from "./log.ts";
 import { MASK, maskValue } from "./mask.ts";
 import { Item, itemKey, parseItemKey, stableStringify } from "./schema.ts";
 import { Policy } from "./state.ts";
+import { chunks } from "./guards.ts";
 
 import { CONTENT_TYPES, type Format, FORMATS } from "./formats.ts";
 export { CONTENT_TYPES, type Format, FORMATS };
@@ -661,10 +662,8 @@ export async function applyImport(app: App, plan: ImportPlan, by = "cli"): Promi
   if (plan.items.length) {
     await app.state.commit({ upsert: plan.items, remove: [], history: [], views: [] });
   }
-  for (let i = 0; i < plan.history.length; i += 200) {
-    await db.insert(schema.itemHistory).values(
-      plan.history.slice(i, i + 200).map((h) => ({ machine: m, ...h })),
-    );
+  for (const part of chunks(plan.history, 200)) {
+    await db.insert(schema.itemHistory).values(part.map((h) => ({ machine: m, ...h })));
   }
   const count = (section: string) =>
     plan.changes.filter((c) => c.section === section && c.action !== "same").length;

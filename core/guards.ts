@@ -69,3 +69,10 @@ export function ordered(obj: Json, order: string[]): Json {
 export function toBase64(bytes: Uint8Array): string {
   return bytes.toBase64();
 }
+
+/** `list` in consecutive parts of at most `size` elements. */
+export function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}

@@ -24,7 +24,7 @@
 import { z } from "zod";
 import type { Store } from "../db/mod.ts";
 import type { Bus, BusEvent } from "./bus.ts";
-import { escapeRegExp } from "./guards.ts";
+import { chunks, escapeRegExp } from "./guards.ts";
 import { MASK, maskValue, Redactor, secretsOf } from "./mask.ts";
 
 /** Log levels, least severe first. */
@@ -526,8 +526,8 @@ export class Log {
       }
     } else {
       // A sync changes a few items: read just theirs (a full scan costs a few ms per sync).
-      for (let i = 0; i < keys.length; i += 200) {
-        const part = keys.slice(i, i + 200), marks = part.map(() => "?").join(",");
+      for (const part of chunks(keys, 200)) {
+        const marks = part.map(() => "?").join(",");
         for (const table of ["items", "client_views"]) {
           const sql = `SELECT value FROM ${table} WHERE key IN (${marks})`;
           for (const r of (await c.execute({ sql, args: part })).rows) learn(r.value);
@@ -579,8 +579,7 @@ export class Log {
     }
     const written: LogRow[] = [];
     try {
-      const parts: Pending[][] = [];
-      for (let i = 0; i < batch.length; i += CHUNK) parts.push(batch.slice(i, i + CHUNK));
+      const parts = chunks(batch, CHUNK);
       // One statement per chunk, rows as one JSON argument (far cheaper than binding thousands of
       // parameters), and one transaction for the whole batch.
       const results = await this.store.client.batch(

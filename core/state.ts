@@ -11,6 +11,7 @@ import type { Store } from "../db/mod.ts";
 import { schema } from "../db/mod.ts";
 import { type Item, itemKey, Kind, stableStringify } from "./schema.ts";
 import { KINDS } from "./canonical.ts";
+import { chunks } from "./guards.ts";
 import { z } from "zod";
 
 const {
@@ -95,12 +96,6 @@ const CHUNK = 200;
  * (migration 0004).
  */
 const GENERATION = "SELECT n FROM generation WHERE id = 1";
-
-function chunks<T>(list: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
-  return out;
-}
 
 /** Typed access to the engine's tables for one machine. */
 export class State {
@@ -214,7 +209,7 @@ export class State {
       })),
       { target: ["machine", "key"], set: ["value", "omit", "updatedAt"] },
     ));
-    for (const part of chunks(change.remove ?? [])) {
+    for (const part of chunks(change.remove ?? [], CHUNK)) {
       stmts.push(
         statement(
           this.#db.delete(items).where(and(eq(items.machine, m), inArray(items.key, part))),
@@ -237,7 +232,7 @@ export class State {
         [...v.set].map(([key, value]) => ({ machine: m, client: v.client, key, value })),
         { target: ["machine", "client", "key"], set: ["value"] },
       ));
-      for (const part of chunks(v.remove)) {
+      for (const part of chunks(v.remove, CHUNK)) {
         stmts.push(statement(
           this.#db.delete(clientViews).where(
             and(
@@ -582,7 +577,7 @@ function rows(
   }
   if (returning) tail += ` returning ${col(returning)}`;
   const row = `(${props.map(() => "?").join(", ")})`;
-  return chunks(list).map((part) => ({
+  return chunks(list, CHUNK).map((part) => ({
     sql: `insert into ${name} (${props.map(col).join(", ")}) values ${
       part.map(() => row).join(", ")
     }${tail}`,
