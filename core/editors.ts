@@ -18,7 +18,15 @@ import {
   parseTree,
   printParseErrorCode,
 } from "jsonc-parser";
-import { edit as tomlEditRaw, initSync, parse as tomlParseRaw } from "@rainbowatcher/toml-edit-js";
+// The package's plain wasm-bindgen module, not its default entry: that entry's platform sniffing
+// touches `process` and imports `node:fs` at load, which starts Deno's Node layer in every
+// plugin Worker (about 2 MB each) only to read a file the host already compiled.
+import {
+  default as tomlInitAsync,
+  edit as tomlEditRaw,
+  initSync,
+  parse as tomlParseRaw,
+} from "@rainbowatcher/toml-edit-js/index";
 import YAML from "yaml";
 import { spliceYaml } from "./yaml_edit.ts";
 import { escapeRegExp, isPlain, lineCol, put } from "./guards.ts";
@@ -692,8 +700,7 @@ export async function initToml(module?: WebAssembly.Module): Promise<void> {
   if (tomlReady) return;
   if (module) initSync({ module });
   else {
-    const mod = await import("@rainbowatcher/toml-edit-js");
-    await mod.default();
+    await tomlInitAsync();
   }
   tomlReady = true;
 }

@@ -218,8 +218,7 @@ let wasmModule: Promise<WebAssembly.Module> | undefined;
 
 function tomlWasm(): Promise<WebAssembly.Module> {
   wasmModule ??= (async () => {
-    await import("@rainbowatcher/toml-edit-js");
-    const url = new URL("index_bg.wasm", import.meta.resolve("@rainbowatcher/toml-edit-js"));
+    const url = new URL("index_bg.wasm", import.meta.resolve("@rainbowatcher/toml-edit-js/index"));
     return await WebAssembly.compile(await Deno.readFile(url));
   })();
   return wasmModule;
