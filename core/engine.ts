@@ -14,6 +14,7 @@ import {
   readCurrent,
   sha256,
   StaleFileError,
+  writeRefusal,
 } from "./files.ts";
 import type { Host } from "./host.ts";
 import { apply, clashes, type Delta, diff, isEmpty, leafName } from "./merge.ts";
@@ -593,15 +594,12 @@ export class Engine {
       await Promise.all(writes.map(async (w) => [w, await readCurrent(w.path)] as const)),
     );
     for (const [w, cur] of currents) w.before = cur.text ?? cur.base64;
-    // A file the user made read-only is theirs to keep as it is (a rename over it would ignore
-    // its mode): it is not written, and its clients say why until it is writable again.
+    // A file the user made read-only, or another user's, is not written: its clients say why
+    // until that changes (see `writeRefusal`).
     for (const [w, cur] of currents) {
-      if (cur.mode === undefined || (cur.mode & 0o222) !== 0) continue;
-      for (const c of w.clients) {
-        report.clients[c].errors.push(
-          `"${w.path}" is read-only: aisync leaves it as it is (make it writable to sync it)`,
-        );
-      }
+      const refusal = writeRefusal(w.path, cur);
+      if (!refusal) continue;
+      for (const c of w.clients) report.clients[c].errors.push(refusal);
       writes.splice(writes.indexOf(w), 1);
       currents.delete(w);
     }

@@ -46,22 +46,55 @@ export interface Current {
   base64?: string;
   bytes?: Uint8Array;
   mode?: number;
+  /** The owner, where the platform has one. */
+  uid?: number;
+  gid?: number;
 }
 
 /** The file's content and mode; all `undefined` when it does not exist. */
 export async function readCurrent(path: string): Promise<Current> {
   try {
     const [bytes, info] = await Promise.all([Deno.readFile(path), Deno.stat(path)]);
-    const mode = info.mode ?? undefined;
+    const meta = {
+      bytes,
+      mode: info.mode ?? undefined,
+      uid: info.uid ?? undefined,
+      gid: info.gid ?? undefined,
+    };
     try {
-      return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), bytes, mode };
+      return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), ...meta };
     } catch {
-      return { base64: toBase64(bytes), bytes, mode };
+      return { base64: toBase64(bytes), ...meta };
     }
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
   }
+}
+
+/**
+ * Why aisync must leave this existing file as it is, or `undefined` when it may write it. A
+ * rename over a file ignores both its mode and its owner, so the check is made here, as the
+ * user's own write in place would be:
+ * - a file the user made read-only stays as it is;
+ * - a file of another user (a `sudo claude` leaves `~/.claude.json` root's) stays theirs: the
+ *   rename would put a copy owned by the user in its place. Root may write it: `atomicWrite`
+ *   then gives the new file the old one's owner.
+ */
+export function writeRefusal(
+  path: string,
+  cur: Current,
+  me: number | null = Deno.uid(),
+): string | undefined {
+  if (cur.bytes === undefined || cur.mode === undefined) return undefined;
+  if (me !== null && me !== 0 && cur.uid !== undefined && cur.uid !== me) {
+    return `"${path}" belongs to another user (uid ${cur.uid}): aisync leaves it as it is ` +
+      `(a write would replace it with a copy of your own; \`chown\` it back to sync it)`;
+  }
+  if ((cur.mode & 0o222) === 0) {
+    return `"${path}" is read-only: aisync leaves it as it is (make it writable to sync it)`;
+  }
+  return undefined;
 }
 
 async function currentHash(c: Current): Promise<string> {
@@ -99,7 +132,7 @@ export async function guardedWrite(
     if (current.bytes !== undefined) await Deno.remove(path);
     return;
   }
-  await atomicWrite(path, content, options.mode ?? current.mode);
+  await atomicWrite(path, content, options.mode ?? current.mode, current);
 }
 
 /** Paths whose folder was searched for temp files left by a killed run (see `atomicWrite`). */
@@ -132,6 +165,7 @@ export async function atomicWrite(
   link: string,
   content: string | Uint8Array,
   mode?: number,
+  owner?: { uid?: number; gid?: number },
 ): Promise<void> {
   const path = await linkTarget(link);
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
@@ -161,6 +195,11 @@ export async function atomicWrite(
   }
   try {
     if (mode !== undefined) await Deno.chmod(tmp, mode & 0o7777);
+    // Root writing a user's file: the new file is the user's too, as an edit in place keeps it.
+    // (Anyone else cannot give a file away; `writeRefusal` keeps them from other users' files.)
+    if (owner?.uid !== undefined && Deno.uid() === 0 && owner.uid !== 0) {
+      await Deno.chown(tmp, owner.uid, owner.gid ?? null);
+    }
     await Deno.rename(tmp, path);
   } catch (e) {
     await Deno.remove(tmp).catch(() => {});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { atomicWrite, guardedWrite, hashText, StaleFileError } from "./files.ts";
+import { atomicWrite, guardedWrite, hashText, StaleFileError, writeRefusal } from "./files.ts";
 
 Deno.test("atomicWrite() keeps the file's mode and leaves no temp file", async () => {
   const dir = await Deno.makeTempDir();
@@ -77,4 +77,38 @@ Deno.test("atomicWrite keeps a symlink a symlink and writes the file it points t
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("writeRefusal(): another user's file and a read-only one are left alone; root may write", () => {
+  const file = { bytes: new Uint8Array(1), mode: 0o644, uid: 0, gid: 0 };
+  assert.match(writeRefusal("/h/.claude.json", file, 1000)!, /belongs to another user \(uid 0\)/);
+  assert.equal(writeRefusal("/h/.claude.json", { ...file, uid: 1000 }, 1000), undefined);
+  assert.match(writeRefusal("/h/c.toml", { ...file, uid: 1000, mode: 0o444 }, 1000)!, /read-only/);
+  assert.equal(writeRefusal("/h/.claude.json", { ...file, uid: 1000 }, 0), undefined);
+  assert.match(writeRefusal("/h/c.toml", { ...file, uid: 1000, mode: 0o444 }, 0)!, /read-only/);
+  // A file that does not exist yet, and a platform without owners or modes.
+  assert.equal(writeRefusal("/h/new.json", {}, 1000), undefined);
+  assert.equal(writeRefusal("/h/c.toml", { bytes: new Uint8Array(1) }, null), undefined);
+});
+
+Deno.test({
+  name: "atomicWrite() as root keeps a user's file the user's",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const path = `${dir}/config.toml`;
+      await Deno.writeTextFile(path, "a = 1\n");
+      await Deno.chown(path, 4242, 4343);
+      await guardedWrite(path, "a = 2\n", {
+        expectHash: await hashText("a = 1\n"),
+        backup: () => Promise.resolve(),
+      });
+      const info = await Deno.stat(path);
+      assert.deepEqual([info.uid, info.gid], [4242, 4343]);
+      assert.equal(await Deno.readTextFile(path), "a = 2\n");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -163,7 +163,7 @@ export async function restoreBackup(app: App, id: number): Promise<{ path: strin
   if (b.content === null) await Deno.remove(b.path).catch(() => {});
   else {
     const bytes = encoding ? contentBytes(b.content, encoding) : b.content;
-    await atomicWrite(b.path, bytes, b.mode ?? cur.mode);
+    await atomicWrite(b.path, bytes, b.mode ?? cur.mode, cur);
   }
   // aisync's own write: the watcher must not take it for a change made in the client.
   await app.state.setHash(b.path, await hashContent(b.content, encoding));
