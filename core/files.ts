@@ -156,6 +156,27 @@ export async function linkTarget(path: string): Promise<string> {
   throw new Error(`Cannot write "${path}": too many levels of symbolic links`);
 }
 
+/** Makes `dir` and any missing parents, owned as the nearest existing one; returns that owner. */
+async function makeDirs(dir: string): Promise<{ uid?: number; gid?: number }> {
+  const missing: string[] = [];
+  let info: Deno.FileInfo | undefined;
+  for (let d = dir; !info; d = d.slice(0, d.lastIndexOf("/")) || "/") {
+    info = await Deno.stat(d).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound) || d === "/") throw e;
+      missing.push(d);
+      return undefined;
+    });
+  }
+  const owner = { uid: info.uid ?? undefined, gid: info.gid ?? undefined };
+  for (const m of missing.reverse()) {
+    await Deno.mkdir(m).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    });
+    if (owner.uid !== undefined) await Deno.chown(m, owner.uid, owner.gid ?? null);
+  }
+  return owner;
+}
+
 /**
  * Temp file in the same folder, fsync, chmod, rename, fsync the folder. A symlink stays a
  * symlink: the file it points to is written (config files are often links into a dotfiles
@@ -169,7 +190,11 @@ export async function atomicWrite(
 ): Promise<void> {
   const path = await linkTarget(link);
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  await Deno.mkdir(dir, { recursive: true });
+  const root = Deno.uid() === 0;
+  // Root writing into a user's home: new folders and files are the user's, as that user's own
+  // client would have made them (root's would lock the client out of its own config).
+  if (root && owner?.uid === undefined) owner = await makeDirs(dir);
+  else await Deno.mkdir(dir, { recursive: true });
   const base = path.slice(dir.length + 1);
   // A write killed between creating its temp file and the rename leaves the temp file behind;
   // the first write of the same path in the next run clears it away (a failed write in this
@@ -197,7 +222,7 @@ export async function atomicWrite(
     if (mode !== undefined) await Deno.chmod(tmp, mode & 0o7777);
     // Root writing a user's file: the new file is the user's too, as an edit in place keeps it.
     // (Anyone else cannot give a file away; `writeRefusal` keeps them from other users' files.)
-    if (owner?.uid !== undefined && Deno.uid() === 0 && owner.uid !== 0) {
+    if (root && owner?.uid !== undefined && owner.uid !== 0) {
       await Deno.chown(tmp, owner.uid, owner.gid ?? null);
     }
     await Deno.rename(tmp, path);

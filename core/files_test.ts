@@ -112,3 +112,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "atomicWrite() as root makes new files and folders in a user's home that user's",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const home = await Deno.makeTempDir();
+    try {
+      await Deno.chown(home, 4242, 4343);
+      await atomicWrite(`${home}/.codex/sub/config.toml`, "a = 1\n", 0o600);
+      for (const p of [".codex", ".codex/sub", ".codex/sub/config.toml"]) {
+        const info = await Deno.stat(`${home}/${p}`);
+        assert.deepEqual([p, info.uid, info.gid], [p, 4242, 4343]);
+      }
+      assert.equal((await Deno.stat(`${home}/.codex/sub/config.toml`)).mode! & 0o777, 0o600);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
