@@ -392,6 +392,28 @@ Deno.test("Engine: a client not installed here gets no files; installed later, i
   }
 });
 
+Deno.test("Engine: ~/.gemini alone (Antigravity CLI's folder too) does not make Gemini CLI installed", async () => {
+  const s = await sandbox({ "~/.claude.json": CLAUDE }, {
+    only: ["claude_code", "gemini_cli", "antigravity_cli"],
+    absent: ["gemini_cli"],
+  });
+  try {
+    // Antigravity CLI's sandbox home is ~/.gemini/antigravity-cli: ~/.gemini is there.
+    assert.ok((await Deno.stat(`${s.home}/.gemini`)).isDirectory);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.clients.gemini_cli.state, "absent");
+    assert.equal(await s.read("~/.gemini/settings.json"), undefined);
+    // Gemini CLI run once (it makes ~/.gemini/projects.json and tmp/): now it is synced.
+    await s.write("~/.gemini/projects.json", "{}\n");
+    const r2 = await s.app.engine.sync();
+    assert.equal(r2.clients.gemini_cli.state, "ok");
+    assert.match((await s.read("~/.gemini/settings.json")) ?? "", /"fs"/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client removed from the machine deletes nothing elsewhere, and gets all back on return", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {
