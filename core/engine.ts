@@ -107,6 +107,11 @@ export class Engine {
   #warming: Promise<void> = Promise.resolve();
   /** Clients whose read after this sync's writes was kept (see `#remember`). */
   #remembered = new Set<string>();
+  /**
+   * How long a client's files must have been still before its deletions are taken (see
+   * `#settled`), in milliseconds.
+   */
+  settleMs = 50;
 
   constructor(host: Host, state: State, bus?: Bus) {
     this.host = host;
@@ -247,6 +252,32 @@ export class Engine {
         return read;
       }
       if (attempt === MAX_ATTEMPTS) return read;
+    }
+  }
+
+  /**
+   * Waits until the client's files have been unchanged for `settleMs`, then throws
+   * {@linkcode StaleFileError} if they are no longer what it was read from (the sync then reads
+   * and plans again). A partly written file that still parses (TOML cut short between
+   * tables) fakes deletions, which would take the items from every client, their extras too;
+   * other changes it fakes are put right by the next sync, once the file is whole.
+   */
+  async #settled(id: string, hashes: Map<string, string>): Promise<void> {
+    let newest = 0;
+    for (const [path, hash] of hashes) {
+      // A file removed leaves its folder changed.
+      const at = hash === "absent" ? path.slice(0, path.lastIndexOf("/")) || "/" : path;
+      try {
+        newest = Math.max(newest, Deno.statSync(at).mtime?.getTime() ?? 0);
+      } catch { /* gone since: the comparison below sees it */ }
+    }
+    const wait = newest + this.settleMs - Date.now();
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+    const now = snapshot(this.host.allowed(id)).hashes;
+    for (const path of new Set([...hashes.keys(), ...now.keys()])) {
+      if ((now.get(path) ?? "absent") !== (hashes.get(path) ?? "absent")) {
+        throw new StaleFileError(path);
+      }
     }
   }
 
@@ -622,6 +653,12 @@ export class Engine {
         throw new StaleFileError(w.path);
       }
     }));
+    // A client that deleted items may be a writer halfway through (a file truncated, then
+    // written again): its files must be as read, and still, before its deletions go anywhere.
+    const deleting = new Set(
+      report.changes.filter((c) => c.action === "delete").flatMap((c) => c.clients),
+    );
+    for (const id of deleting) await this.#settled(id, reads.get(id)!.hashes);
     // Record the new base with every old version backed up, in one transaction, before the
     // first file is touched: a crash after it leaves clients that re-converge next time.
     const { backupIds } = await this.state.commit({

@@ -536,6 +536,40 @@ Deno.test("Engine: config files linked from a dotfiles folder stay links, and th
   }
 });
 
+Deno.test("Engine: a file caught half written deletes nothing; the deletion goes once the file is still", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    const path = `${s.home}/.codex/config.toml`;
+    const full = await Deno.readTextFile(path);
+    // Cut short before its last table (Codex's servers are remote, then fs): it still parses.
+    const cut = full.slice(0, full.indexOf("[mcp_servers.fs]"));
+    assert.ok(cut.includes("[mcp_servers.remote]") && !cut.includes("[mcp_servers.fs]"));
+    s.app.engine.settleMs = 1500;
+
+    // The writer finishes 400 ms after its first step: the deletion the sync saw is not taken.
+    await Deno.writeTextFile(path, cut);
+    const t0 = performance.now();
+    const finishing = new Promise((res) => setTimeout(res, 400)).then(() =>
+      Deno.writeTextFile(path, full)
+    );
+    const r = await s.app.engine.sync();
+    await finishing;
+    // It waited for the file to be still (so it did see the deletion), then read again.
+    assert.ok(performance.now() - t0 >= 1000, `took ${performance.now() - t0} ms`);
+    assert.deepEqual(r.changes, []);
+    assert.deepEqual(Object.keys(await servers(s, "claude_code")).sort(), ["fs", "remote"]);
+
+    // Cut short for good: once the file has been still that long, the deletion goes.
+    await Deno.writeTextFile(path, cut);
+    const gone = await s.app.engine.sync();
+    assert.deepEqual(gone.changes.map((c) => [c.key, c.action]), [["mcp:user:fs", "delete"]]);
+    assert.deepEqual(Object.keys(await servers(s, "claude_code")), ["remote"]);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a config file the user made read-only is left as it is, and its client says so", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": "# locked\n" });
   try {
