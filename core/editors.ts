@@ -771,7 +771,13 @@ export function editToml(text: string, path: string[], value: unknown): string {
  * The last TOML text parsed or edited and its data; `exact` when the data is a parse of the
  * whole text, not built by `appendTable`.
  */
-let tomlCache: { text: string; data: Record<string, unknown>; exact: boolean } | undefined;
+let tomlCache: {
+  text: string;
+  data: Record<string, unknown>;
+  exact: boolean;
+  /** Where the last sub-table of `parent` ends in `text`, known after an append. */
+  tail?: { parent: string; at: number };
+} | undefined;
 
 /** Parses with a one-entry cache: successive edits parse each intermediate text once. */
 function tomlParseCached(text: string): Record<string, unknown> {
@@ -832,9 +838,18 @@ function appendTable(
   const parentPath = path.slice(0, -1);
   const parent = getAt(data, parentPath);
   if (parent !== undefined && !isPlain(parent)) return undefined;
+  // Right after an append to the same parent, the file is known to pass the check below and
+  // where the parent's sub-tables end: a first sync appends hundreds of servers, and scanning
+  // the whole file for each made it quadratic.
+  const parentKey = parentPath.map(tomlKey).join(".");
+  const tail = tomlCache?.text === text && tomlCache.tail?.parent === parentKey
+    ? tomlCache.tail
+    : undefined;
   const head = escapeRegExp(tomlKey(path[0]));
   // Spelled inline or with dotted keys, in any quoting: a header below it would not parse.
-  if (new RegExp(`^[ \\t]*["']?${head}["']?[ \\t]*[.=]`, "m").test(text)) return undefined;
+  if (!tail && new RegExp(`^[ \\t]*["']?${head}["']?[ \\t]*[.=]`, "m").test(text)) {
+    return undefined;
+  }
   const dotted = path.map(tomlKey).join(".");
   let block = tomlEditRaw("", dotted, value, { inline: false } as never);
   // toml_edit writes `[a]` above `[a.b]` in an empty document; Codex does not.
@@ -843,7 +858,7 @@ function appendTable(
     if (block.startsWith(header)) block = block.slice(header.length).replace(/^\n/, "");
   }
   // After the parent's last sub-table (where toml_edit and Codex put it), else at the end.
-  const at = endOfLastSubTable(text, path.slice(0, -1).map(tomlKey).join("."));
+  const at = tail?.at ?? endOfLastSubTable(text, parentKey);
   const before = text.slice(0, at), after = text.slice(at);
   const sep = before === ""
     ? ""
@@ -861,27 +876,45 @@ function appendTable(
   let node = data as Record<string, unknown>;
   for (const k of parentPath) node = (node[k] ??= {}) as Record<string, unknown>;
   node[path[path.length - 1]] = getAt(tomlParseRaw(block), path);
-  tomlCache = { text: out, data, exact: false };
+  const start = before.length + sep.length;
+  tomlCache = {
+    text: out,
+    data,
+    exact: false,
+    tail: { parent: parentKey, at: start + contentEnd(block, block.length) },
+  };
   return out;
 }
 
 const HEADER = /^[ \t]*\[{1,2}[ \t]*([A-Za-z0-9_"'. \/-]+?)[ \t]*\]{1,2}[ \t]*(#.*)?$/;
 
-/** The offset just after the last `[parent.x]` section (its trailing blank lines excluded). */
+/** The end of the last line before `at` that is not blank (with its newline), or -1. */
+function contentEnd(text: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && /\s/.test(text[i])) i--;
+  if (i < 0) return -1;
+  const nl = text.indexOf("\n", i);
+  return nl < 0 ? text.length + 1 : nl + 1;
+}
+
+/**
+ * The offset just after the last `[parent.x]` section (its trailing blank lines excluded). Only
+ * header lines are looked at: a first sync appends hundreds of tables, and this runs for each.
+ */
 function endOfLastSubTable(text: string, parent: string): number {
-  const lines = text.split("\n");
-  let offset = 0, inside = false, end = -1, lastContent = -1;
-  for (const line of lines) {
-    const h = HEADER.exec(line);
-    if (h) {
-      const key = h[1].replace(/[ \t]*\.[ \t]*/g, ".");
-      if (inside) end = lastContent;
-      inside = key.startsWith(parent + ".");
-    }
-    if (line.trim() !== "") lastContent = offset + line.length + 1;
-    offset += line.length + 1;
+  // Lines split at "\n" only, as the file's lines are.
+  const starts = /(?:^|\n)[ \t]*\[/g;
+  let inside = false, end = -1;
+  for (let m; (m = starts.exec(text));) {
+    const at = text[m.index] === "\n" ? m.index + 1 : m.index;
+    const nl = text.indexOf("\n", at);
+    const h = HEADER.exec(text.slice(at, nl < 0 ? text.length : nl));
+    if (!h) continue;
+    const key = h[1].replace(/[ \t]*\.[ \t]*/g, ".");
+    if (inside) end = contentEnd(text, at);
+    inside = key.startsWith(parent + ".");
   }
-  if (inside) end = lastContent;
+  if (inside) end = contentEnd(text, text.length);
   return end < 0 ? text.length : Math.min(end, text.length);
 }
 

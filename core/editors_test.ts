@@ -66,6 +66,35 @@ Deno.test("editToml() adds tables like Codex and keeps inline comments", () => {
   assert.equal(editToml(out, ["mcp_servers", "fs"], undefined).trim(), text.trim());
 });
 
+Deno.test("editToml(): appends one after another land where each alone would", () => {
+  // Successive appends skip the scan of the file (see appendTable); a parse of another text in
+  // between makes each append start afresh. Both must write the same file.
+  const start = '# mine\n[mcp_servers.a]\ncommand = "a"\n\n[mcp_servers.a.env]\nX = "1" # x\n\n\n' +
+    '[projects."/p"]\ntrust_level = "trusted"\n';
+  const values = [
+    { command: "b", args: ["--n", "1"] },
+    { url: "http://127.0.0.1:1/m", http_headers: { "X-N": "2" } },
+    { command: "c", env: { A: "1" }, env_http_headers: { B: "C" } },
+    { command: "d" },
+  ];
+  let chained = start, fresh = start;
+  for (const [i, v] of values.entries()) chained = editToml(chained, ["mcp_servers", `s${i}`], v);
+  for (const [i, v] of values.entries()) {
+    parseToml("other = 1", "other.toml");
+    fresh = editToml(fresh, ["mcp_servers", `s${i}`], v);
+  }
+  assert.equal(chained, fresh);
+  assert.ok(chained.endsWith('[projects."/p"]\ntrust_level = "trusted"\n'));
+  assert.deepEqual(Object.keys(parseToml(chained, "c.toml").mcp_servers as object), [
+    "a",
+    "s0",
+    "s1",
+    "s2",
+    "s3",
+  ]);
+  checkToml(chained, "c.toml");
+});
+
 Deno.test("editToml() edits a table in its own section, or the whole file when it is spread out", () => {
   const text = '# top\n[mcp_servers.a]\ncommand = "x" # mine\n\n[mcp_servers.a.env]\nK = "1"\n\n' +
     '[mcp_servers.b]\ncommand = "y"\n\n[other]\nv = 1\n';
