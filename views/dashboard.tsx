@@ -40,6 +40,29 @@ export interface DashboardProps {
 /** One client's card; sent live as SSE event `client-<id>` into its slot on the dashboard. */
 export function ClientCard({ card }: { card: Card }) {
   const c = card;
+  // A client not installed here has nothing to count or report: a short card says so, and the
+  // installed ones above it stay easy to scan. It becomes a full card once it is installed.
+  if (c.state === "absent") {
+    return (
+      <article
+        class="card compact"
+        id={`client-${c.id}`}
+        aria-labelledby={`client-${c.id}-name`}
+        data-state={c.state}
+      >
+        <div class="spread">
+          <h3 id={`client-${c.id}-name`}>{c.name}</h3>
+          <span class={`state state-${c.state}`} data-testid="state">
+            {STATE_LABEL[c.state]}
+          </span>
+        </div>
+        <p class="muted">Not found on this machine: nothing is read or written until it is.</p>
+        <div class="actions row">
+          <a class="button" href={`/policies#policy-${c.id}`}>Policy</a>
+        </div>
+      </article>
+    );
+  }
   return (
     <article
       class="card"
