@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { and, desc, eq, getTableColumns, inArray } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { InArgs, InStatement } from "@libsql/client";
 import type { Store } from "../db/mod.ts";
@@ -101,6 +101,12 @@ const GENERATION = "SELECT n FROM generation WHERE id = 1";
 export class State {
   readonly store: Store;
   readonly machine: string;
+  /**
+   * Backups kept of each file: the newest `kept`, and all from the last `days` days. A file
+   * aisync writes often (a large `~/.claude.json`) would otherwise grow the database without
+   * end; older ones go as each new backup of that file is stored.
+   */
+  backupRetention = { kept: 50, days: 30 };
 
   constructor(store: Store, machine: string) {
     this.store = store;
@@ -261,6 +267,21 @@ export class State {
       "id",
     ));
     const backupsTo = stmts.length;
+    const { kept, days } = this.backupRetention;
+    for (const path of new Set((change.backups ?? []).map((b) => b.path))) {
+      // The id of the `kept`-th newest (this commit's included): older ones may go. With fewer
+      // than `kept`, there is none and nothing goes.
+      const oldestKept = sql`(SELECT ${backups.id} FROM ${backups} WHERE ${backups.machine} = ${m}
+        AND ${backups.path} = ${path} ORDER BY ${backups.id} DESC LIMIT 1 OFFSET ${kept - 1})`;
+      stmts.push(statement(
+        this.#db.delete(backups).where(and(
+          eq(backups.machine, m),
+          eq(backups.path, path),
+          lt(backups.at, now - days * 86_400_000),
+          lt(backups.id, oldestKept),
+        )),
+      ));
+    }
     stmts.push(...rows(
       fileHashes,
       (change.hashes ?? []).map((h) => ({ machine: m, path: h.path, hash: h.hash, at: now })),

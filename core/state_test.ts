@@ -157,3 +157,28 @@ Deno.test("State.base and views are kept between calls and reloaded when any wri
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("State keeps the newest backups of each file and those of the last days; older ones go", async () => {
+  const { state, close } = await open();
+  try {
+    const store = (path: string, n: number) =>
+      state.backupMany([{ path, content: `v${n}`, client: "codex", reason: "sync (test)" }]);
+    state.backupRetention = { kept: 3, days: 30 };
+    for (let i = 0; i < 5; i++) await store("/h/a.toml", i);
+    // All within 30 days: every one is kept.
+    assert.equal((await state.backupsOf("/h/a.toml")).length, 5);
+    // Once they are old, only the newest three of that file stay; another file keeps its own.
+    await store("/h/b.json", 0);
+    state.backupRetention = { kept: 3, days: 0 };
+    await new Promise((r) => setTimeout(r, 5));
+    await store("/h/a.toml", 5);
+    const left = await state.backupsOf("/h/a.toml");
+    const contents = await Promise.all(
+      left.map(async (b) => (await state.getBackup(b.id))?.content),
+    );
+    assert.deepEqual(contents, ["v5", "v4", "v3"]);
+    assert.equal((await state.backupsOf("/h/b.json")).length, 1);
+  } finally {
+    await close();
+  }
+});
