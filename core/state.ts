@@ -4,14 +4,15 @@
  *
  * @module
  */
-import { and, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, inArray, lt, sql } from "drizzle-orm";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { InArgs, InStatement } from "@libsql/client";
 import type { Store } from "../db/mod.ts";
 import { schema } from "../db/mod.ts";
 import { type Item, itemKey, Kind, stableStringify } from "./schema.ts";
 import { KINDS } from "./canonical.ts";
-import { chunks } from "./guards.ts";
+import { chunks, toBase64 } from "./guards.ts";
+import { gunzipSync, gzip } from "node:zlib";
 import { z } from "zod";
 
 const {
@@ -251,13 +252,14 @@ export class State {
       }
     }
     const backupsFrom = stmts.length;
+    const packed = await Promise.all((change.backups ?? []).map(pack));
     stmts.push(...rows(
       backups,
-      (change.backups ?? []).map((b) => ({
+      (change.backups ?? []).map((b, i) => ({
         machine: m,
         path: b.path,
-        content: b.content ?? null,
-        encoding: b.encoding ?? null,
+        content: packed[i].content,
+        encoding: packed[i].encoding,
         mode: b.mode ?? null,
         client: b.client,
         reason: b.reason,
@@ -383,22 +385,6 @@ export class State {
       .where(eq(conflicts.id, id));
   }
 
-  /** Stores the bytes a file had before a write; returns the backup id. */
-  async backup(
-    b: { path: string; content?: string; mode?: number; client: string; reason: string },
-  ) {
-    const [row] = await this.#db.insert(backups).values({
-      machine: this.machine,
-      path: b.path,
-      content: b.content ?? null,
-      mode: b.mode ?? null,
-      client: b.client,
-      reason: b.reason,
-      at: Date.now(),
-    }).returning({ id: backups.id });
-    return row.id;
-  }
-
   /** Stores many backups in one batch; returns their ids in order. */
   async backupMany(list: BackupInput[]): Promise<number[]> {
     return (await this.commit({ backups: list })).backupIds;
@@ -414,12 +400,20 @@ export class State {
     await this.commit({ statuses: list });
   }
 
-  /** One backup by id. */
+  /** One backup by id, its content as it was stored (text, or base64 with `encoding`). */
   async getBackup(id: number) {
     const [row] = await this.#db.select().from(backups).where(
       and(eq(backups.id, id), eq(backups.machine, this.machine)),
     );
-    return row;
+    return row && { ...row, ...unpack(row) };
+  }
+
+  /** The backup of `path` stored next after backup `id` (what that write put there), if any. */
+  async backupAfter(path: string, id: number) {
+    const [row] = await this.#db.select().from(backups).where(
+      and(eq(backups.machine, this.machine), eq(backups.path, path), gt(backups.id, id)),
+    ).orderBy(backups.id).limit(1);
+    return row && { ...row, ...unpack(row) };
   }
 
   /** Remembers what aisync wrote to `path` (its own echo, to be ignored by the watcher). */
@@ -549,6 +543,39 @@ export class State {
       .from(backups).where(and(eq(backups.machine, this.machine), eq(backups.path, path)))
       .orderBy(desc(backups.id)).limit(limit);
   }
+}
+
+/**
+ * Backups from this size on are stored gzipped (base64): a large `~/.claude.json` (megabytes of
+ * Claude Code's own project state) compresses several times over, and each write backs it up.
+ */
+const GZIP_FROM = 16 * 1024;
+
+/** A backup's content as stored: `gzip` (text) and `gzip+base64` (bytes) are compressed. */
+async function pack(b: BackupInput): Promise<{ content: string | null; encoding: string | null }> {
+  const content = b.content ?? null, encoding = b.encoding ?? null;
+  if (content === null || content.length < GZIP_FROM) return { content, encoding };
+  const bytes = encoding === "base64"
+    ? Uint8Array.fromBase64(content)
+    : new TextEncoder().encode(content);
+  // The fastest level: this runs before every write of the file, and gains most of the ratio.
+  const z = await new Promise<Uint8Array>((res, rej) =>
+    gzip(bytes, { level: 1 }, (e, out) => e ? rej(e) : res(out))
+  );
+  return { content: toBase64(z), encoding: encoding === "base64" ? "gzip+base64" : "gzip" };
+}
+
+/** The content as it was given to {@linkcode pack}. */
+function unpack(
+  row: { content: string | null; encoding: string | null },
+): { content: string | null; encoding: "base64" | null } {
+  if (row.content === null || !row.encoding?.startsWith("gzip")) {
+    return { content: row.content, encoding: row.encoding === "base64" ? "base64" : null };
+  }
+  const bytes = gunzipSync(Uint8Array.fromBase64(row.content));
+  return row.encoding === "gzip"
+    ? { content: new TextDecoder().decode(bytes), encoding: null }
+    : { content: toBase64(bytes), encoding: "base64" };
 }
 
 function toConflict(r: typeof conflicts.$inferSelect): Conflict {

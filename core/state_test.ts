@@ -182,3 +182,35 @@ Deno.test("State keeps the newest backups of each file and those of the last day
     await close();
   }
 });
+
+Deno.test("State stores large backups gzipped and gives them back byte for byte", async () => {
+  const { state, close } = await open();
+  try {
+    const text = JSON.stringify({ projects: { "/p": { history: "é ".repeat(40_000) } } });
+    const bytes = new Uint8Array(50_000).map((_, i) => (i * 7) % 256);
+    const ids = await state.backupMany([
+      { path: "/h/.claude.json", content: text, client: "claude_code", reason: "sync (test)" },
+      {
+        path: "/h/logo.png",
+        content: bytes.toBase64(),
+        encoding: "base64",
+        client: "x",
+        reason: "r",
+      },
+      { path: "/h/small.toml", content: "a = 1\n", client: "codex", reason: "r" },
+    ]);
+    const stored = await state.store.client.execute(
+      "SELECT encoding, length(content) AS n FROM backups ORDER BY id",
+    );
+    assert.deepEqual(stored.rows.map((r) => r.encoding), ["gzip", "gzip+base64", null]);
+    assert.ok(Number(stored.rows[0].n) < text.length / 10);
+    const [a, b, c] = await Promise.all(ids.map((id) => state.getBackup(id)));
+    assert.equal(a?.content, text);
+    assert.equal(a?.encoding, null);
+    assert.deepEqual([b?.encoding, b?.content], ["base64", bytes.toBase64()]);
+    assert.deepEqual([c?.encoding, c?.content], [null, "a = 1\n"]);
+    assert.equal((await state.backupAfter("/h/.claude.json", 0))?.content, text);
+  } finally {
+    await close();
+  }
+});

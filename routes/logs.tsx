@@ -67,15 +67,11 @@ async function writeDiff(app: App, row: LogRow): Promise<WriteDiff | undefined> 
   const before = await app.state.getBackup(backupId);
   if (!before) return undefined;
   // What the write put there is what the next write to the same file backed up, or the file now.
-  const next = await app.state.store.client.execute({
-    sql:
-      "SELECT id, content FROM backups WHERE machine = ? AND path = ? AND id > ? ORDER BY id LIMIT 1",
-    args: [app.state.machine, before.path, backupId],
-  });
+  const next = await app.state.backupAfter(before.path, backupId);
   let after: string, afterFrom: string;
-  if (next.rows[0]) {
-    after = (next.rows[0].content as string | null) ?? "";
-    afterFrom = `backup ${next.rows[0].id} (taken before the next write)`;
+  if (next) {
+    after = next.content ?? "";
+    afterFrom = `backup ${next.id} (taken before the next write)`;
   } else {
     after = await Deno.readTextFile(before.path).catch(() => "");
     afterFrom = "the file as it is now";
