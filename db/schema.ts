@@ -59,7 +59,10 @@ export const backups = sqliteTable("backups", {
   path: text("path").notNull(),
   /** Null when the file did not exist before the write. */
   content: text("content"),
-  /** `base64` when the file was not UTF-8 text (a skill's image, say); null for text. */
+  /**
+   * `base64` when the file was not UTF-8 text (a skill's image, say); null for text; `gzip` or
+   * `gzip+base64` for those stored compressed (see `pack` in core/state.ts).
+   */
   encoding: text("encoding"),
   mode: integer("mode"),
   client: text("client").notNull(),
