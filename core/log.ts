@@ -429,11 +429,6 @@ export class Log {
     this.#flushMs = options.flushMs ?? 100;
     this.#maxBatch = options.maxBatch ?? 2000;
     this.#pruneOn = options.prune ?? true;
-    if (store.client.protocol === "file") {
-      // Checkpoint the WAL less often (every ~32 MB instead of ~4 MB): a burst of log batches
-      // then costs far fewer fsyncs; the WAL is folded back when the burst is over.
-      store.client.execute("PRAGMA wal_autocheckpoint = 8192").catch(() => {});
-    }
     if (options.bus) {
       this.#unsubscribe = options.bus.subscribe((e) => {
         // New values may carry new secrets: learn them before the next batch is written.
@@ -604,6 +599,7 @@ export class Log {
         })),
         "write",
       );
+      this.store.wrote();
       parts.forEach((part, k) => {
         const last = Number(results[k].lastInsertRowid ?? 0);
         if (this.#listeners.size) {

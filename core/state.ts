@@ -311,6 +311,7 @@ export class State {
     // The generation before and after, inside the transaction: when nobody else wrote since the
     // kept base and views were loaded, this commit's own changes bring them up to date.
     const results = await this.store.client.batch([GENERATION, ...stmts, GENERATION], "write");
+    this.store.wrote();
     this.#advance(change, Number(results[0].rows[0]?.[0]), Number(results.at(-1)!.rows[0]?.[0]));
     return {
       backupIds: results.slice(backupsFrom + 1, backupsTo + 1).flatMap((r) =>
