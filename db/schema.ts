@@ -68,7 +68,9 @@ export const backups = sqliteTable("backups", {
   client: text("client").notNull(),
   reason: text("reason").notNull(),
   at: integer("at").notNull(),
-}, (t) => [index("backups_path").on(t.machine, t.path, t.id)]);
+  // `at` in the index too: keeping a file's backups by age (State.commit) then reads no row,
+  // where the table's `at` sits behind each row's content in overflow pages.
+}, (t) => [index("backups_path_at").on(t.machine, t.path, t.id, t.at)]);
 
 /** The hash of what aisync last wrote to a path (echo suppression). */
 export const fileHashes = sqliteTable("file_hashes", {
