@@ -198,9 +198,10 @@ function redactReport(r: SyncReport) {
 }
 
 function printReport(r: SyncReport, out: Out, dry: boolean) {
+  const idW = Math.max(0, ...Object.keys(r.clients).map((id) => id.length));
   for (const [id, c] of Object.entries(r.clients)) {
     const state = c.state === "absent" ? "not installed (not synced)" : c.state;
-    out.log(`${id.padEnd(14)} ${state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
+    out.log(`${id.padEnd(idW)}  ${state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
     for (const e of c.errors) out.log(`  error: ${e}`);
     for (const n of c.notes) {
       out.log(`  lossy: ${n.item}${n.field ? ` ${n.field}` : ""}: ${n.message}`);
@@ -260,17 +261,22 @@ async function clients(app: App, out: Out, json: boolean): Promise<number> {
   }
   if (json) out.log(JSON.stringify({ clients: rows, problems: app.problems }, null, 2));
   else {
+    // Paths in the home folder as the user writes them; columns as wide as the longest entry.
+    const home = app.host.penv.home.replace(/\/+$/, "");
+    const tilde = (p: string) => p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
+    const idW = Math.max(...rows.map((r) => r.id.length)),
+      nameW = Math.max(...rows.map((r) => r.name.length));
     for (const r of rows) {
       out.log(
-        `${r.id.padEnd(14)} ${r.name.padEnd(16)} ${
+        `${r.id.padEnd(idW)}  ${r.name.padEnd(nameW)}  ${
           r.error ? "error" : r.installed ? "installed" : "not found"
         }${r.version ? ` ${r.version}` : ""}`,
       );
       if (r.error) out.log(`  ${r.error}`);
       if (!r.installed && r.home.length) {
-        out.log(`  synced once one of these exists: ${r.home.join(", ")}`);
+        out.log(`  synced once one of these exists: ${r.home.map(tilde).join(", ")}`);
       }
-      for (const p of r.paths) out.log(`  reads ${p}`);
+      for (const p of r.paths) out.log(`  reads ${tilde(p)}`);
     }
     for (const p of app.problems) out.log(`problem: ${p.message}`);
   }
