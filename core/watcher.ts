@@ -59,6 +59,15 @@ function isFolder(p: string, known: Map<string, boolean>): boolean {
   return yes;
 }
 
+/**
+ * The default quiet period. On Linux a write ends with a close-write, which fires its batch at
+ * once, so the quiet period only ends writes that never close (and removals): it can be long
+ * enough to span a writer's pause between two steps (truncate and write, one chunk and the
+ * next), which would otherwise be read half written. Elsewhere it is the only sign a write has
+ * ended, and every change waits it out.
+ */
+const QUIET_MS = Deno.build.os === "linux" ? 100 : 5;
+
 function nearestExisting(p: string, known: Map<string, boolean>): string {
   let dir = p;
   while (dir !== "/" && !isFolder(dir, known)) dir = parent(dir);
@@ -74,7 +83,7 @@ export async function watchPaths(
   onChange: (changed: string[]) => void | Promise<void>,
   options: WatchOptions = {},
 ): Promise<void> {
-  const quiet = options.quietMs ?? 5, maxWait = options.maxWaitMs ?? 300;
+  const quiet = options.quietMs ?? QUIET_MS, maxWait = options.maxWaitMs ?? 300;
   // Synchronous calls: over a hundred paths the watch starts within milliseconds of being
   // asked, so little can change unseen between a sync and the watch that follows it.
   const dirs = new Set<string>(), known = new Map<string, boolean>();

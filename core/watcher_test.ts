@@ -76,6 +76,38 @@ Deno.test("watchPaths() waits out the quiet period while a file is open, not onc
   }
 });
 
+Deno.test({
+  name: "watchPaths() on Linux reads a file written in two steps once, when it is closed",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const f = `${dir}/config.toml`;
+    await Deno.writeTextFile(f, "");
+    const ac = new AbortController();
+    const seen: { paths: string[]; text: string }[] = [];
+    const done = watchPaths([f], async (paths) => {
+      seen.push({ paths, text: await Deno.readTextFile(f) });
+    }, { signal: ac.signal });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      // A writer that pauses between its two writes, with the file open.
+      const file = await Deno.open(f, { write: true, truncate: true });
+      await file.write(new TextEncoder().encode('[mcp_servers.a]\ncommand = "a"\n'));
+      await new Promise((r) => setTimeout(r, 40));
+      await file.write(new TextEncoder().encode('\n[mcp_servers.b]\ncommand = "b"\n'));
+      file.close();
+      assert.ok(await until(() => Promise.resolve(seen.length === 1), 5000));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(seen.length, 1);
+      assert.match(seen[0].text, /mcp_servers\.b/);
+    } finally {
+      ac.abort();
+      await done;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("watchPaths() folds what changes during a busy call into one next call", async () => {
   const dir = await Deno.makeTempDir();
   const a = `${dir}/a.json`, b = `${dir}/b.json`;
