@@ -28,6 +28,7 @@ Usage: aisync <command> [options]
   sync [--dry-run] [--json] [--prefer <client>]
   watch                           watcher and engine in the foreground, no web
   history <item>                  the values an item had (item: kind:scope:name)
+  backups [file] [--json]         the newest backups (of one file), with the ids restore takes
   restore <backup-id>             put a file back as it was before a write
   conflicts [--json]              open conflicts
   resolve <conflict-id> --take <client>
@@ -137,6 +138,8 @@ export async function runCli(
         return await history(app, out, pos[0]);
       case "restore":
         return await restore(app, out, pos[0]);
+      case "backups":
+        return await listBackups(app, out, pos[0], !!o.json);
       case "conflicts": {
         const open = [...(await app.state.openConflicts()).values()];
         // Values as the web shows them: secrets never reach the screen.
@@ -422,7 +425,7 @@ function mask(s: string): string {
 async function restore(app: App, out: Out, id?: string): Promise<number> {
   const n = Number(id);
   if (!id || !Number.isInteger(n)) {
-    out.error("aisync restore: name a backup id (shown by sync and history)");
+    out.error("aisync restore: name a backup id (`aisync backups [file]` lists them)");
     return 1;
   }
   let path: string, undo: number;
@@ -433,6 +436,31 @@ async function restore(app: App, out: Out, id?: string): Promise<number> {
     return 1;
   }
   out.log(`Restored ${path} from backup ${n} (the replaced content is backup ${undo}).`);
+  return 0;
+}
+
+/** The newest backups, of one file (`~/…`, relative or absolute) or of all. */
+async function listBackups(app: App, out: Out, file: string | undefined, json: boolean) {
+  const home = app.host.penv.home.replace(/\/+$/, "");
+  const path = file === undefined
+    ? undefined
+    : file === "~" || file.startsWith("~/")
+    ? home + file.slice(1)
+    : file.startsWith("/")
+    ? file
+    : `${Deno.cwd()}/${file}`;
+  const rows = await app.state.backupsOf(path, 50);
+  if (json) out.log(JSON.stringify(rows, null, 2));
+  else if (!rows.length) out.log(path ? `No backups of ${path}.` : "No backups yet.");
+  else {
+    const tilde = (p: string) => p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
+    for (const b of rows) {
+      out.log(
+        `${String(b.id).padStart(6)}  ${new Date(b.at).toISOString()}  ${tilde(b.path)}  ` +
+          `(before ${b.reason}, ${b.client})`,
+      );
+    }
+  }
   return 0;
 }
 

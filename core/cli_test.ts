@@ -18,13 +18,15 @@ function capture() {
   return { lines, out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
 }
 
-Deno.test("CLI: status --json names the kind of every item; sync, history and restore cover commands", async () => {
+Deno.test("CLI: status --json names the kind of every item; sync, history, backups and restore cover commands", async () => {
   const root = await Deno.makeTempDir({ prefix: "aisync-cli-" });
   const home = `${root}/home`;
   // Test files share one process: pass the folders instead of changing HOME for everyone.
   const at = { home, dataDir: `${root}/data`, env: {} };
   try {
     await Deno.mkdir(`${home}/.codex/prompts`, { recursive: true });
+    // Claude Code installed too (its folder), so the sync has a file of its to write.
+    await Deno.mkdir(`${home}/.claude`, { recursive: true });
     await Deno.writeTextFile(
       `${home}/.codex/config.toml`,
       '[mcp_servers.fs]\ncommand = "/bin/true"\n',
@@ -59,14 +61,22 @@ Deno.test("CLI: status --json names the kind of every item; sync, history and re
     const report = JSON.parse(sync.lines.join("\n"));
     const w = report.writes.find((x: { path: string }) =>
       x.path.endsWith("/.claude/commands/review.md")
-    ) ??
-      report.writes[0];
-    if (w) {
-      const before = await Deno.readTextFile(w.path).catch(() => undefined);
-      const r = capture();
-      assert.equal(await runCli(["restore", String(w.backupId)], r.out, at), 0, r.lines.join("\n"));
-      assert.notEqual(await Deno.readTextFile(w.path).catch(() => undefined), before);
-    }
+    );
+    assert.ok(w, JSON.stringify(report.writes));
+    // `backups` names the file as `~/…` and gives the id `restore` takes.
+    const listed = capture();
+    assert.equal(await runCli(["backups", "~/.claude/commands/review.md"], listed.out, at), 0);
+    assert.match(
+      listed.lines[0],
+      new RegExp(`^ *${w.backupId}  .*  ~/\\.claude/commands/review\\.md  \\(before sync`),
+    );
+    const all = capture();
+    await runCli(["backups", "--json"], all.out, at);
+    assert.ok(JSON.parse(all.lines.join("\n")).some((b: { id: number }) => b.id === w.backupId));
+    const before = await Deno.readTextFile(w.path);
+    const r = capture();
+    assert.equal(await runCli(["restore", String(w.backupId)], r.out, at), 0, r.lines.join("\n"));
+    assert.notEqual(await Deno.readTextFile(w.path).catch(() => undefined), before);
   } finally {
     await removeRoot(root);
   }

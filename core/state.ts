@@ -533,15 +533,21 @@ export class State {
     ).orderBy(desc(itemHistory.id)).limit(limit);
   }
 
-  /** Backups of one path, newest first. */
-  async backupsOf(path: string, limit = 20) {
+  /** Backups of one path (of every path without one), newest first. */
+  async backupsOf(path?: string, limit = 20) {
     return await this.#db.select({
       id: backups.id,
       at: backups.at,
+      path: backups.path,
       client: backups.client,
       reason: backups.reason,
     })
-      .from(backups).where(and(eq(backups.machine, this.machine), eq(backups.path, path)))
+      .from(backups).where(
+        and(
+          eq(backups.machine, this.machine),
+          path === undefined ? undefined : eq(backups.path, path),
+        ),
+      )
       .orderBy(desc(backups.id)).limit(limit);
   }
 }
