@@ -265,8 +265,7 @@ async function clients(app: App, out: Out, json: boolean): Promise<number> {
   if (json) out.log(JSON.stringify({ clients: rows, problems: app.problems }, null, 2));
   else {
     // Paths in the home folder as the user writes them; columns as wide as the longest entry.
-    const home = app.host.penv.home.replace(/\/+$/, "");
-    const tilde = (p: string) => p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
+    const { tilde } = homeFolder(app);
     const idW = Math.max(...rows.map((r) => r.id.length)),
       nameW = Math.max(...rows.map((r) => r.name.length));
     for (const r of rows) {
@@ -439,9 +438,18 @@ async function restore(app: App, out: Out, id?: string): Promise<number> {
   return 0;
 }
 
+/** The home folder clients' files are under, and a path in it as the user writes it (`~/…`). */
+function homeFolder(app: App): { home: string; tilde(path: string): string } {
+  const home = app.host.penv.home.replace(/\/+$/, "");
+  return {
+    home,
+    tilde: (p) => p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p,
+  };
+}
+
 /** The newest backups, of one file (`~/…`, relative or absolute) or of all. */
 async function listBackups(app: App, out: Out, file: string | undefined, json: boolean) {
-  const home = app.host.penv.home.replace(/\/+$/, "");
+  const { home, tilde } = homeFolder(app);
   const path = file === undefined
     ? undefined
     : file === "~" || file.startsWith("~/")
@@ -453,7 +461,6 @@ async function listBackups(app: App, out: Out, file: string | undefined, json: b
   if (json) out.log(JSON.stringify(rows, null, 2));
   else if (!rows.length) out.log(path ? `No backups of ${path}.` : "No backups yet.");
   else {
-    const tilde = (p: string) => p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
     for (const b of rows) {
       out.log(
         `${String(b.id).padStart(6)}  ${new Date(b.at).toISOString()}  ${tilde(b.path)}  ` +
