@@ -42,30 +42,10 @@ export function ClientCard({ card }: { card: Card }) {
   const c = card;
   // A client not installed here has nothing to count or report: a short card says so, and the
   // installed ones above it stay easy to scan. It becomes a full card once it is installed.
-  if (c.state === "absent") {
-    return (
-      <article
-        class="card compact"
-        id={`client-${c.id}`}
-        aria-labelledby={`client-${c.id}-name`}
-        data-state={c.state}
-      >
-        <div class="spread">
-          <h3 id={`client-${c.id}-name`}>{c.name}</h3>
-          <span class={`state state-${c.state}`} data-testid="state">
-            {STATE_LABEL[c.state]}
-          </span>
-        </div>
-        <p class="muted">Not found on this machine: nothing is read or written until it is.</p>
-        <div class="actions row">
-          <a class="button" href={`/policies#policy-${c.id}`}>Policy</a>
-        </div>
-      </article>
-    );
-  }
+  const absent = c.state === "absent";
   return (
     <article
-      class="card"
+      class={absent ? "card compact" : "card"}
       id={`client-${c.id}`}
       aria-labelledby={`client-${c.id}-name`}
       data-state={c.state}
@@ -76,6 +56,24 @@ export function ClientCard({ card }: { card: Card }) {
           {STATE_LABEL[c.state] ?? c.state}
         </span>
       </div>
+      {absent
+        ? <p class="muted">Not found on this machine: nothing is read or written until it is.</p>
+        : <CardDetails card={c} />}
+      <div class="actions row">
+        {c.state === "pending"
+          ? <a class="button primary" href="/policies#plans">Review plan</a>
+          : null}
+        {c.state === "conflict" ? <a class="button" href="/conflicts">Resolve</a> : null}
+        <a class="button" href={`/policies#policy-${c.id}`}>Policy</a>
+      </div>
+    </article>
+  );
+}
+
+/** What an installed client's card lists: detection, counts, policy, errors and lossy notes. */
+function CardDetails({ card: c }: { card: Card }) {
+  return (
+    <>
       <dl>
         <dt>Installed</dt>
         <dd>
@@ -131,14 +129,7 @@ export function ClientCard({ card }: { card: Card }) {
           </details>
         )
         : null}
-      <div class="actions row">
-        {c.state === "pending"
-          ? <a class="button primary" href="/policies#plans">Review plan</a>
-          : null}
-        {c.state === "conflict" ? <a class="button" href="/conflicts">Resolve</a> : null}
-        <a class="button" href={`/policies#policy-${c.id}`}>Policy</a>
-      </div>
-    </article>
+    </>
   );
 }
 
