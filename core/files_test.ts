@@ -91,43 +91,44 @@ Deno.test("writeRefusal(): another user's file and a read-only one are left alon
   assert.equal(writeRefusal("/h/c.toml", { bytes: new Uint8Array(1) }, null), undefined);
 });
 
-Deno.test({
-  name: "atomicWrite() as root keeps a user's file the user's",
-  ignore: Deno.uid() !== 0,
-  fn: async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const path = `${dir}/config.toml`;
-      await Deno.writeTextFile(path, "a = 1\n");
-      await Deno.chown(path, 4242, 4343);
-      await guardedWrite(path, "a = 2\n", {
-        expectHash: await hashText("a = 1\n"),
-        backup: () => Promise.resolve(),
-      });
-      const info = await Deno.stat(path);
-      assert.deepEqual([info.uid, info.gid], [4242, 4343]);
-      assert.equal(await Deno.readTextFile(path), "a = 2\n");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+/** A test that only root can run (it gives files away), in a temp folder of its own. */
+function rootTest(name: string, fn: (dir: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ignore: Deno.uid() !== 0,
+    fn: async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        await fn(dir);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+rootTest("atomicWrite() as root keeps a user's file the user's", async (dir) => {
+  const path = `${dir}/config.toml`;
+  await Deno.writeTextFile(path, "a = 1\n");
+  await Deno.chown(path, 4242, 4343);
+  await guardedWrite(path, "a = 2\n", {
+    expectHash: await hashText("a = 1\n"),
+    backup: () => Promise.resolve(),
+  });
+  const info = await Deno.stat(path);
+  assert.deepEqual([info.uid, info.gid], [4242, 4343]);
+  assert.equal(await Deno.readTextFile(path), "a = 2\n");
 });
 
-Deno.test({
-  name: "atomicWrite() as root makes new files and folders in a user's home that user's",
-  ignore: Deno.uid() !== 0,
-  fn: async () => {
-    const home = await Deno.makeTempDir();
-    try {
-      await Deno.chown(home, 4242, 4343);
-      await atomicWrite(`${home}/.codex/sub/config.toml`, "a = 1\n", 0o600);
-      for (const p of [".codex", ".codex/sub", ".codex/sub/config.toml"]) {
-        const info = await Deno.stat(`${home}/${p}`);
-        assert.deepEqual([p, info.uid, info.gid], [p, 4242, 4343]);
-      }
-      assert.equal((await Deno.stat(`${home}/.codex/sub/config.toml`)).mode! & 0o777, 0o600);
-    } finally {
-      await Deno.remove(home, { recursive: true });
+rootTest(
+  "atomicWrite() as root makes new files and folders in a user's home that user's",
+  async (home) => {
+    await Deno.chown(home, 4242, 4343);
+    await atomicWrite(`${home}/.codex/sub/config.toml`, "a = 1\n", 0o600);
+    for (const p of [".codex", ".codex/sub", ".codex/sub/config.toml"]) {
+      const info = await Deno.stat(`${home}/${p}`);
+      assert.deepEqual([p, info.uid, info.gid], [p, 4242, 4343]);
     }
+    assert.equal((await Deno.stat(`${home}/.codex/sub/config.toml`)).mode! & 0o777, 0o600);
   },
-});
+);
