@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { resolve as resolvePath } from "node:path";
 import { type App, type AppOptions, openApp } from "./app.ts";
 import { droppedBy, type SyncReport } from "./engine.ts";
 import { maskConflict } from "./mask.ts";
@@ -447,16 +448,16 @@ function homeFolder(app: App): { home: string; tilde(path: string): string } {
   };
 }
 
+/** A path the user typed (`~/…`, relative or absolute), absolute and normalized. */
+function userPath(app: App, p: string): string {
+  const { home } = homeFolder(app);
+  return resolvePath(p === "~" || p.startsWith("~/") ? home + p.slice(1) : p);
+}
+
 /** The newest backups, of one file (`~/…`, relative or absolute) or of all. */
 async function listBackups(app: App, out: Out, file: string | undefined, json: boolean) {
-  const { home, tilde } = homeFolder(app);
-  const path = file === undefined
-    ? undefined
-    : file === "~" || file.startsWith("~/")
-    ? home + file.slice(1)
-    : file.startsWith("/")
-    ? file
-    : `${Deno.cwd()}/${file}`;
+  const { tilde } = homeFolder(app);
+  const path = file === undefined ? undefined : userPath(app, file);
   const rows = await app.state.backupsOf(path, 50);
   if (json) out.log(JSON.stringify(rows, null, 2));
   else if (!rows.length) out.log(path ? `No backups of ${path}.` : "No backups yet.");
@@ -520,7 +521,7 @@ async function projects(app: App, out: Out, sub?: string, path?: string): Promis
     out.error(`aisync projects ${sub}: name a folder`);
     return 1;
   }
-  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  const abs = userPath(app, path);
   if (sub === "add") {
     try {
       if (!(await Deno.stat(abs)).isDirectory) throw new Error();
