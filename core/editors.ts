@@ -691,18 +691,20 @@ function dropAt(root: unknown, path: string[]): unknown {
 }
 
 let tomlReady = false;
+let tomlModule: WebAssembly.Module | undefined;
 
 /**
  * Loads the TOML editor's WASM. The host passes a compiled module to sandboxed Workers (which
- * may not read the package's files); in-process callers let it find the file itself.
+ * may not read the package's files); it is instantiated on first use, since most plugins never
+ * read TOML and each instance holds its own memory. In-process callers let it find the file.
  */
 export async function initToml(module?: WebAssembly.Module): Promise<void> {
   if (tomlReady) return;
-  if (module) initSync({ module });
+  if (module) tomlModule = module;
   else {
     await tomlInitAsync();
+    tomlReady = true;
   }
-  tomlReady = true;
 }
 
 /** Parses TOML; throws {@linkcode ConfigParseError}. */
@@ -747,7 +749,10 @@ function tomlError(e: unknown, file: string): ConfigParseError {
 }
 
 function ensureToml() {
-  if (!tomlReady) throw new Error("Cannot edit TOML: initToml() was not called");
+  if (tomlReady) return;
+  if (!tomlModule) throw new Error("Cannot edit TOML: initToml() was not called");
+  initSync({ module: tomlModule });
+  tomlReady = true;
 }
 
 function tomlKey(k: string): string {
