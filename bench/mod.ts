@@ -6,7 +6,7 @@
  */
 import { benchFirstSync, benchPropagation, peakRssMb } from "./engine.ts";
 
-const V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-size=1";
+const V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-size=1,--expose-gc";
 
 const GROUPS: Record<string, () => Promise<Record<string, number>>> = {
   propagation: benchPropagation,

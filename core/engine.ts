@@ -17,6 +17,7 @@ import {
   writeRefusal,
 } from "./files.ts";
 import type { Host } from "./host.ts";
+import { idleCollector } from "./idle_gc.ts";
 import { apply, clashes, type Delta, diff, isEmpty, leafName } from "./merge.ts";
 import {
   type Item,
@@ -112,6 +113,8 @@ export class Engine {
    * `#settled`), in milliseconds.
    */
   settleMs = 50;
+  /** aisync's own heap holds about 16 MB; collect once it grew by a quarter after a sync. */
+  #collector = idleCollector(4 * 1024 * 1024);
 
   constructor(host: Host, state: State, bus?: Bus) {
     this.host = host;
@@ -122,11 +125,16 @@ export class Engine {
   /** Runs one sync (syncs never overlap: a second caller waits for the running one, then runs). */
   async sync(options: SyncOptions = {}): Promise<SyncReport> {
     while (this.#running) await this.#running.catch(() => {});
+    this.#collector.busy();
     this.#running = this.#syncWithRetry(options);
     try {
       return await this.#running;
     } finally {
       this.#running = undefined;
+      // Quiet means the background reads after this sync are done too.
+      this.#warming.then(() => {
+        if (!this.#running) this.#collector.idle();
+      });
     }
   }
 

@@ -7,6 +7,7 @@
 /// <reference lib="deno.worker" />
 import { checkToml, initToml } from "./editors.ts";
 import { toBase64 } from "./guards.ts";
+import { idleCollector } from "./idle_gc.ts";
 import type { Context, Desired, Files, PlannedWrite, Plugin } from "../plugins/_contract.ts";
 // Loaded statically so the plugin's own import of the contract is served from the module cache:
 // the plugin's dynamic import is checked against the Worker's read permission.
@@ -150,7 +151,11 @@ function checkPlanned(plan: { writes?: PlannedWrite[] } | undefined) {
   }
 }
 
+// A plugin's heap is 7–9 MB; V8 alone would let it fill with as much garbage again.
+const collector = idleCollector(2 * 1024 * 1024);
+
 self.onmessage = async (e: MessageEvent) => {
+  collector.busy();
   const msg = e.data as {
     id: number;
     type: "init" | "call";
@@ -198,6 +203,8 @@ self.onmessage = async (e: MessageEvent) => {
       ok: false,
       error: { name, message: String((err as Error)?.message ?? err) },
     });
+  } finally {
+    collector.idle();
   }
 };
 
