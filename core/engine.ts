@@ -113,8 +113,8 @@ export class Engine {
    * `#settled`), in milliseconds.
    */
   settleMs = 50;
-  /** aisync's own heap holds about 16 MB; collect once it grew by a quarter after a sync. */
-  #collector = idleCollector(4 * 1024 * 1024);
+  /** aisync's own heap holds about 16 MB; after a sync, collect once 2 MB more piled up. */
+  #collector = idleCollector(2 * 1024 * 1024);
 
   constructor(host: Host, state: State, bus?: Bus) {
     this.host = host;

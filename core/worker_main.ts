@@ -151,8 +151,8 @@ function checkPlanned(plan: { writes?: PlannedWrite[] } | undefined) {
   }
 }
 
-// A plugin's heap is 7–9 MB; V8 alone would let it fill with as much garbage again.
-const collector = idleCollector(2 * 1024 * 1024);
+// A plugin's heap holds 7–9 MB; V8 alone lets as much garbage again pile up before it collects.
+const collector = idleCollector(1024 * 1024);
 
 self.onmessage = async (e: MessageEvent) => {
   collector.busy();
