@@ -40,6 +40,21 @@ export const Policy = z.object({
 });
 export type Policy = z.infer<typeof Policy>;
 
+/**
+ * Backups kept of each file: the newest `kept`, and all from the last `days` days. A file
+ * aisync writes often (a large `~/.claude.json`) would otherwise grow the database without end;
+ * older ones go as each new backup of that file is stored.
+ */
+export const BackupRetention = z.object({
+  kept: z.number().int().min(1).max(100_000),
+  days: z.number().int().min(0).max(36_500),
+});
+export type BackupRetention = z.infer<typeof BackupRetention>;
+
+/** The retention until the user sets one. */
+export const DEFAULT_RETENTION: BackupRetention = { kept: 50, days: 30 };
+const RETENTION = "backupRetention";
+
 /** A stored base item. */
 export interface BaseItem {
   item: Item;
@@ -102,13 +117,6 @@ const GENERATION = "SELECT n FROM generation WHERE id = 1";
 export class State {
   readonly store: Store;
   readonly machine: string;
-  /**
-   * Backups kept of each file: the newest `kept`, and all from the last `days` days. A file
-   * aisync writes often (a large `~/.claude.json`) would otherwise grow the database without
-   * end; older ones go as each new backup of that file is stored.
-   */
-  backupRetention = { kept: 50, days: 30 };
-
   constructor(store: Store, machine: string) {
     this.store = store;
     this.machine = machine;
@@ -143,6 +151,19 @@ export class State {
     });
     const v = all.get(key);
     return v === undefined ? undefined : JSON.parse(v);
+  }
+
+  /** The backup retention in force: the user's setting, else {@linkcode DEFAULT_RETENTION}. */
+  async backupRetention(): Promise<BackupRetention> {
+    const r = BackupRetention.safeParse(await this.setting(RETENTION));
+    return r.success ? r.data : DEFAULT_RETENTION;
+  }
+
+  /** Sets the backup retention; each file's older backups go when its next one is stored. */
+  async setBackupRetention(retention: BackupRetention): Promise<void> {
+    const value = JSON.stringify(BackupRetention.parse(retention));
+    await this.#db.insert(settings).values({ key: RETENTION, value })
+      .onConflictDoUpdate({ target: settings.key, set: { value } });
   }
 
   /** The generation of what is kept, now. */
@@ -269,7 +290,7 @@ export class State {
       "id",
     ));
     const backupsTo = stmts.length;
-    const { kept, days } = this.backupRetention;
+    const { kept, days } = await this.backupRetention();
     for (const path of new Set((change.backups ?? []).map((b) => b.path))) {
       // The id of the `kept`-th newest (this commit's included): older ones may go. With fewer
       // than `kept`, there is none and nothing goes.

@@ -163,13 +163,15 @@ Deno.test("State keeps the newest backups of each file and those of the last day
   try {
     const store = (path: string, n: number) =>
       state.backupMany([{ path, content: `v${n}`, client: "codex", reason: "sync (test)" }]);
-    state.backupRetention = { kept: 3, days: 30 };
+    assert.deepEqual(await state.backupRetention(), { kept: 50, days: 30 });
+    await assert.rejects(() => state.setBackupRetention({ kept: 0, days: 30 }));
+    await state.setBackupRetention({ kept: 3, days: 30 });
     for (let i = 0; i < 5; i++) await store("/h/a.toml", i);
     // All within 30 days: every one is kept.
     assert.equal((await state.backupsOf("/h/a.toml")).length, 5);
     // Once they are old, only the newest three of that file stay; another file keeps its own.
     await store("/h/b.json", 0);
-    state.backupRetention = { kept: 3, days: 0 };
+    await state.setBackupRetention({ kept: 3, days: 0 });
     await new Promise((r) => setTimeout(r, 5));
     await store("/h/a.toml", 5);
     const left = await state.backupsOf("/h/a.toml");

@@ -523,6 +523,18 @@ Deno.test("policies: ask-first holds writes in a plan until Apply", async () => 
     assert.match(await res.text(), /Added/);
     res = await c.post("/projects/remove", { path: await Deno.realPath(dir) }, { hx: true });
     assert.match(await res.text(), /Removed/);
+    // Backup retention: shown, refused when out of range (nothing saved), saved.
+    assert.match(await (await c.request("/policies")).text(), /name="kept"[^>]*value="50"/);
+    res = await c.post("/settings/backups", { kept: "0", days: "30" }, { hx: true });
+    assert.equal(res.status, 422);
+    assert.match(await res.text(), /kept: /);
+    res = await c.post("/settings/backups", { kept: "5", days: "" }, { hx: true });
+    assert.equal(res.status, 422);
+    await res.body?.cancel();
+    assert.deepEqual(await s.app.state.backupRetention(), { kept: 50, days: 30 });
+    res = await c.post("/settings/backups", { kept: "5", days: "7" }, { hx: true });
+    assert.match(await res.text(), /Saved\./);
+    assert.deepEqual(await s.app.state.backupRetention(), { kept: 5, days: 7 });
     res = await c.post("/settings/preferred", { client: "claude_code" }, { hx: true });
     assert.match(await res.text(), /selected[^>]*>Claude Code|value="claude_code" selected/);
     await s.app.engine.sync({ trigger: "test" });

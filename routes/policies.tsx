@@ -8,7 +8,7 @@ import { type Context, Hono } from "hono";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { Redactor } from "../core/mask.ts";
-import { Policy } from "../core/state.ts";
+import { BackupRetention, Policy } from "../core/state.ts";
 import { schema } from "../db/mod.ts";
 import {
   type PendingWrite,
@@ -17,6 +17,7 @@ import {
   PolicyForm,
   PreferredForm,
   Projects,
+  RetentionForm,
 } from "../views/policies.tsx";
 import { clientNames } from "./items.tsx";
 import { back, type Env, isFragment, page, type Web } from "./_web.ts";
@@ -124,6 +125,7 @@ export function policyRoutes(): Hono<Env> {
         clients={ids.map((id) => ({ id, name: names[id], policy: policies.get(id)! }))}
         projects={await web.app.state.projects()}
         preferred={await preferredClient(web)}
+        retention={await web.app.state.backupRetention()}
         csrf={c.get("user")!.csrf}
       />,
     );
@@ -169,6 +171,30 @@ export function policyRoutes(): Hono<Env> {
         preferred={client || undefined}
         csrf={c.get("user")!.csrf}
         message="Saved."
+      />,
+    );
+  });
+
+  r.post("/settings/backups", async (c) => {
+    const web = c.get("web");
+    const f = await c.req.parseBody();
+    // An empty box is no number (Number("") would be 0).
+    const num = (v: unknown) => typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+    const parsed = BackupRetention.safeParse({ kept: num(f.kept), days: num(f.days) });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return c.text(
+        `Cannot save the backup retention: ${issue.path.join(".")}: ${issue.message}\n`,
+        422,
+      );
+    }
+    await web.app.state.setBackupRetention(parsed.data);
+    if (!isFragment(c)) return back(c, "/policies");
+    return c.html(
+      <RetentionForm
+        retention={parsed.data}
+        csrf={c.get("user")!.csrf}
+        message="Saved. Older backups go as each file is next backed up."
       />,
     );
   });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Policy } from "../core/state.ts";
+import type { BackupRetention, Policy } from "../core/state.ts";
 import { FileDiff } from "./diff.tsx";
 import { Csrf, Time } from "./layout.tsx";
 
@@ -171,6 +171,7 @@ export interface PoliciesProps {
   clients: { id: string; name: string; policy: Policy }[];
   projects: { path: string; source: string; active: boolean }[];
   preferred?: string;
+  retention: BackupRetention;
   csrf: string;
   message?: string;
 }
@@ -260,6 +261,39 @@ export function PreferredForm(
   );
 }
 
+/** The backup retention form. */
+export function RetentionForm(
+  { retention, csrf, message }: {
+    retention: BackupRetention;
+    csrf: string;
+    message?: string;
+  },
+) {
+  return (
+    <form
+      method="post"
+      action="/settings/backups"
+      hx-post="/settings/backups"
+      hx-swap="outerHTML"
+      class="panel row"
+      id="retention"
+    >
+      <Csrf token={csrf} />
+      <label>
+        Backups: keep the newest
+        <input type="number" name="kept" min="1" max="100000" required value={retention.kept} />
+      </label>
+      <label>
+        of each file, and all from the last
+        <input type="number" name="days" min="0" max="36500" required value={retention.days} />
+        days
+      </label>
+      <button type="submit">Save</button>
+      {message ? <span role="status">{message}</span> : null}
+    </form>
+  );
+}
+
 /** The sync policies page body (plans load in after the page). */
 export function Policies(p: PoliciesProps) {
   return (
@@ -277,6 +311,7 @@ export function Policies(p: PoliciesProps) {
         <p class="muted">Working out what would be written…</p>
       </section>
       <PreferredForm clients={p.clients} preferred={p.preferred} csrf={p.csrf} />
+      <RetentionForm retention={p.retention} csrf={p.csrf} />
       <h2>Clients</h2>
       <div class="cards">
         {p.clients.map((c) => (
