@@ -35,6 +35,8 @@ Usage: aisync <command> [options]
   resolve <conflict-id> --take <client>
   resolve --dropped <client> --keep|--delete   all a client dropped at once (its file emptied)
   projects add|list|remove [path]
+  settings [--json]               the preferred client, deletions, backup retention
+  settings set <name> <value>     e.g. settings set deletes off (aisync settings lists names)
   plugins list|check <folder>|enable <id>|disable <id>   user plugins in <data dir>/plugins
   user add <name> --password-stdin | user list   users of the web service
 ${EXPORT_USAGE}
@@ -160,6 +162,10 @@ export async function runCli(
         return await resolve(app, out, pos[0], o.take);
       case "projects":
         return await projects(app, out, pos[0], pos[1]);
+      case "settings": {
+        const { runSettingsCli } = await import("./settings_cli.ts");
+        return await runSettingsCli(app, pos, !!o.json, out);
+      }
       case "plugins": {
         const { runPluginsCli } = await import("./plugins_cli.ts");
         return await runPluginsCli(app, pos[0], pos[1], out);

@@ -127,3 +127,58 @@ Deno.test("CLI: conflicts hides secrets and names an emptied client; resolve --d
     await removeRoot(root);
   }
 });
+
+Deno.test("CLI: settings lists and sets the preferred client, deletions and backup retention", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aisync-cli-" });
+  const at = { home: `${root}/home`, dataDir: `${root}/data`, env: {} };
+  try {
+    await Deno.mkdir(at.home);
+    const read = async () => {
+      const c = capture();
+      assert.equal(await runCli(["settings", "--json"], c.out, at), 0, c.lines.join("\n"));
+      return JSON.parse(c.lines.join("\n"));
+    };
+    assert.deepEqual(await read(), {
+      preferred: "none",
+      deletes: "on",
+      "backups.kept": 50,
+      "backups.days": 30,
+    });
+    const set = async (name: string, value: string) => {
+      const c = capture();
+      const code = await runCli(["settings", "set", name, value], c.out, at);
+      return { code, text: c.lines.join("\n") };
+    };
+    assert.deepEqual(await set("deletes", "off"), { code: 0, text: "deletes = off" });
+    assert.equal((await set("preferred", "codex")).code, 0);
+    assert.equal((await set("backups.kept", "7")).code, 0);
+    assert.equal((await set("backups.days", "0")).code, 0);
+    // Refused, each with its reason; nothing changes.
+    const bad = [
+      await set("deletes", "maybe"),
+      await set("preferred", "notepad"),
+      await set("backups.kept", "0"),
+      await set("backups.days", "1.5"),
+      await set("colour", "blue"),
+    ];
+    assert.deepEqual(bad.map((b) => b.code), [1, 1, 1, 1, 1]);
+    assert.match(bad[0].text, /deletes: "maybe" is neither on nor off/);
+    assert.match(bad[1].text, /no client "notepad"/);
+    assert.match(bad[2].text, /backups\.kept: "0" is not allowed/);
+    assert.match(bad[3].text, /"1\.5" is not a whole number/);
+    assert.match(bad[4].text, /no such setting/);
+    assert.deepEqual(await read(), {
+      preferred: "codex",
+      deletes: "off",
+      "backups.kept": 7,
+      "backups.days": 0,
+    });
+    const text = capture();
+    assert.equal(await runCli(["settings"], text.out, at), 0);
+    assert.match(text.lines.join("\n"), /^deletes +off +on: a deletion/m);
+    assert.equal((await set("preferred", "none")).code, 0);
+    assert.equal((await read()).preferred, "none");
+  } finally {
+    await removeRoot(root);
+  }
+});

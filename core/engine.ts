@@ -158,8 +158,8 @@ export class Engine {
     const started = performance.now();
     if (options.prefer === undefined) {
       // The preferred client the user chose in the web UI settles conflicts in its favour.
-      const p = await this.state.setting("preferredClient");
-      if (typeof p === "string" && this.host.plugins.some((x) => x.id === p)) {
+      const p = await this.state.preferredClient();
+      if (p && this.host.plugins.some((x) => x.id === p)) {
         options = { ...options, prefer: p };
       }
     }
@@ -354,7 +354,7 @@ export class Engine {
       this.state.base(),
       this.state.views(),
       this.state.openConflicts(),
-      this.state.setting("propagateDeletes"),
+      this.state.propagatesDeletes(),
       this.state.statuses(),
     ]);
     stored.catch(() => {}); // awaited below; a failure is thrown there
@@ -373,11 +373,10 @@ export class Engine {
     }
     const scopes = new Set(["user", ...this.host.projects.map((p) => `project:${p}`)]);
 
-    const [base, views, open, propagateDeletes, statuses] = await stored;
+    const [base, views, open, deletes, statuses] = await stored;
     for (const key of [...base.keys()]) {
       if (!scopes.has(base.get(key)!.item.scope)) base.delete(key);
     }
-    const deletes = propagateDeletes !== false;
 
     // A client gets only the kinds its plugin keeps, and of those what its policy allows.
     const declared = new Map(
@@ -448,12 +447,17 @@ export class Engine {
             }
             continue;
           }
-          add(changes, key, {
+          const change: Change = {
             client: id,
             action: proj ? "change" : "add",
             delta: diff(proj?.value ?? base.get(key)!.item.value, now.value),
             now,
-          });
+          };
+          // It had deleted the item (with deletions off, the others kept it) and the user added
+          // it back: a change even when equal to the base, or its plan would delete it again.
+          if (base.get(key)!.omit.includes(id)) {
+            changes.set(key, [...changes.get(key) ?? [], change]);
+          } else add(changes, key, change);
         }
       }
     }

@@ -437,6 +437,53 @@ Deno.test("Engine: a client removed from the machine deletes nothing elsewhere, 
   }
 });
 
+Deno.test("Engine: with deletions off, a server deleted in one client stays in the others and stays gone there", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    await s.app.state.setPropagateDeletes(false);
+    const codex = (await s.read("~/.codex/config.toml"))!;
+    await s.write(
+      "~/.codex/config.toml",
+      codex.replace(/\n\[mcp_servers\.remote\][^[]*/, "\n"),
+    );
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.changes.map((c) => [c.key, c.action]), [["mcp:user:remote", "delete"]]);
+    // The others keep it; Codex is not given it back, now or on the next syncs.
+    for (const c of ["claude_code", "qwen_code", "rovo_dev"]) {
+      assert.ok("remote" in await servers(s, c), c);
+    }
+    assert.ok(!("remote" in await servers(s, "codex")));
+    const again = await s.app.engine.sync();
+    assert.deepEqual([again.changes, again.writes], [[], []]);
+    assert.ok(!("remote" in await servers(s, "codex")));
+    // A change made elsewhere still reaches the others, but not Codex.
+    const claude = JSON.parse((await s.read("~/.claude.json"))!);
+    claude.mcpServers.remote.url = "http://127.0.0.1:59998/mcp";
+    await s.write("~/.claude.json", JSON.stringify(claude, null, 2));
+    await s.app.engine.sync();
+    assert.match(JSON.stringify(await servers(s, "qwen_code")), /59998/);
+    assert.ok(!("remote" in await servers(s, "codex")));
+    // Added back in Codex by the user: it syncs there again.
+    await s.write(
+      "~/.codex/config.toml",
+      (await s.read("~/.codex/config.toml"))! +
+        '\n[mcp_servers.remote]\nurl = "http://127.0.0.1:59998/mcp"\nbearer_token_env_var = "MY_TOKEN"\n',
+    );
+    const readded = (await s.read("~/.codex/config.toml"))!;
+    const back = await s.app.engine.sync();
+    assert.deepEqual(back.conflicts, []);
+    assert.deepEqual(back.changes.map((c) => [c.key, c.clients]), [["mcp:user:remote", ["codex"]]]);
+    // Left as the user wrote it (it was once planned away again: the user's server was lost).
+    assert.equal(await s.read("~/.codex/config.toml"), readded);
+    const settled = await s.app.engine.sync();
+    assert.deepEqual([settled.changes, settled.writes], [[], []]);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client emptied at once (its file deleted or reset) deletes nothing until the user says so", async () => {
   const claude = JSON.stringify({
     mcpServers: {

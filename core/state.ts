@@ -54,6 +54,8 @@ export type BackupRetention = z.infer<typeof BackupRetention>;
 /** The retention until the user sets one. */
 export const DEFAULT_RETENTION: BackupRetention = { kept: 50, days: 30 };
 const RETENTION = "backupRetention";
+const DELETES = "propagateDeletes";
+const PREFERRED = "preferredClient";
 
 /** A stored base item. */
 export interface BaseItem {
@@ -163,6 +165,34 @@ export class State {
   async setBackupRetention(retention: BackupRetention): Promise<void> {
     const value = JSON.stringify(BackupRetention.parse(retention));
     await this.#db.insert(settings).values({ key: RETENTION, value })
+      .onConflictDoUpdate({ target: settings.key, set: { value } });
+  }
+
+  /** The client whose side settles conflicts, if the user chose one. */
+  async preferredClient(): Promise<string | undefined> {
+    const v = await this.setting(PREFERRED);
+    return typeof v === "string" && v ? v : undefined;
+  }
+
+  /** Sets (or clears, with `undefined`) the preferred client. */
+  async setPreferredClient(client: string | undefined): Promise<void> {
+    const value = JSON.stringify(client ?? "");
+    await this.#db.insert(settings).values({ key: PREFERRED, value })
+      .onConflictDoUpdate({ target: settings.key, set: { value } });
+  }
+
+  /**
+   * Whether a deletion in one client deletes the item from the others (the default). Off, the
+   * item stays everywhere else and is not given back to the client that deleted it.
+   */
+  async propagatesDeletes(): Promise<boolean> {
+    return (await this.setting(DELETES)) !== false;
+  }
+
+  /** Turns propagation of deletions on or off. */
+  async setPropagateDeletes(on: boolean): Promise<void> {
+    const value = JSON.stringify(on);
+    await this.#db.insert(settings).values({ key: DELETES, value })
       .onConflictDoUpdate({ target: settings.key, set: { value } });
   }
 

@@ -523,6 +523,15 @@ Deno.test("policies: ask-first holds writes in a plan until Apply", async () => 
     assert.match(await res.text(), /Added/);
     res = await c.post("/projects/remove", { path: await Deno.realPath(dir) }, { hx: true });
     assert.match(await res.text(), /Removed/);
+    // Deletions: on by default; switched off and on again.
+    assert.match(await (await c.request("/policies")).text(), /name="on" checked/);
+    res = await c.post("/settings/deletes", { sent: "1" }, { hx: true });
+    assert.match(await res.text(), /the other clients keep/);
+    assert.equal(await s.app.state.propagatesDeletes(), false);
+    assert.doesNotMatch(await (await c.request("/policies")).text(), /name="on" checked/);
+    res = await c.post("/settings/deletes", { sent: "1", on: "on" }, { hx: true });
+    assert.match(await res.text(), /deletions propagate/);
+    assert.equal(await s.app.state.propagatesDeletes(), true);
     // Backup retention: shown, refused when out of range (nothing saved), saved.
     assert.match(await (await c.request("/policies")).text(), /name="kept"[^>]*value="50"/);
     res = await c.post("/settings/backups", { kept: "0", days: "30" }, { hx: true });

@@ -5,12 +5,11 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { Redactor } from "../core/mask.ts";
 import { BackupRetention, Policy } from "../core/state.ts";
-import { schema } from "../db/mod.ts";
 import {
+  DeletesForm,
   type PendingWrite,
   Plans,
   Policies,
@@ -21,26 +20,6 @@ import {
 } from "../views/policies.tsx";
 import { clientNames } from "./items.tsx";
 import { back, type Env, isFragment, page, type Web } from "./_web.ts";
-
-const PREFERRED = "preferredClient";
-
-/** The preferred client, if one is set. */
-export async function preferredClient(web: Web): Promise<string | undefined> {
-  const { settings } = schema;
-  const rows = await web.app.state.store.db.select().from(settings).where(
-    eq(settings.key, PREFERRED),
-  );
-  const v = rows[0] ? JSON.parse(rows[0].value) : undefined;
-  return typeof v === "string" && v ? v : undefined;
-}
-
-/** Sets (or clears, with undefined) the preferred client. */
-export async function setPreferredClient(web: Web, client: string | undefined): Promise<void> {
-  const { settings } = schema;
-  const value = JSON.stringify(client ?? "");
-  await web.app.state.store.db.insert(settings).values({ key: PREFERRED, value })
-    .onConflictDoUpdate({ target: settings.key, set: { value } });
-}
 
 /** Builds a redactor that knows every secret aisync has seen (base, views, conflicts). */
 export async function redactor(web: Web): Promise<Redactor> {
@@ -124,8 +103,9 @@ export function policyRoutes(): Hono<Env> {
       <Policies
         clients={ids.map((id) => ({ id, name: names[id], policy: policies.get(id)! }))}
         projects={await web.app.state.projects()}
-        preferred={await preferredClient(web)}
+        preferred={await web.app.state.preferredClient()}
         retention={await web.app.state.backupRetention()}
+        deletes={await web.app.state.propagatesDeletes()}
         csrf={c.get("user")!.csrf}
       />,
     );
@@ -161,7 +141,7 @@ export function policyRoutes(): Hono<Env> {
     if (client && !web.app.host.plugins.some((p) => p.id === client)) {
       return c.text(`Cannot prefer "${client}": no such client\n`, 422);
     }
-    await setPreferredClient(web, client || undefined);
+    await web.app.state.setPreferredClient(client || undefined);
     if (!isFragment(c)) return back(c, "/policies");
     const names = clientNames(c);
     const clients = web.app.host.plugins.map((p) => ({ id: p.id, name: names[p.id] }));
@@ -171,6 +151,24 @@ export function policyRoutes(): Hono<Env> {
         preferred={client || undefined}
         csrf={c.get("user")!.csrf}
         message="Saved."
+      />,
+    );
+  });
+
+  r.post("/settings/deletes", async (c) => {
+    const web = c.get("web");
+    const f = await c.req.parseBody();
+    // An unchecked box is absent from the form.
+    const on = f.on === "on";
+    await web.app.state.setPropagateDeletes(on);
+    if (!isFragment(c)) return back(c, "/policies");
+    return c.html(
+      <DeletesForm
+        on={on}
+        csrf={c.get("user")!.csrf}
+        message={on
+          ? "Saved: deletions propagate."
+          : "Saved: the other clients keep what one deletes."}
       />,
     );
   });

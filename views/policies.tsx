@@ -172,6 +172,8 @@ export interface PoliciesProps {
   projects: { path: string; source: string; active: boolean }[];
   preferred?: string;
   retention: BackupRetention;
+  /** Whether deletions propagate. */
+  deletes: boolean;
   csrf: string;
   message?: string;
 }
@@ -294,6 +296,32 @@ export function RetentionForm(
   );
 }
 
+/** The deletion switch: does a deletion in one client delete in the others? */
+export function DeletesForm(
+  { on, csrf, message }: { on: boolean; csrf: string; message?: string },
+) {
+  return (
+    <form
+      method="post"
+      action="/settings/deletes"
+      hx-post="/settings/deletes"
+      hx-swap="outerHTML"
+      class="panel row"
+      id="deletes"
+    >
+      <Csrf token={csrf} />
+      <input type="hidden" name="sent" value="1" />
+      <label>
+        <input type="checkbox" name="on" checked={on} />
+        Deletions propagate: what you delete in one client goes from the others too (off: the others
+        keep it)
+      </label>
+      <button type="submit">Save</button>
+      {message ? <span role="status">{message}</span> : null}
+    </form>
+  );
+}
+
 /** The sync policies page body (plans load in after the page). */
 export function Policies(p: PoliciesProps) {
   return (
@@ -311,6 +339,7 @@ export function Policies(p: PoliciesProps) {
         <p class="muted">Working out what would be written…</p>
       </section>
       <PreferredForm clients={p.clients} preferred={p.preferred} csrf={p.csrf} />
+      <DeletesForm on={p.deletes} csrf={p.csrf} />
       <RetentionForm retention={p.retention} csrf={p.csrf} />
       <h2>Clients</h2>
       <div class="cards">
