@@ -24,7 +24,7 @@ import type { App } from "./app.ts";
 import type { LogFilter, LogTuple } from "./log.ts";
 import { MASK, maskValue } from "./mask.ts";
 import { Item, itemKey, parseItemKey, stableStringify } from "./schema.ts";
-import { Policy } from "./state.ts";
+import { BackupRetention, Policy, type State } from "./state.ts";
 import { chunks } from "./guards.ts";
 
 import { CONTENT_TYPES, type Format, FORMATS } from "./formats.ts";
@@ -375,7 +375,24 @@ export function exportLogs(
   return encodeTable(logTable(app, filter, options.pageSize), format, options);
 }
 
-/** The sync settings as a table: policies, projects, canonical items (masked), history. */
+/**
+ * The settings an export carries, how each reads back, and how it is set. Other settings stay on
+ * their machine: user plugin approvals (a plugin is approved where it was reviewed),
+ * notification targets and S3 credentials.
+ */
+const PORTABLE: Record<string, { type: z.ZodType; set(s: State, v: never): Promise<void> }> = {
+  preferredClient: {
+    type: z.string().regex(/^[a-z0-9_]+$/),
+    set: (s, v: string) => s.setPreferredClient(v),
+  },
+  propagateDeletes: { type: z.boolean(), set: (s, v: boolean) => s.setPropagateDeletes(v) },
+  backupRetention: {
+    type: BackupRetention,
+    set: (s, v: BackupRetention) => s.setBackupRetention(v),
+  },
+};
+
+/** The sync settings as a table: settings, policies, projects, canonical items (masked), history. */
 export function settingsTable(app: App, pageSize = PAGE_SIZE): Table {
   const { db } = app.state.store;
   const m = app.state.machine;
@@ -386,6 +403,15 @@ export function settingsTable(app: App, pageSize = PAGE_SIZE): Table {
     yield policies.map((p) =>
       row({ section: "policy", client: p.client, value: stableStringify(JSON.parse(p.value)) })
     );
+    const set: unknown[][] = [];
+    for (const key of Object.keys(PORTABLE)) {
+      const v = await app.state.setting(key);
+      // Wrapped: a bare string would read back as JSON text in the JSON formats.
+      if (v !== undefined && v !== "") {
+        set.push(row({ section: "setting", key, value: JSON.stringify({ value: v }) }));
+      }
+    }
+    yield set;
     const projects = await db.select().from(s.projects).where(eq(s.projects.machine, m));
     yield projects.map((p) =>
       row({
@@ -456,7 +482,7 @@ const optString = z.string().nullable().optional().transform((v) => v || null);
 
 /** One row of a settings export, validated. */
 export const SettingsRow = z.object({
-  section: z.enum(["policy", "project", "item", "history"]),
+  section: z.enum(["setting", "policy", "project", "item", "history"]),
   key: optString,
   client: optString,
   value: jsonText,
@@ -498,7 +524,7 @@ export async function readSettingsFile(bytes: Uint8Array): Promise<SettingsRow[]
 
 /** One change an import would make. */
 export interface ImportChange {
-  section: "policy" | "project" | "item" | "history";
+  section: "setting" | "policy" | "project" | "item" | "history";
   action: "add" | "change" | "same";
   key: string;
   /** Masked values that cannot be imported (the secret stays as this machine has it, if at all). */
@@ -508,6 +534,7 @@ export interface ImportChange {
 /** What an import would do, and the data to do it with. */
 export interface ImportPlan {
   changes: ImportChange[];
+  settings: { key: string; value: unknown }[];
   policies: { client: string; policy: Policy }[];
   projects: { path: string; source: string; active: boolean; at: number }[];
   items: { item: Item; omit: string[] }[];
@@ -547,7 +574,14 @@ function unmasked(v: unknown, local: unknown): unknown {
 
 /** Compares an export with this machine's store: what an import would add or change. */
 export async function planImport(app: App, rows: SettingsRow[]): Promise<ImportPlan> {
-  const plan: ImportPlan = { changes: [], policies: [], projects: [], items: [], history: [] };
+  const plan: ImportPlan = {
+    changes: [],
+    settings: [],
+    policies: [],
+    projects: [],
+    items: [],
+    history: [],
+  };
   const { db } = app.state.store;
   const m = app.state.machine;
   const s = schema;
@@ -563,7 +597,24 @@ export async function planImport(app: App, rows: SettingsRow[]): Promise<ImportP
   const seenHistory = new Set(histRows.map((h) => `${h.key}\n${h.source}\n${h.at}`));
 
   for (const r of rows) {
-    if (r.section === "policy") {
+    if (r.section === "setting") {
+      const known = Object.hasOwn(PORTABLE, r.key ?? "") ? PORTABLE[r.key!] : undefined;
+      if (!known) throw new SyntaxError(`Cannot import setting "${r.key}": no such setting`);
+      const parsed = known.type.safeParse((r.value as { value?: unknown } | null)?.value);
+      if (!parsed.success) {
+        throw new SyntaxError(
+          `Cannot import setting "${r.key}": ${parsed.error.issues[0].message}`,
+        );
+      }
+      const local = await app.state.setting(r.key!);
+      const same = local !== undefined && stableStringify(local) === stableStringify(parsed.data);
+      plan.changes.push({
+        section: "setting",
+        action: same ? "same" : local === undefined ? "add" : "change",
+        key: r.key!,
+      });
+      if (!same) plan.settings.push({ key: r.key!, value: parsed.data });
+    } else if (r.section === "policy") {
       if (!r.client) throw new SyntaxError("Cannot import a policy without a client");
       const policy = Policy.parse(r.value ?? {});
       const local = localPolicies.get(r.client);
@@ -646,6 +697,7 @@ export async function planImport(app: App, rows: SettingsRow[]): Promise<ImportP
 export async function applyImport(app: App, plan: ImportPlan, by = "cli"): Promise<void> {
   const { db } = app.state.store;
   const m = app.state.machine;
+  for (const x of plan.settings) await PORTABLE[x.key].set(app.state, x.value as never);
   for (const p of plan.policies) await app.state.setPolicy(p.client, p.policy);
   for (const p of plan.projects) {
     await db.insert(schema.projects).values({
@@ -671,11 +723,12 @@ export async function applyImport(app: App, plan: ImportPlan, by = "cli"): Promi
     level: "info",
     source: by === "web" ? "web" : "cli",
     action: "settings.imported",
-    message: `Imported settings: ${count("policy")} policies, ${count("project")} projects, ${
-      count("item")
-    } items, ${plan.history.length} history entries`,
+    message: `Imported settings: ${count("setting")} settings, ${count("policy")} policies, ${
+      count("project")
+    } projects, ${count("item")} items, ${plan.history.length} history entries`,
     fields: {
       by,
+      settings: count("setting"),
       policies: count("policy"),
       projects: count("project"),
       items: count("item"),

@@ -119,7 +119,7 @@ Deno.test("export logs: every format read back by an independent reader equals t
   }
 });
 
-Deno.test("export settings, then import on an empty data dir: policies and items come back", async () => {
+Deno.test("export settings, then import on an empty data dir: settings, policies and items come back", async () => {
   const s = await sandbox({
     "~/.claude.json": JSON.stringify({
       mcpServers: {
@@ -138,6 +138,9 @@ Deno.test("export settings, then import on an empty data dir: policies and items
       scopes: "user",
       mode: "ask",
     });
+    await s.app.state.setPreferredClient("claude_code");
+    await s.app.state.setPropagateDeletes(false);
+    await s.app.state.setBackupRetention({ kept: 9, days: 2 });
     const r = await s.app.engine.sync({ trigger: "test" });
     assert.deepEqual(r.errors, []);
     const base = await s.app.state.base();
@@ -169,6 +172,9 @@ Deno.test("export settings, then import on an empty data dir: policies and items
           assert.deepEqual(got.get(k)!.item.value, want, `${format} ${k}`);
         }
         assert.deepEqual(await other.state.policies(["codex", "claude_code"]), policies);
+        assert.equal(await other.state.preferredClient(), "claude_code", format);
+        assert.equal(await other.state.propagatesDeletes(), false, format);
+        assert.deepEqual(await other.state.backupRetention(), { kept: 9, days: 2 }, format);
         assert.deepEqual(
           (await other.state.projects()).map((p) => p.path),
           (await s.app.state.projects()).map((p) => p.path),
@@ -186,6 +192,30 @@ Deno.test("export settings, then import on an empty data dir: policies and items
   } finally {
     await s.close();
     for (const r of roots) await Deno.remove(r, { recursive: true });
+  }
+});
+
+Deno.test("import refuses an unknown or malformed setting, naming it, and changes nothing", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aisync-import-" });
+  const app = await openApp({ home: `${root}/home`, dataDir: `${root}/data`, env: {} });
+  try {
+    const csv = (key: string, value: string) =>
+      new TextEncoder().encode(
+        `section,key,client,value,meta,source,time\nsetting,${key},,"${value}",,,\n`,
+      );
+    const cases: [Uint8Array, RegExp][] = [
+      [csv("userPluginApproval", '{""value"":true}'), /setting "userPluginApproval": no such/],
+      [csv("propagateDeletes", '{""value"":""no""}'), /setting "propagateDeletes": .*boolean/],
+      [csv("backupRetention", '{""value"":{""kept"":0,""days"":1}}'), /"backupRetention": .*>=1/],
+    ];
+    for (const [bytes, why] of cases) {
+      await assert.rejects(async () => planImport(app, await readSettingsFile(bytes)), why);
+    }
+    assert.equal(await app.state.propagatesDeletes(), true);
+    assert.deepEqual(await app.state.backupRetention(), { kept: 50, days: 30 });
+  } finally {
+    await app.close();
+    await Deno.remove(root, { recursive: true });
   }
 });
 
