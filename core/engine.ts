@@ -396,7 +396,6 @@ export class Engine {
     const changes = new Map<string, Change[]>();
     const unseen: { client: string; key: string }[] = [];
     for (const [id, r] of reads) {
-      if (policies.get(id)!.direction === "receive") continue;
       const view = views.get(id) ?? new Map<string, string>();
       const keys = new Set([...r.items.keys(), ...view.keys()]);
       for (const key of keys) {
@@ -460,6 +459,20 @@ export class Engine {
           } else add(changes, key, change);
         }
       }
+    }
+
+    // A client that only receives sends nothing, but what the user changed there is theirs: it
+    // stays as it is there (planned around, its view left as it was so it still shows as changed
+    // next time) and is reported, never written over. Sending again sends it.
+    const keptBy = new Map<string, Set<string>>();
+    for (const [key, list] of changes) {
+      const sent = list.filter((c) => {
+        if (policies.get(c.client)!.direction !== "receive") return true;
+        (keptBy.get(c.client) ?? keptBy.set(c.client, new Set()).get(c.client)!).add(key);
+        return false;
+      });
+      if (sent.length) changes.set(key, sent);
+      else changes.delete(key);
     }
 
     // 2. Merge each changed item into the base.
@@ -553,7 +566,8 @@ export class Engine {
         const r = reads.get(id);
         if (!r || policies.get(id)!.direction === "send") return [id, undefined] as const;
         try {
-          const desired = desiredFor(id, base, reads, syncs, held);
+          const kept = keptBy.get(id);
+          const desired = desiredFor(id, base, reads, syncs, kept ? held.union(kept) : held);
           // A client that already shows exactly what it should needs no plan (a plan of what
           // a plugin read writes nothing: the conformance suite holds every plugin to that).
           if (r && showsExactly(id, desired, r)) {
@@ -588,7 +602,13 @@ export class Engine {
       if (!r || !plan) continue;
       try {
         if (plan instanceof Error) throw plan;
-        report.clients[id].notes = plan.notes;
+        report.clients[id].notes = [
+          ...[...keptBy.get(id) ?? []].map((item) => ({
+            item,
+            message: "changed here and not sent: this client only receives (its policy)",
+          })),
+          ...plan.notes,
+        ];
         const broken = new Set(r.errors.map((e) => e.file));
         for (const w of plan.writes) {
           if (broken.has(w.path)) continue; // never write over a file that failed to parse
@@ -757,14 +777,15 @@ export class Engine {
       }
       const view = views.get(id) ?? new Map<string, string>();
       const set = new Map<string, string>(), rm: string[] = [];
+      const kept = keptBy.get(id) ?? new Set();
       for (const [key, item] of r.items) {
-        if (!watched(id, item)) continue;
+        if (!watched(id, item) || kept.has(key)) continue;
         const v = stableOf(r.items, key);
         if (view.get(key) !== v) set.set(key, v);
       }
       for (const key of view.keys()) {
         const it = r.items.get(key) ?? keyParts(key, base);
-        if (r.items.has(key)) continue;
+        if (r.items.has(key) || kept.has(key)) continue;
         if (it && !watched(id, it)) continue;
         rm.push(key);
       }

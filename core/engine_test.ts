@@ -437,6 +437,64 @@ Deno.test("Engine: a client removed from the machine deletes nothing elsewhere, 
   }
 });
 
+Deno.test("Engine: a client that only receives keeps what the user changed there, and says so", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    await s.app.state.setPolicy("codex", {
+      enabled: true,
+      direction: "receive",
+      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
+      scopes: "all",
+      mode: "auto",
+    });
+    // In Codex: fs edited, remote deleted, mine added.
+    const codex = (await s.read("~/.codex/config.toml"))!
+      .replace('"-y", "srv"', '"-y", "edited-in-codex"')
+      .replace(/\n\[mcp_servers\.remote\][^[]*/, "\n") +
+      '\n[mcp_servers.mine]\ncommand = "/bin/true"\n';
+    await s.write("~/.codex/config.toml", codex);
+    const r = await s.app.engine.sync();
+    assert.deepEqual([r.errors, r.changes, r.conflicts], [[], [], []]);
+    // Nothing written over the user's edits, and nothing of them sent.
+    assert.equal(await s.read("~/.codex/config.toml"), codex);
+    assert.deepEqual(r.writes, []);
+    const claude = await servers(s, "claude_code");
+    assert.deepEqual(Object.keys(claude).sort(), ["fs", "remote"]);
+    assert.deepEqual((claude.fs as { args: string[] }).args, ["-y", "srv"]);
+    assert.deepEqual(
+      r.clients.codex.notes.map((n) => n.item).sort(),
+      ["mcp:user:fs", "mcp:user:mine", "mcp:user:remote"],
+    );
+    assert.match(r.clients.codex.notes[0].message, /changed here and not sent/);
+    // The next syncs still keep them; a change elsewhere reaches Codex on what it did not touch,
+    // and not on what it did.
+    assert.deepEqual((await s.app.engine.sync()).writes, []);
+    const cl = JSON.parse((await s.read("~/.claude.json"))!);
+    cl.mcpServers.fs.env = { FOO: "from-claude" };
+    cl.mcpServers.docs = { type: "http", url: "http://127.0.0.1:59997/mcp" };
+    await s.write("~/.claude.json", JSON.stringify(cl, null, 2));
+    const later = await s.app.engine.sync();
+    assert.deepEqual(later.conflicts, []);
+    const inCodex = await servers(s, "codex");
+    assert.deepEqual(Object.keys(inCodex).sort(), ["docs", "fs", "mine"]);
+    assert.deepEqual((inCodex.fs as { args: string[] }).args, ["-y", "edited-in-codex"]);
+    assert.match((await s.read("~/.codex/config.toml"))!, /edited-in-codex/);
+    // Sending again: what Codex added goes out.
+    await s.app.state.setPolicy("codex", {
+      enabled: true,
+      direction: "both",
+      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
+      scopes: "all",
+      mode: "auto",
+    });
+    await s.app.engine.sync();
+    assert.ok("mine" in await servers(s, "qwen_code"));
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: with deletions off, a server deleted in one client stays in the others and stays gone there", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {

@@ -280,10 +280,10 @@ export class Notifier {
           out.push({
             ...base,
             kind: "lossy",
-            title: `${e.client} cannot express everything`,
-            body: `${e.notes} lossy note${
+            title: `${e.client} does not take everything`,
+            body: `${e.notes} note${
               e.notes === 1 ? "" : "s"
-            }; the other clients keep it all.`,
+            } on what it cannot express or does not send; the other clients keep it all.`,
             link: "/",
           });
         }

@@ -70,7 +70,10 @@ export function ClientCard({ card }: { card: Card }) {
   );
 }
 
-/** What an installed client's card lists: detection, counts, policy, errors and lossy notes. */
+/**
+ * What an installed client's card lists: detection, counts, policy, errors and notes (what it
+ * cannot express, and what it keeps without sending when it only receives).
+ */
 function CardDetails({ card: c }: { card: Card }) {
   return (
     <>
@@ -116,7 +119,7 @@ function CardDetails({ card: c }: { card: Card }) {
         ? (
           <details>
             <summary>
-              {c.notes.length} lossy note{c.notes.length === 1 ? "" : "s"}
+              {c.notes.length} note{c.notes.length === 1 ? "" : "s"}
             </summary>
             <ul>
               {c.notes.slice(0, 8).map((n, i) => (
