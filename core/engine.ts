@@ -475,6 +475,48 @@ export class Engine {
       else changes.delete(key);
     }
 
+    // A client a sync left out of step (off, sending only, failing, waiting for approval) may
+    // change an item whose base moved on since it last showed the base: its change was made to
+    // an older value. What it showed then is the common ancestor of the two changes; a field
+    // changed both ways is a conflict, not a change laid silently over the other.
+    const inStepAt = new Map(statuses.map((st) => [st.client, st.inStepAt ?? 0]));
+    const behind = new Map<string, { key: string; change: Change }[]>();
+    for (const [key, list] of changes) {
+      const b = base.get(key);
+      if (!b || open.has(key)) continue;
+      for (const change of list) {
+        if (change.action === "add" || (b.at ?? 0) <= (inStepAt.get(change.client) ?? 0)) continue;
+        behind.set(change.client, [...behind.get(change.client) ?? [], { key, change }]);
+      }
+    }
+    const crossed = new Map<string, { sides: Record<string, unknown>; fields: Set<string> }>();
+    for (const [id, list] of behind) {
+      // The base as this client would show it now (what it cannot express left out as usual).
+      const shown = await this.#project(id, desiredFor(id, base, reads, syncs));
+      for (const { key, change } of list) {
+        const last = views.get(id)?.get(key);
+        const now = shown?.get(key);
+        if (last === undefined || !now) continue;
+        const moved = diff(JSON.parse(last), now.value);
+        if (isEmpty(moved)) continue;
+        const fields = change.action === "delete"
+          ? ["(deleted)"]
+          : clashes(change.delta, moved).map(leafName);
+        if (!fields.length) continue;
+        const c = crossed.get(key) ?? { sides: {}, fields: new Set() };
+        c.sides[id] = change.now?.value ?? null;
+        for (const f of fields) c.fields.add(f);
+        crossed.set(key, c);
+      }
+    }
+    for (const [key, c] of crossed) {
+      // The other side: what every other client shows.
+      for (const [id, r] of reads) {
+        const it = r.items.get(key);
+        if (!(id in c.sides) && it) c.sides[id] = it.value;
+      }
+    }
+
     // 2. Merge each changed item into the base.
     const upsert: BaseItem[] = [],
       remove: string[] = [],
@@ -493,6 +535,10 @@ export class Engine {
         this.bus?.publish({ type: "conflict.opened", key, clients, conflictId: id });
       }
     };
+    for (const [key, c] of crossed) {
+      changes.delete(key);
+      await hold(key, c.sides, [...c.fields]);
+    }
     for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
       // Deleted everywhere only once the user says so; until then each client keeps its own.
       changes.delete(key);
@@ -811,6 +857,8 @@ export class Engine {
           notes: c.notes,
           errors: c.errors,
           changed: c.writes.length > 0 || report.changes.some((ch) => ch.clients.includes(id)),
+          inStep: (c.state === "ok" || c.state === "lossy") &&
+            policies.get(id)?.direction !== "send" && !keptBy.get(id)?.size,
         };
       }),
     });

@@ -495,6 +495,77 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
   }
 });
 
+Deno.test("Engine: a client that was off changing what another changed meanwhile is a conflict, not an overwrite", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  const policy = (enabled: boolean, direction: "both" | "send" = "both") =>
+    s.app.state.setPolicy("codex", {
+      enabled,
+      direction,
+      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
+      scopes: "all",
+      mode: "auto",
+    });
+  const editClaude = async (f: (servers: Record<string, Record<string, unknown>>) => void) => {
+    const cl = JSON.parse((await s.read("~/.claude.json"))!);
+    f(cl.mcpServers);
+    await s.write("~/.claude.json", JSON.stringify(cl, null, 2));
+  };
+  try {
+    await s.app.engine.sync();
+    // Codex off; meanwhile fs's args change in Claude Code and, differently, in Codex.
+    await policy(false);
+    await editClaude((m) => m.fs.args = ["-y", "from-claude"]);
+    assert.deepEqual((await s.app.engine.sync()).conflicts, []);
+    const codex = (await s.read("~/.codex/config.toml"))!.replace('"srv"', '"from-codex"');
+    await s.write("~/.codex/config.toml", codex);
+    await policy(true);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts.map((c) => [c.key, c.fields]), [["mcp:user:fs", ["args"]]]);
+    assert.equal(await s.read("~/.codex/config.toml"), codex);
+    assert.match((await s.read("~/.claude.json"))!, /from-claude/);
+    assert.equal(r.clients.codex.state, "conflict");
+    // Taking Codex's side settles it everywhere.
+    const id = r.conflicts[0].id!;
+    await s.app.engine.resolve(id, { take: "codex" });
+    const after = await s.app.engine.sync();
+    assert.deepEqual(after.conflicts, []);
+    assert.match((await s.read("~/.claude.json"))!, /from-codex/);
+
+    // Different fields changed on the two sides merge, as they would have if Codex had been on.
+    await policy(false);
+    await editClaude((m) => m.fs.args = ["-y", "claude-again"]);
+    await s.app.engine.sync();
+    await s.write(
+      "~/.codex/config.toml",
+      (await s.read("~/.codex/config.toml"))!.replace('FOO = "bar"', 'FOO = "codex-env"'),
+    );
+    await policy(true);
+    const merged = await s.app.engine.sync();
+    assert.deepEqual(merged.conflicts, []);
+    const fs = (await servers(s, "qwen_code")).fs as {
+      args: string[];
+      env: Record<string, string>;
+    };
+    assert.deepEqual([fs.args, fs.env.FOO], [["-y", "claude-again"], "codex-env"]);
+    assert.match((await s.read("~/.codex/config.toml"))!, /claude-again/);
+
+    // A client that only sends never gets the others' changes: its own change to the same field
+    // is a conflict too.
+    await policy(true, "send");
+    await editClaude((m) => m.fs.args = ["-y", "claude-third"]);
+    await s.app.engine.sync();
+    await s.write(
+      "~/.codex/config.toml",
+      (await s.read("~/.codex/config.toml"))!.replace('"claude-again"', '"codex-third"'),
+    );
+    const sent = await s.app.engine.sync();
+    assert.deepEqual(sent.conflicts.map((c) => c.key), ["mcp:user:fs"]);
+    assert.match((await s.read("~/.claude.json"))!, /claude-third/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: with deletions off, a server deleted in one client stays in the others and stays gone there", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {

@@ -61,6 +61,8 @@ const PREFERRED = "preferredClient";
 export interface BaseItem {
   item: Item;
   omit: string[];
+  /** When the base last changed it (as loaded; a new entry has none until stored). */
+  at?: number;
 }
 
 /** An open or resolved conflict. */
@@ -105,6 +107,8 @@ export interface StatusInput {
   errors: string[];
   /** Whether the sync changed something for it (its `lastChange` becomes now). */
   changed: boolean;
+  /** Whether it now shows the whole base (its `inStepAt` becomes now). */
+  inStep?: boolean;
 }
 
 const CHUNK = 200;
@@ -216,11 +220,13 @@ export class State {
       name: items.name,
       value: items.value,
       omit: items.omit,
+      at: items.updatedAt,
     }).from(items).where(eq(items.machine, this.machine)).values();
     // libSQL's rows are indexed, not iterable.
     return new Map(rows.map((r) => [r[0] as string, {
       item: { kind: r[1], scope: r[2], name: r[3], value: JSON.parse(r[4] as string) } as Item,
       omit: JSON.parse(r[5] as string),
+      at: Number(r[6]),
     }]));
   }
 
@@ -349,13 +355,15 @@ export class State {
         notes: JSON.stringify(st.notes),
         errors: JSON.stringify(st.errors),
         lastChange: st.changed ? now : null,
+        inStepAt: st.inStep ? now : null,
         at: now,
       })),
       {
         target: ["machine", "client"],
-        // An unchanged client keeps the time of its last change.
+        // An unchanged client keeps the time of its last change, one out of step its last time
+        // in step.
         set: ["state", "notes", "errors", "at"],
-        keep: ["lastChange"],
+        keep: ["lastChange", "inStepAt"],
       },
     ));
     if (!stmts.length) return { backupIds: [] };
@@ -363,7 +371,12 @@ export class State {
     // kept base and views were loaded, this commit's own changes bring them up to date.
     const results = await this.store.client.batch([GENERATION, ...stmts, GENERATION], "write");
     this.store.wrote();
-    this.#advance(change, Number(results[0].rows[0]?.[0]), Number(results.at(-1)!.rows[0]?.[0]));
+    this.#advance(
+      change,
+      Number(results[0].rows[0]?.[0]),
+      Number(results.at(-1)!.rows[0]?.[0]),
+      now,
+    );
     return {
       backupIds: results.slice(backupsFrom + 1, backupsTo + 1).flatMap((r) =>
         r.rows.map((row) => Number(row[0]))
@@ -372,7 +385,7 @@ export class State {
   }
 
   /** Applies a commit that moved the generation from `before` to `after` to what is kept. */
-  #advance(change: Commit, before: number, after: number) {
+  #advance(change: Commit, before: number, after: number, now: number) {
     if (before === after) return;
     for (const [slot, hit] of this.#kept) {
       // Kept from just before this commit: its own changes (to the base and views only) bring it
@@ -385,7 +398,7 @@ export class State {
       // As a load would give it back: stored as stable JSON, parsed again.
       const { kind, scope, name } = b.item;
       const item = { kind, scope, name, value: JSON.parse(stableStringify(b.item.value)) } as Item;
-      base!.set(itemKey(item), { item, omit: [...b.omit] });
+      base!.set(itemKey(item), { item, omit: [...b.omit], at: now });
     }
     for (const key of change.remove ?? []) base?.delete(key);
     const views = this.#kept.get("views")?.value as Map<string, Map<string, string>> | undefined;

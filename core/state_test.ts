@@ -40,7 +40,7 @@ Deno.test("State.commit writes base, history, views, backups, hashes and statuse
       })),
       hashes: [{ path: "/f/1", hash: "h1" }],
       statuses: [
-        { client: "codex", state: "ok", notes: [], errors: [], changed: true },
+        { client: "codex", state: "ok", notes: [], errors: [], changed: true, inStep: true },
         { client: "qwen_code", state: "ok", notes: [], errors: [], changed: false },
       ],
     });
@@ -53,13 +53,18 @@ Deno.test("State.commit writes base, history, views, backups, hashes and statuse
     }
     const base = await state.base();
     assert.equal(base.size, 450);
-    assert.deepEqual(base.get("mcp:user:s7"), { item: many[7], omit: [] });
+    const { at, ...s7 } = base.get("mcp:user:s7")!;
+    assert.deepEqual(s7, { item: many[7], omit: [] });
+    assert.equal(typeof at, "number");
     assert.equal((await state.views()).get("codex")!.size, 450);
     assert.equal((await state.history("mcp:user:s1")).length, 1);
     assert.equal((await state.hashes()).get("/f/1"), "h1");
     const first = new Map((await state.statuses()).map((s) => [s.client, s.lastChange]));
     assert.equal(typeof first.get("codex"), "number");
     assert.equal(first.get("qwen_code"), null);
+    const inStep = new Map((await state.statuses()).map((s) => [s.client, s.inStepAt]));
+    assert.equal(typeof inStep.get("codex"), "number");
+    assert.equal(inStep.get("qwen_code"), null);
 
     // Upserts replace, removals remove, an unchanged client keeps the time of its last change.
     await new Promise((r) => setTimeout(r, 5));
@@ -79,16 +84,20 @@ Deno.test("State.commit writes base, history, views, backups, hashes and statuse
     });
     const after = await state.base();
     assert.equal(after.size, 449);
-    assert.deepEqual(after.get("mcp:user:s1"), {
+    assert.deepEqual({ ...after.get("mcp:user:s1"), at: 0 }, {
       item: item("s1", { command: "/bin/new" }),
       omit: ["qwen_code"],
+      at: 0,
     });
+    assert.ok(after.get("mcp:user:s1")!.at! > at!, "the change's time");
     const view = (await state.views()).get("codex")!;
     assert.equal(view.get("mcp:user:s1"), '{"command":"/bin/new"}');
     assert.equal(view.has("mcp:user:s2"), false);
     assert.equal((await state.hashes()).get("/f/1"), "h2");
     const second = new Map((await state.statuses()).map((s) => [s.client, s]));
     assert.equal(second.get("codex")!.lastChange, first.get("codex"));
+    // Out of step now: it keeps the time it last was in step.
+    assert.equal(second.get("codex")!.inStepAt, inStep.get("codex"));
     assert.equal(second.get("codex")!.state, "error");
     assert.deepEqual(second.get("codex")!.errors, ["x"]);
     assert.equal(typeof second.get("qwen_code")!.lastChange, "number");

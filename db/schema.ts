@@ -112,6 +112,12 @@ export const clientStatus = sqliteTable("client_status", {
   notes: text("notes").notNull().default("[]"),
   errors: text("errors").notNull().default("[]"),
   lastChange: integer("last_change"),
+  /**
+   * When a sync last left this client showing the whole base (null: never). A base item changed
+   * after that may not have reached it, so a change it makes to that item is checked against
+   * the base for a conflict.
+   */
+  inStepAt: integer("in_step_at"),
   at: integer("at").notNull(),
 }, (t) => [primaryKey({ columns: [t.machine, t.client] })]);
 

@@ -1,0 +1,1 @@
+ALTER TABLE `client_status` ADD `in_step_at` integer;
