@@ -395,6 +395,8 @@ export class Engine {
     // 1. What did each client change since its last view?
     const changes = new Map<string, Change[]>();
     const unseen: { client: string; key: string }[] = [];
+    // Items held as conflicts before any merge (see below), with each side's value.
+    const crossed = new Map<string, { sides: Record<string, unknown>; fields: Set<string> }>();
     for (const [id, r] of reads) {
       const view = views.get(id) ?? new Map<string, string>();
       const keys = new Set([...r.items.keys(), ...view.keys()]);
@@ -446,6 +448,20 @@ export class Engine {
             }
             continue;
           }
+          if (proj && !open.has(key) && policies.get(id)!.direction !== "receive") {
+            // There is no common ancestor: it shows the item for the first time (installed
+            // again with its own file, a kind or a project newly synced) and with another value.
+            // As on a first sync, that is a conflict, unless --prefer names a side (another
+            // side than this one: the base stands, and this client is given it).
+            if (options.prefer === undefined) {
+              const d = diff(proj.value, now.value);
+              const c = crossed.get(key) ?? { sides: {}, fields: new Set() };
+              c.sides[id] = now.value;
+              for (const f of [...d.set.keys(), ...d.unset]) c.fields.add(leafName(f));
+              crossed.set(key, c);
+            }
+            if (options.prefer !== id) continue;
+          }
           const change: Change = {
             client: id,
             action: proj ? "change" : "add",
@@ -489,7 +505,6 @@ export class Engine {
         behind.set(change.client, [...behind.get(change.client) ?? [], { key, change }]);
       }
     }
-    const crossed = new Map<string, { sides: Record<string, unknown>; fields: Set<string> }>();
     for (const [id, list] of behind) {
       // The base as this client would show it now (what it cannot express left out as usual).
       const shown = await this.#project(id, desiredFor(id, base, reads, syncs));

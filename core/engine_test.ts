@@ -495,6 +495,53 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
   }
 });
 
+Deno.test("Engine: a client installed again with its own value for an item is a conflict, as on a first sync", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  const reinstall = async (args: string[]) => {
+    await Deno.remove(`${s.home}/.qwen`, { recursive: true });
+    assert.equal((await s.app.engine.sync()).clients.qwen_code.state, "absent");
+    await Deno.mkdir(`${s.home}/.qwen`);
+    await s.write(
+      "~/.qwen/settings.json",
+      JSON.stringify({ mcpServers: { fs: { command: "npx", args, env: { FOO: "bar" } } } }),
+    );
+  };
+  try {
+    await s.app.engine.sync();
+    // The same value: nothing to settle.
+    await reinstall(["-y", "srv"]);
+    const same = await s.app.engine.sync();
+    assert.deepEqual([same.changes, same.conflicts], [[], []]);
+    // Another value: a conflict; nobody's value is overwritten.
+    await reinstall(["-y", "qwen-own"]);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.changes, []);
+    assert.deepEqual(r.conflicts.map((c) => [c.key, c.fields]), [["mcp:user:fs", ["args"]]]);
+    assert.deepEqual(r.conflicts[0].clients.sort(), [
+      "claude_code",
+      "codex",
+      "qwen_code",
+      "rovo_dev",
+    ]);
+    assert.match((await s.read("~/.qwen/settings.json"))!, /qwen-own/);
+    assert.doesNotMatch((await s.read("~/.claude.json"))!, /qwen-own/);
+    await s.app.engine.resolve(r.conflicts[0].id!, { take: "claude_code" });
+    await s.app.engine.sync();
+    assert.doesNotMatch((await s.read("~/.qwen/settings.json"))!, /qwen-own/);
+    // --prefer settles it either way, as on a first sync.
+    await reinstall(["-y", "qwen-again"]);
+    const kept = await s.app.engine.sync({ prefer: "codex" });
+    assert.deepEqual(kept.conflicts, []);
+    assert.doesNotMatch((await s.read("~/.qwen/settings.json"))!, /qwen-again/);
+    await reinstall(["-y", "qwen-wins"]);
+    const taken = await s.app.engine.sync({ prefer: "qwen_code" });
+    assert.deepEqual(taken.conflicts, []);
+    assert.match((await s.read("~/.claude.json"))!, /qwen-wins/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client that was off changing what another changed meanwhile is a conflict, not an overwrite", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   const policy = (enabled: boolean, direction: "both" | "send" = "both") =>
