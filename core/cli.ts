@@ -211,10 +211,10 @@ function printReport(r: SyncReport, out: Out, dry: boolean) {
   const idW = Math.max(0, ...Object.keys(r.clients).map((id) => id.length));
   for (const [id, c] of Object.entries(r.clients)) {
     const state = c.state === "absent" ? "not installed (not synced)" : c.state;
-    out.log(`${id.padEnd(idW)}  ${state}${c.notes.length ? ` (${c.notes.length} lossy)` : ""}`);
+    out.log(`${id.padEnd(idW)}  ${state}${c.notes.length ? ` (${c.notes.length} notes)` : ""}`);
     for (const e of c.errors) out.log(`  error: ${e}`);
     for (const n of c.notes) {
-      out.log(`  lossy: ${n.item}${n.field ? ` ${n.field}` : ""}: ${n.message}`);
+      out.log(`  note: ${n.item}${n.field ? ` ${n.field}` : ""}: ${n.message}`);
     }
   }
   for (const c of r.changes) {

@@ -83,7 +83,7 @@ export function describeEvent(e: BusEvent): string {
       what = `conflict #${e.conflictId} on ${e.key} resolved (${e.by})`;
       break;
     case "client.state":
-      what = `${e.client}: ${e.state}${e.notes ? ` (${e.notes} lossy)` : ""}${
+      what = `${e.client}: ${e.state}${e.notes ? ` (${e.notes} notes)` : ""}${
         e.errors.length ? ` — ${e.errors[0]}` : ""
       }`;
       break;

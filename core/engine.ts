@@ -59,7 +59,8 @@ export interface WriteReport {
 /** What a sync found and did. */
 export interface SyncReport {
   clients: Record<string, {
-    state: "ok" | "error" | "conflict" | "lossy" | "disabled" | "absent" | "pending";
+    /** `kept`: it only receives, and keeps changes made there (its notes name them). */
+    state: "ok" | "error" | "conflict" | "lossy" | "kept" | "disabled" | "absent" | "pending";
     errors: string[];
     notes: Note[];
     writes: string[];
@@ -734,7 +735,7 @@ export class Engine {
     report.writes = options.dryRun ? writes.filter((w) => !askFirst(w)) : toWrite;
 
     if (options.dryRun) {
-      this.#finishReport(report, reads);
+      this.#finishReport(report, reads, keptBy);
       return report;
     }
 
@@ -860,7 +861,7 @@ export class Engine {
       viewUpdates.push({ client: id, set: new Map(), remove: [...view.keys()] });
       this.#lastReads.delete(id);
     }
-    this.#finishReport(report, reads);
+    this.#finishReport(report, reads, keptBy);
     await this.state.commit({
       views: viewUpdates,
       hashes,
@@ -952,12 +953,17 @@ export class Engine {
     return mine;
   }
 
-  #finishReport(report: SyncReport, reads: Map<string, ClientRead>) {
+  #finishReport(
+    report: SyncReport,
+    reads: Map<string, ClientRead>,
+    keptBy: Map<string, Set<string>> = new Map(),
+  ) {
     for (const [id, c] of Object.entries(report.clients)) {
       if (c.state === "disabled" || c.state === "absent") continue;
       if (c.errors.length || !reads.has(id)) c.state = "error";
       else if (report.conflicts.some((k) => k.clients.includes(id))) c.state = "conflict";
       else if (report.pending.some((w) => w.clients.includes(id))) c.state = "pending";
+      else if (keptBy.get(id)?.size) c.state = "kept";
       else if (c.notes.length) c.state = "lossy";
       else c.state = "ok";
     }

@@ -467,6 +467,7 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
       ["mcp:user:fs", "mcp:user:mine", "mcp:user:remote"],
     );
     assert.match(r.clients.codex.notes[0].message, /changed here and not sent/);
+    assert.equal(r.clients.codex.state, "kept");
     // The next syncs still keep them; a change elsewhere reaches Codex on what it did not touch,
     // and not on what it did.
     assert.deepEqual((await s.app.engine.sync()).writes, []);

@@ -250,7 +250,7 @@ export function eventRecords(e: BusEvent): LogInput[] {
           level: e.errors.length || e.state === "error" ? "error" : "info",
           source: "engine",
           client: e.client,
-          message: `${e.client} is ${e.state}${e.notes ? ` (${e.notes} lossy notes)` : ""}`,
+          message: `${e.client} is ${e.state}${e.notes ? ` (${e.notes} notes)` : ""}`,
           fields: { state: e.state, notes: e.notes },
         },
         ...e.errors.map((message): LogInput => ({

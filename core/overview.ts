@@ -19,7 +19,7 @@ export interface ClientCard {
   version?: string;
   detectError?: string;
   /**
-   * `ok`, `syncing`, `pending`, `conflict`, `error`, `lossy`, `disabled`, `absent` (not
+   * `ok`, `syncing`, `pending`, `conflict`, `error`, `lossy`, `kept`, `disabled`, `absent` (not
    * installed here, so not synced) or `new` (never synced).
    */
   state: string;

@@ -42,7 +42,8 @@ const Card = z.object({
   version: z.string().optional(),
   detectError: z.string().optional(),
   state: z.string().openapi({
-    description: "ok, syncing, pending, conflict, error, lossy, disabled, absent or new",
+    description: "ok, syncing, pending, conflict, error, lossy, kept (only receives and keeps " +
+      "changes made there), disabled, absent or new",
   }),
   lastChange: z.number().nullable(),
   syncedAt: z.number().nullable(),

@@ -24,6 +24,7 @@ const STATE_LABEL: Record<string, string> = {
   conflict: "conflict",
   error: "error",
   lossy: "lossy",
+  kept: "keeps its changes",
   disabled: "disabled",
   absent: "not installed",
   new: "never synced",
