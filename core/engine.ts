@@ -500,7 +500,20 @@ export class Engine {
     const behind = new Map<string, { key: string; change: Change }[]>();
     for (const [key, list] of changes) {
       const b = base.get(key);
-      if (!b || open.has(key)) continue;
+      if (open.has(key)) continue;
+      if (!b) {
+        // Deleted from the base since this client last showed it (a client in step would not
+        // have it any more): its change against the deletion.
+        for (const change of list.filter((c) => c.action === "change")) {
+          const last = (await this.state.history(key, 1))[0];
+          const c = crossed.get(key) ?? { sides: {}, fields: new Set(["(deleted)"]) };
+          c.sides[change.client] = change.now!.value;
+          const by = last?.value === null ? last.source.split(",") : [];
+          for (const id of by.filter((x) => reads.has(x) && !(x in c.sides))) c.sides[id] = null;
+          crossed.set(key, c);
+        }
+        continue;
+      }
       for (const change of list) {
         if (change.action === "add" || (b.at ?? 0) <= (inStepAt.get(change.client) ?? 0)) continue;
         behind.set(change.client, [...behind.get(change.client) ?? [], { key, change }]);

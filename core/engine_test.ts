@@ -496,6 +496,45 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
   }
 });
 
+Deno.test("Engine: a client that was off changing an item deleted meanwhile is a conflict, not a resurrection", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  const codexOn = (enabled: boolean) =>
+    s.app.state.setPolicy("codex", {
+      enabled,
+      direction: "both",
+      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
+      scopes: "all",
+      mode: "auto",
+    });
+  try {
+    await s.app.engine.sync();
+    await codexOn(false);
+    const cl = JSON.parse((await s.read("~/.claude.json"))!);
+    delete cl.mcpServers.remote;
+    await s.write("~/.claude.json", JSON.stringify(cl, null, 2));
+    await s.app.engine.sync();
+    assert.ok(!("remote" in await servers(s, "qwen_code")));
+    const codex = (await s.read("~/.codex/config.toml"))!.replace("59999", "59990");
+    await s.write("~/.codex/config.toml", codex);
+    await codexOn(true);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts.map((c) => [c.key, c.fields]), [["mcp:user:remote", [
+      "(deleted)",
+    ]]]);
+    const open = [...(await s.app.state.openConflicts()).values()][0];
+    assert.deepEqual(Object.keys(open.sides).sort(), ["claude_code", "codex"]);
+    assert.equal(open.sides.claude_code, null);
+    assert.equal(await s.read("~/.codex/config.toml"), codex);
+    assert.ok(!("remote" in await servers(s, "qwen_code")));
+    // Taking Codex's side brings it back everywhere.
+    await s.app.engine.resolve(open.id, { take: "codex" });
+    await s.app.engine.sync();
+    assert.match(JSON.stringify(await servers(s, "qwen_code")), /59990/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client installed again with its own value for an item is a conflict, as on a first sync", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   const reinstall = async (args: string[]) => {
