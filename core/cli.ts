@@ -37,6 +37,9 @@ Usage: aisync <command> [options]
   projects add|list|remove [path]
   settings [--json]               the preferred client, deletions, backup retention
   settings set <name> <value>     e.g. settings set deletes off (aisync settings lists names)
+  policy [<client>] [--json]      each client's sync policy
+  policy <client> set <field> <value>   enabled on|off, direction both|send|receive,
+                                  kinds mcp,instructions,…, scopes all|user|project, mode auto|ask
   plugins list|check <folder>|enable <id>|disable <id>   user plugins in <data dir>/plugins
   user add <name> --password-stdin | user list   users of the web service
 ${EXPORT_USAGE}
@@ -165,6 +168,10 @@ export async function runCli(
       case "settings": {
         const { runSettingsCli } = await import("./settings_cli.ts");
         return await runSettingsCli(app, pos, !!o.json, out);
+      }
+      case "policy": {
+        const { runPolicyCli } = await import("./settings_cli.ts");
+        return await runPolicyCli(app, pos, !!o.json, out);
       }
       case "plugins": {
         const { runPluginsCli } = await import("./plugins_cli.ts");

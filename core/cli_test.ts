@@ -182,3 +182,44 @@ Deno.test("CLI: settings lists and sets the preferred client, deletions and back
     await removeRoot(root);
   }
 });
+
+Deno.test("CLI: policy lists and sets a client's policy; a bad field or value is refused", async () => {
+  const root = await Deno.makeTempDir({ prefix: "aisync-cli-" });
+  const at = { home: `${root}/home`, dataDir: `${root}/data`, env: {} };
+  try {
+    await Deno.mkdir(at.home);
+    const run = async (...args: string[]) => {
+      const c = capture();
+      const code = await runCli(["policy", ...args], c.out, at);
+      return { code, text: c.lines.join("\n") };
+    };
+    const all = await run();
+    assert.equal(all.code, 0);
+    assert.match(all.text, /^codex +on · sends and receives · kinds mcp,instructions,/m);
+    assert.equal((await run("codex", "set", "direction", "receive")).code, 0);
+    assert.equal((await run("codex", "set", "kinds", "mcp, skill")).code, 0);
+    assert.equal((await run("codex", "set", "mode", "ask")).code, 0);
+    const bad = [
+      await run("codex", "set", "kinds", "mcp,bogus"),
+      await run("codex", "set", "enabled", "maybe"),
+      await run("codex", "set", "colour", "x"),
+      await run("notepad"),
+    ];
+    assert.deepEqual(bad.map((b) => b.code), [1, 1, 1, 1]);
+    assert.match(bad[0].text, /kinds: "mcp,bogus" is not allowed/);
+    assert.match(bad[2].text, /no field "colour"/);
+    assert.match(bad[3].text, /no client "notepad"/);
+    const json = await run("codex", "--json");
+    assert.deepEqual(JSON.parse(json.text), {
+      codex: {
+        enabled: true,
+        direction: "receive",
+        kinds: ["mcp", "skill"],
+        scopes: "all",
+        mode: "ask",
+      },
+    });
+  } finally {
+    await removeRoot(root);
+  }
+});

@@ -1,11 +1,12 @@
 /**
- * `aisync settings [--json]` and `aisync settings set <name> <value>`: the settings the Sync
- * policies page shows, for those who run `watch` without the web service.
+ * `aisync settings [--json]`, `aisync settings set <name> <value>` and `aisync policy [<client>]
+ * [--json]`, `aisync policy <client> set <field> <value>`: what the Sync policies page shows, for
+ * those who run `watch` without the web service.
  *
  * @module
  */
 import type { App } from "./app.ts";
-import { BackupRetention } from "./state.ts";
+import { BackupRetention, Policy } from "./state.ts";
 
 type Out = { log(s: string): void; error(s: string): void };
 
@@ -81,5 +82,75 @@ export async function runSettingsCli(
       return refuse(`no such setting (there are ${Object.keys(HELP).join(", ")})`);
   }
   out.log(`${name} = ${(await current(app))[name as keyof typeof HELP]}`);
+  return 0;
+}
+
+const FIELDS: Record<string, (v: string) => unknown> = {
+  enabled: (v) => v === "on" ? true : v === "off" ? false : v,
+  direction: (v) => v,
+  kinds: (v) => v.split(",").map((k) => k.trim()).filter(Boolean),
+  scopes: (v) => v,
+  mode: (v) => v,
+};
+
+const DIRECTION = { both: "sends and receives", send: "only sends", receive: "only receives" };
+
+function describe(p: Policy): string {
+  return [
+    p.enabled ? "on" : "off",
+    DIRECTION[p.direction],
+    `kinds ${p.kinds.join(",")}`,
+    `scopes ${p.scopes}`,
+    p.mode === "ask" ? "asks first" : "writes automatically",
+  ].join(" · ");
+}
+
+/** Runs `policy` or `policy <client> set`; returns the exit code. */
+export async function runPolicyCli(
+  app: App,
+  args: string[],
+  json: boolean,
+  out: Out,
+): Promise<number> {
+  const [client, sub, field, value] = args;
+  const ids = app.host.plugins.map((p) => p.id);
+  if (client !== undefined && !ids.includes(client)) {
+    out.error(`aisync policy: no client "${client}" (see aisync clients)`);
+    return 1;
+  }
+  if (sub === undefined) {
+    const all = await app.state.policies(client ? [client] : ids);
+    if (json) out.log(JSON.stringify(Object.fromEntries(all), null, 2));
+    else {
+      const w = Math.max(...[...all.keys()].map((id) => id.length));
+      for (const [id, p] of all) out.log(`${id.padEnd(w)}  ${describe(p)}`);
+    }
+    return 0;
+  }
+  if (sub !== "set" || field === undefined || value === undefined) {
+    out.error(
+      `Usage: aisync policy [<client>] [--json] | aisync policy <client> set <field> <value>`,
+    );
+    return 1;
+  }
+  const read = FIELDS[field];
+  if (!read) {
+    out.error(
+      `aisync policy ${client} set: no field "${field}" (there are ${
+        Object.keys(FIELDS).join(", ")
+      })`,
+    );
+    return 1;
+  }
+  const now = (await app.state.policies([client])).get(client)!;
+  const r = Policy.safeParse({ ...now, [field]: read(value) });
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    out.error(`aisync policy ${client} set ${field}: "${value}" is not allowed: ${issue.message}`);
+    return 1;
+  }
+  await app.state.setPolicy(client, r.data);
+  out.log(`${client}  ${describe(r.data)}`);
+  out.log("It applies from the next sync (aisync sync, or a running watch's next change).");
   return 0;
 }
