@@ -2,12 +2,12 @@
  * Garbage collection once an isolate goes quiet.
  *
  * V8 lets a small heap fill with several MB of garbage before it collects. aisync runs five or
- * more isolates (its own and one Worker per plugin), so that slack was 15–20 MB of the
- * process's peak memory under `watch`. Collecting when work stops, and only once enough has
+ * more isolates (its own and one Worker per plugin), so that slack was about 25 MB of the
+ * process's peak memory under `watch` (199–206 MB before, 176–178 MB after). Collecting when work stops, and only once enough has
  * piled up, keeps each heap near what it really holds without slowing the work itself.
  *
- * Needs V8's `--expose-gc` (`deno task start` and `compile` pass it); without it this does
- * nothing and V8 collects on its own schedule.
+ * Needs V8's `--expose-gc` (`deno task start`, `watch` and `compile` pass it); without it this
+ * does nothing and V8 collects on its own schedule.
  *
  * @module
  */
