@@ -396,8 +396,12 @@ export class Engine {
     // 1. What did each client change since its last view?
     const changes = new Map<string, Change[]>();
     const unseen: { client: string; key: string }[] = [];
-    // Items held as conflicts before any merge (see below), with each side's value.
-    const crossed = new Map<string, { sides: Record<string, unknown>; fields: Set<string> }>();
+    // Items held as conflicts before any merge (see below), with each side's value and, for a
+    // client out of step, the value both changes started from.
+    const crossed = new Map<
+      string,
+      { sides: Record<string, unknown>; fields: Set<string>; ancestor?: unknown }
+    >();
     for (const [id, r] of reads) {
       const view = views.get(id) ?? new Map<string, string>();
       const keys = new Set([...r.items.keys(), ...view.keys()]);
@@ -508,6 +512,7 @@ export class Engine {
           const last = (await this.state.history(key, 1))[0];
           const c = crossed.get(key) ?? { sides: {}, fields: new Set(["(deleted)"]) };
           c.sides[change.client] = change.now!.value;
+          c.ancestor ??= JSON.parse(views.get(change.client)!.get(key)!);
           const by = last?.value === null ? last.source.split(",") : [];
           for (const id of by.filter((x) => reads.has(x) && !(x in c.sides))) c.sides[id] = null;
           crossed.set(key, c);
@@ -534,6 +539,7 @@ export class Engine {
         if (!fields.length) continue;
         const c = crossed.get(key) ?? { sides: {}, fields: new Set() };
         c.sides[id] = change.now?.value ?? null;
+        c.ancestor ??= JSON.parse(last);
         for (const f of fields) c.fields.add(f);
         crossed.set(key, c);
       }
@@ -553,10 +559,13 @@ export class Engine {
     const held = new Set(open.keys());
     // A conflict is recorded and shown, and its item held: nothing is written for it until the
     // user settles it.
-    const hold = async (key: string, sides: Record<string, unknown>, fields: string[]) => {
-      const id = options.dryRun
-        ? undefined
-        : await this.state.openConflict(key, base.get(key)?.item.value, sides);
+    const hold = async (
+      key: string,
+      sides: Record<string, unknown>,
+      fields: string[],
+      before: unknown = base.get(key)?.item.value,
+    ) => {
+      const id = options.dryRun ? undefined : await this.state.openConflict(key, before, sides);
       held.add(key);
       const clients = Object.keys(sides);
       report.conflicts.push({ key, clients, id, fields });
@@ -566,7 +575,7 @@ export class Engine {
     };
     for (const [key, c] of crossed) {
       changes.delete(key);
-      await hold(key, c.sides, [...c.fields]);
+      await hold(key, c.sides, [...c.fields], c.ancestor ?? base.get(key)?.item.value);
     }
     for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
       // Deleted everywhere only once the user says so; until then each client keeps its own.

@@ -524,6 +524,7 @@ Deno.test("Engine: a client that was off changing an item deleted meanwhile is a
     const open = [...(await s.app.state.openConflicts()).values()][0];
     assert.deepEqual(Object.keys(open.sides).sort(), ["claude_code", "codex"]);
     assert.equal(open.sides.claude_code, null);
+    assert.match(JSON.stringify(open.base), /59999/);
     assert.equal(await s.read("~/.codex/config.toml"), codex);
     assert.ok(!("remote" in await servers(s, "qwen_code")));
     // Taking Codex's side brings it back everywhere.
@@ -611,6 +612,9 @@ Deno.test("Engine: a client that was off changing what another changed meanwhile
     assert.equal(await s.read("~/.codex/config.toml"), codex);
     assert.match((await s.read("~/.claude.json"))!, /from-claude/);
     assert.equal(r.clients.codex.state, "conflict");
+    // Shown against what both changes started from, not against one of them.
+    const held = [...(await s.app.state.openConflicts()).values()][0];
+    assert.deepEqual((held.base as { args: string[] }).args, ["-y", "srv"]);
     // Taking Codex's side settles it everywhere.
     const id = r.conflicts[0].id!;
     await s.app.engine.resolve(id, { take: "codex" });
