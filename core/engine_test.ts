@@ -496,6 +496,33 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
   }
 });
 
+Deno.test("Engine: an ask-first client changing a field its pending plan would change is a conflict", async () => {
+  const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
+  try {
+    await s.app.engine.sync();
+    await s.app.state.setPolicy("codex", {
+      enabled: true,
+      direction: "both",
+      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
+      scopes: "all",
+      mode: "ask",
+    });
+    const cl = JSON.parse((await s.read("~/.claude.json"))!);
+    cl.mcpServers.fs.args = ["-y", "from-claude"];
+    await s.write("~/.claude.json", JSON.stringify(cl, null, 2));
+    const first = await s.app.engine.sync();
+    assert.equal(first.clients.codex.state, "pending");
+    const codex = (await s.read("~/.codex/config.toml"))!.replace('"srv"', '"from-codex"');
+    await s.write("~/.codex/config.toml", codex);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.conflicts.map((c) => [c.key, c.fields]), [["mcp:user:fs", ["args"]]]);
+    assert.equal(await s.read("~/.codex/config.toml"), codex);
+    assert.match((await s.read("~/.claude.json"))!, /from-claude/);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client that was off changing an item deleted meanwhile is a conflict, not a resurrection", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   const codexOn = (enabled: boolean) =>
