@@ -513,7 +513,8 @@ export class Engine {
           const c = crossed.get(key) ?? { sides: {}, fields: new Set(["(deleted)"]) };
           c.sides[change.client] = change.now!.value;
           c.ancestor ??= JSON.parse(views.get(change.client)!.get(key)!);
-          const by = last?.value === null ? last.source.split(",") : [];
+          // Who deleted it: the clients of that sync, or the side a resolve took.
+          const by = last?.value === null ? last.source.replace(/^resolve:/, "").split(",") : [];
           for (const id of by.filter((x) => reads.has(x) && !(x in c.sides))) c.sides[id] = null;
           crossed.set(key, c);
         }
