@@ -523,6 +523,37 @@ Deno.test("Engine: an ask-first client changing a field its pending plan would c
   }
 });
 
+Deno.test("Engine: a kind switched on for a client that has its own, different one is a conflict", async () => {
+  const s = await open({
+    "~/.claude.json": "{}",
+    "~/.claude/CLAUDE.md": "# Claude rules\n",
+    "~/.codex/config.toml": "# mine\n",
+    "~/.codex/AGENTS.md": "# Codex rules\n",
+  });
+  const kinds = (k: ("mcp" | "instructions")[]) =>
+    s.app.state.setPolicy("codex", {
+      enabled: true,
+      direction: "both",
+      kinds: k,
+      scopes: "all",
+      mode: "auto",
+    });
+  try {
+    await kinds(["mcp"]);
+    await s.app.engine.sync();
+    assert.equal(await s.read("~/.codex/AGENTS.md"), "# Codex rules\n");
+    assert.equal(await s.read("~/.qwen/QWEN.md"), "# Claude rules\n");
+    await kinds(["mcp", "instructions"]);
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.changes, []);
+    assert.deepEqual(r.conflicts.map((c) => c.key), ["instructions:user:main"]);
+    assert.equal(await s.read("~/.codex/AGENTS.md"), "# Codex rules\n");
+    assert.equal(await s.read("~/.claude/CLAUDE.md"), "# Claude rules\n");
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("Engine: a client that was off changing an item deleted meanwhile is a conflict, not a resurrection", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   const codexOn = (enabled: boolean) =>
