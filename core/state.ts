@@ -326,7 +326,10 @@ export class State {
       "id",
     ));
     const backupsTo = stmts.length;
-    const { kept, days } = await this.backupRetention();
+    // Read only for commits that store backups: every sync's last commit has none.
+    const { kept, days } = change.backups?.length
+      ? await this.backupRetention()
+      : DEFAULT_RETENTION;
     for (const path of new Set((change.backups ?? []).map((b) => b.path))) {
       // The id of the `kept`-th newest (this commit's included): older ones may go. With fewer
       // than `kept`, there is none and nothing goes.
