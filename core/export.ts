@@ -24,7 +24,7 @@ import type { App } from "./app.ts";
 import type { LogFilter, LogTuple } from "./log.ts";
 import { MASK, maskValue } from "./mask.ts";
 import { Item, itemKey, parseItemKey, stableStringify } from "./schema.ts";
-import { BackupRetention, Policy, type State } from "./state.ts";
+import { BackupRetention, Policy } from "./state.ts";
 import { chunks } from "./guards.ts";
 
 import { CONTENT_TYPES, type Format, FORMATS } from "./formats.ts";
@@ -376,20 +376,14 @@ export function exportLogs(
 }
 
 /**
- * The settings an export carries, how each reads back, and how it is set. Other settings stay on
- * their machine: user plugin approvals (a plugin is approved where it was reviewed),
+ * The settings an export carries, and how each is checked as it reads back. Other settings
+ * stay on their machine: user plugin approvals (a plugin is approved where it was reviewed),
  * notification targets and S3 credentials.
  */
-const PORTABLE: Record<string, { type: z.ZodType; set(s: State, v: never): Promise<void> }> = {
-  preferredClient: {
-    type: z.string().regex(/^[a-z0-9_]+$/),
-    set: (s, v: string) => s.setPreferredClient(v),
-  },
-  propagateDeletes: { type: z.boolean(), set: (s, v: boolean) => s.setPropagateDeletes(v) },
-  backupRetention: {
-    type: BackupRetention,
-    set: (s, v: BackupRetention) => s.setBackupRetention(v),
-  },
+const PORTABLE: Record<string, z.ZodType> = {
+  preferredClient: z.string().regex(/^[a-z0-9_]+$/),
+  propagateDeletes: z.boolean(),
+  backupRetention: BackupRetention,
 };
 
 /** The sync settings as a table: settings, policies, projects, canonical items (masked), history. */
@@ -598,9 +592,9 @@ export async function planImport(app: App, rows: SettingsRow[]): Promise<ImportP
 
   for (const r of rows) {
     if (r.section === "setting") {
-      const known = Object.hasOwn(PORTABLE, r.key ?? "") ? PORTABLE[r.key!] : undefined;
-      if (!known) throw new SyntaxError(`Cannot import setting "${r.key}": no such setting`);
-      const parsed = known.type.safeParse((r.value as { value?: unknown } | null)?.value);
+      const type = Object.hasOwn(PORTABLE, r.key ?? "") ? PORTABLE[r.key!] : undefined;
+      if (!type) throw new SyntaxError(`Cannot import setting "${r.key}": no such setting`);
+      const parsed = type.safeParse((r.value as { value?: unknown } | null)?.value);
       if (!parsed.success) {
         throw new SyntaxError(
           `Cannot import setting "${r.key}": ${parsed.error.issues[0].message}`,
@@ -697,7 +691,7 @@ export async function planImport(app: App, rows: SettingsRow[]): Promise<ImportP
 export async function applyImport(app: App, plan: ImportPlan, by = "cli"): Promise<void> {
   const { db } = app.state.store;
   const m = app.state.machine;
-  for (const x of plan.settings) await PORTABLE[x.key].set(app.state, x.value as never);
+  for (const x of plan.settings) await app.state.setSetting(x.key, x.value);
   for (const p of plan.policies) await app.state.setPolicy(p.client, p.policy);
   for (const p of plan.projects) {
     await db.insert(schema.projects).values({

@@ -159,6 +159,13 @@ export class State {
     return v === undefined ? undefined : JSON.parse(v);
   }
 
+  /** Stores a setting's value (as JSON). */
+  async setSetting(key: string, value: unknown): Promise<void> {
+    const json = JSON.stringify(value);
+    await this.#db.insert(settings).values({ key, value: json })
+      .onConflictDoUpdate({ target: settings.key, set: { value: json } });
+  }
+
   /** The backup retention in force: the user's setting, else {@linkcode DEFAULT_RETENTION}. */
   async backupRetention(): Promise<BackupRetention> {
     const r = BackupRetention.safeParse(await this.setting(RETENTION));
@@ -167,9 +174,7 @@ export class State {
 
   /** Sets the backup retention; each file's older backups go when its next one is stored. */
   async setBackupRetention(retention: BackupRetention): Promise<void> {
-    const value = JSON.stringify(BackupRetention.parse(retention));
-    await this.#db.insert(settings).values({ key: RETENTION, value })
-      .onConflictDoUpdate({ target: settings.key, set: { value } });
+    await this.setSetting(RETENTION, BackupRetention.parse(retention));
   }
 
   /** The client whose side settles conflicts, if the user chose one. */
@@ -180,9 +185,7 @@ export class State {
 
   /** Sets (or clears, with `undefined`) the preferred client. */
   async setPreferredClient(client: string | undefined): Promise<void> {
-    const value = JSON.stringify(client ?? "");
-    await this.#db.insert(settings).values({ key: PREFERRED, value })
-      .onConflictDoUpdate({ target: settings.key, set: { value } });
+    await this.setSetting(PREFERRED, client ?? "");
   }
 
   /**
@@ -195,9 +198,7 @@ export class State {
 
   /** Turns propagation of deletions on or off. */
   async setPropagateDeletes(on: boolean): Promise<void> {
-    const value = JSON.stringify(on);
-    await this.#db.insert(settings).values({ key: DELETES, value })
-      .onConflictDoUpdate({ target: settings.key, set: { value } });
+    await this.setSetting(DELETES, on);
   }
 
   /** The generation of what is kept, now. */

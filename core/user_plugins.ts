@@ -54,9 +54,10 @@ export async function isApproved(state: State, plugin: PluginInfo): Promise<bool
 
 /** Approves (enables) a user plugin as its manifest is now. */
 export async function approve(state: State, plugin: PluginInfo): Promise<void> {
-  const value = JSON.stringify({ hash: await manifestHash(plugin), at: Date.now() });
-  await state.store.db.insert(schema.settings).values({ key: key(state, plugin.id), value })
-    .onConflictDoUpdate({ target: schema.settings.key, set: { value } });
+  await state.setSetting(key(state, plugin.id), {
+    hash: await manifestHash(plugin),
+    at: Date.now(),
+  });
 }
 
 /** Withdraws the approval of a user plugin (it stops syncing; its files are left alone). */
