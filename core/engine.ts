@@ -402,6 +402,8 @@ export class Engine {
       string,
       { sides: Record<string, unknown>; fields: Set<string>; ancestor?: unknown }
     >();
+    const cross = (key: string) =>
+      crossed.get(key) ?? crossed.set(key, { sides: {}, fields: new Set() }).get(key)!;
     for (const [id, r] of reads) {
       const view = views.get(id) ?? new Map<string, string>();
       const keys = new Set([...r.items.keys(), ...view.keys()]);
@@ -460,10 +462,9 @@ export class Engine {
             // side than this one: the base stands, and this client is given it).
             if (options.prefer === undefined) {
               const d = diff(proj.value, now.value);
-              const c = crossed.get(key) ?? { sides: {}, fields: new Set() };
+              const c = cross(key);
               c.sides[id] = now.value;
               for (const f of [...d.set.keys(), ...d.unset]) c.fields.add(leafName(f));
-              crossed.set(key, c);
             }
             if (options.prefer !== id) continue;
           }
@@ -508,16 +509,18 @@ export class Engine {
       if (!b) {
         // Deleted from the base since this client last showed it (a client in step would not
         // have it any more): its change against the deletion.
-        for (const change of list.filter((c) => c.action === "change")) {
-          const last = (await this.state.history(key, 1))[0];
-          const c = crossed.get(key) ?? { sides: {}, fields: new Set(["(deleted)"]) };
+        const changed = list.filter((c) => c.action === "change");
+        if (!changed.length) continue;
+        const c = cross(key);
+        c.fields.add("(deleted)");
+        for (const change of changed) {
           c.sides[change.client] = change.now!.value;
           c.ancestor ??= JSON.parse(views.get(change.client)!.get(key)!);
-          // Who deleted it: the clients of that sync, or the side a resolve took.
-          const by = last?.value === null ? last.source.replace(/^resolve:/, "").split(",") : [];
-          for (const id of by.filter((x) => reads.has(x) && !(x in c.sides))) c.sides[id] = null;
-          crossed.set(key, c);
         }
+        // Who deleted it: the clients of that sync, or the side a resolve took.
+        const last = (await this.state.history(key, 1))[0];
+        const by = last?.value === null ? last.source.replace(/^resolve:/, "").split(",") : [];
+        for (const id of by.filter((x) => reads.has(x) && !(x in c.sides))) c.sides[id] = null;
         continue;
       }
       for (const change of list) {
@@ -538,11 +541,10 @@ export class Engine {
           ? ["(deleted)"]
           : clashes(change.delta, moved).map(leafName);
         if (!fields.length) continue;
-        const c = crossed.get(key) ?? { sides: {}, fields: new Set() };
+        const c = cross(key);
         c.sides[id] = change.now?.value ?? null;
         c.ancestor ??= JSON.parse(last);
         for (const f of fields) c.fields.add(f);
-        crossed.set(key, c);
       }
     }
     for (const [key, c] of crossed) {
@@ -576,7 +578,7 @@ export class Engine {
     };
     for (const [key, c] of crossed) {
       changes.delete(key);
-      await hold(key, c.sides, [...c.fields], c.ancestor ?? base.get(key)?.item.value);
+      await hold(key, c.sides, [...c.fields], c.ancestor);
     }
     for (const [key, sides] of deletes ? emptied(reads, views, changes, open, policies) : []) {
       // Deleted everywhere only once the user says so; until then each client keeps its own.
@@ -896,8 +898,9 @@ export class Engine {
           notes: c.notes,
           errors: c.errors,
           changed: c.writes.length > 0 || report.changes.some((ch) => ch.clients.includes(id)),
+          // (`kept` is not in step either: what it kept differs from the base.)
           inStep: (c.state === "ok" || c.state === "lossy") &&
-            policies.get(id)?.direction !== "send" && !keptBy.get(id)?.size,
+            policies.get(id)?.direction !== "send",
         };
       }),
     });
@@ -979,7 +982,7 @@ export class Engine {
   #finishReport(
     report: SyncReport,
     reads: Map<string, ClientRead>,
-    keptBy: Map<string, Set<string>> = new Map(),
+    keptBy: Map<string, Set<string>>,
   ) {
     for (const [id, c] of Object.entries(report.clients)) {
       if (c.state === "disabled" || c.state === "absent") continue;
