@@ -229,6 +229,30 @@ export function Projects(
   );
 }
 
+/**
+ * One setting's form on the policies page: posted, and swapped for the answer (the saved form
+ * with its message), or the page reloads without script.
+ */
+function SettingForm(
+  p: { to: string; id: string; csrf: string; message?: string; children?: unknown },
+) {
+  return (
+    <form
+      method="post"
+      action={p.to}
+      hx-post={p.to}
+      hx-swap="outerHTML"
+      class="panel row"
+      id={p.id}
+    >
+      <Csrf token={p.csrf} />
+      {p.children}
+      <button type="submit">Save</button>
+      {p.message ? <span role="status">{p.message}</span> : null}
+    </form>
+  );
+}
+
 /** The preferred-client form. */
 export function PreferredForm(
   { clients, preferred, csrf, message }: {
@@ -239,15 +263,7 @@ export function PreferredForm(
   },
 ) {
   return (
-    <form
-      method="post"
-      action="/settings/preferred"
-      hx-post="/settings/preferred"
-      hx-swap="outerHTML"
-      class="panel row"
-      id="preferred"
-    >
-      <Csrf token={csrf} />
+    <SettingForm to="/settings/preferred" id="preferred" csrf={csrf} message={message}>
       <label>
         Preferred client (settles conflicts in its favour)
         <select name="client">
@@ -257,9 +273,7 @@ export function PreferredForm(
           ))}
         </select>
       </label>
-      <button type="submit">Save</button>
-      {message ? <span role="status">{message}</span> : null}
-    </form>
+    </SettingForm>
   );
 }
 
@@ -272,15 +286,7 @@ export function RetentionForm(
   },
 ) {
   return (
-    <form
-      method="post"
-      action="/settings/backups"
-      hx-post="/settings/backups"
-      hx-swap="outerHTML"
-      class="panel row"
-      id="retention"
-    >
-      <Csrf token={csrf} />
+    <SettingForm to="/settings/backups" id="retention" csrf={csrf} message={message}>
       <label>
         Backups: keep the newest
         <input type="number" name="kept" min="1" max="100000" required value={retention.kept} />
@@ -290,9 +296,7 @@ export function RetentionForm(
         <input type="number" name="days" min="0" max="36500" required value={retention.days} />
         days
       </label>
-      <button type="submit">Save</button>
-      {message ? <span role="status">{message}</span> : null}
-    </form>
+    </SettingForm>
   );
 }
 
@@ -301,24 +305,13 @@ export function DeletesForm(
   { on, csrf, message }: { on: boolean; csrf: string; message?: string },
 ) {
   return (
-    <form
-      method="post"
-      action="/settings/deletes"
-      hx-post="/settings/deletes"
-      hx-swap="outerHTML"
-      class="panel row"
-      id="deletes"
-    >
-      <Csrf token={csrf} />
-      <input type="hidden" name="sent" value="1" />
+    <SettingForm to="/settings/deletes" id="deletes" csrf={csrf} message={message}>
       <label>
         <input type="checkbox" name="on" checked={on} />
         Deletions propagate: what you delete in one client goes from the others too (off: the others
         keep it)
       </label>
-      <button type="submit">Save</button>
-      {message ? <span role="status">{message}</span> : null}
-    </form>
+    </SettingForm>
   );
 }
 
