@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { itemKey, stableStringify } from "./schema.ts";
+import { Policy } from "./state.ts";
 import { sandbox } from "./testing.ts";
 
 /** The four clients of the sync engine (the other plugins' policies are off: quicker). */
 const open = (files: Record<string, string>) =>
   sandbox(files, { only: ["claude_code", "codex", "qwen_code", "rovo_dev"] });
 import type { Sandbox } from "./testing.ts";
+
+/** Sets Codex's policy: the default one with `change` applied. */
+const codexPolicy = (s: Sandbox, change: Partial<Policy>) =>
+  s.app.state.setPolicy("codex", Policy.parse(change));
 
 const CLAUDE = `{
   "numStartups": 3,
@@ -441,13 +446,7 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {
     await s.app.engine.sync();
-    await s.app.state.setPolicy("codex", {
-      enabled: true,
-      direction: "receive",
-      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
-      scopes: "all",
-      mode: "auto",
-    });
+    await codexPolicy(s, { direction: "receive" });
     // In Codex: fs edited, remote deleted, mine added.
     const codex = (await s.read("~/.codex/config.toml"))!
       .replace('"-y", "srv"', '"-y", "edited-in-codex"')
@@ -482,13 +481,7 @@ Deno.test("Engine: a client that only receives keeps what the user changed there
     assert.deepEqual((inCodex.fs as { args: string[] }).args, ["-y", "edited-in-codex"]);
     assert.match((await s.read("~/.codex/config.toml"))!, /edited-in-codex/);
     // Sending again: what Codex added goes out.
-    await s.app.state.setPolicy("codex", {
-      enabled: true,
-      direction: "both",
-      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
-      scopes: "all",
-      mode: "auto",
-    });
+    await codexPolicy(s, {});
     await s.app.engine.sync();
     assert.ok("mine" in await servers(s, "qwen_code"));
   } finally {
@@ -500,13 +493,7 @@ Deno.test("Engine: an ask-first client changing a field its pending plan would c
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   try {
     await s.app.engine.sync();
-    await s.app.state.setPolicy("codex", {
-      enabled: true,
-      direction: "both",
-      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
-      scopes: "all",
-      mode: "ask",
-    });
+    await codexPolicy(s, { mode: "ask" });
     const cl = JSON.parse((await s.read("~/.claude.json"))!);
     cl.mcpServers.fs.args = ["-y", "from-claude"];
     await s.write("~/.claude.json", JSON.stringify(cl, null, 2));
@@ -530,14 +517,7 @@ Deno.test("Engine: a kind switched on for a client that has its own, different o
     "~/.codex/config.toml": "# mine\n",
     "~/.codex/AGENTS.md": "# Codex rules\n",
   });
-  const kinds = (k: ("mcp" | "instructions")[]) =>
-    s.app.state.setPolicy("codex", {
-      enabled: true,
-      direction: "both",
-      kinds: k,
-      scopes: "all",
-      mode: "auto",
-    });
+  const kinds = (k: ("mcp" | "instructions")[]) => codexPolicy(s, { kinds: k });
   try {
     await kinds(["mcp"]);
     await s.app.engine.sync();
@@ -556,14 +536,7 @@ Deno.test("Engine: a kind switched on for a client that has its own, different o
 
 Deno.test("Engine: a client that was off changing an item deleted meanwhile is a conflict, not a resurrection", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
-  const codexOn = (enabled: boolean) =>
-    s.app.state.setPolicy("codex", {
-      enabled,
-      direction: "both",
-      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
-      scopes: "all",
-      mode: "auto",
-    });
+  const codexOn = (enabled: boolean) => codexPolicy(s, { enabled });
   try {
     await s.app.engine.sync();
     await codexOn(false);
@@ -644,13 +617,7 @@ Deno.test("Engine: a client installed again with its own value for an item is a 
 Deno.test("Engine: a client that was off changing what another changed meanwhile is a conflict, not an overwrite", async () => {
   const s = await open({ "~/.claude.json": CLAUDE, "~/.codex/config.toml": CODEX });
   const policy = (enabled: boolean, direction: "both" | "send" = "both") =>
-    s.app.state.setPolicy("codex", {
-      enabled,
-      direction,
-      kinds: ["mcp", "instructions", "command", "subagent", "skill"],
-      scopes: "all",
-      mode: "auto",
-    });
+    codexPolicy(s, { enabled, direction });
   const editClaude = async (f: (servers: Record<string, Record<string, unknown>>) => void) => {
     const cl = JSON.parse((await s.read("~/.claude.json"))!);
     f(cl.mcpServers);
