@@ -18,6 +18,13 @@ function capture() {
   return { lines, out: { log: (s: string) => lines.push(s), error: (s: string) => lines.push(s) } };
 }
 
+/** Runs one command; its exit code and everything it printed. */
+async function cli(at: Parameters<typeof runCli>[2], ...args: string[]) {
+  const c = capture();
+  const code = await runCli(args, c.out, at);
+  return { code, text: c.lines.join("\n") };
+}
+
 Deno.test("CLI: status --json names the kind of every item; sync, history, backups and restore cover commands", async () => {
   const root = await Deno.makeTempDir({ prefix: "aisync-cli-" });
   const home = `${root}/home`;
@@ -134,9 +141,9 @@ Deno.test("CLI: settings lists and sets the preferred client, deletions and back
   try {
     await Deno.mkdir(at.home);
     const read = async () => {
-      const c = capture();
-      assert.equal(await runCli(["settings", "--json"], c.out, at), 0, c.lines.join("\n"));
-      return JSON.parse(c.lines.join("\n"));
+      const r = await cli(at, "settings", "--json");
+      assert.equal(r.code, 0, r.text);
+      return JSON.parse(r.text);
     };
     assert.deepEqual(await read(), {
       preferred: "none",
@@ -144,11 +151,7 @@ Deno.test("CLI: settings lists and sets the preferred client, deletions and back
       "backups.kept": 50,
       "backups.days": 30,
     });
-    const set = async (name: string, value: string) => {
-      const c = capture();
-      const code = await runCli(["settings", "set", name, value], c.out, at);
-      return { code, text: c.lines.join("\n") };
-    };
+    const set = (name: string, value: string) => cli(at, "settings", "set", name, value);
     assert.deepEqual(await set("deletes", "off"), { code: 0, text: "deletes = off" });
     assert.equal((await set("preferred", "codex")).code, 0);
     assert.equal((await set("backups.kept", "7")).code, 0);
@@ -173,9 +176,9 @@ Deno.test("CLI: settings lists and sets the preferred client, deletions and back
       "backups.kept": 7,
       "backups.days": 0,
     });
-    const text = capture();
-    assert.equal(await runCli(["settings"], text.out, at), 0);
-    assert.match(text.lines.join("\n"), /^deletes +off +on: a deletion/m);
+    const text = await cli(at, "settings");
+    assert.equal(text.code, 0);
+    assert.match(text.text, /^deletes +off +on: a deletion/m);
     assert.equal((await set("preferred", "none")).code, 0);
     assert.equal((await read()).preferred, "none");
   } finally {
@@ -188,11 +191,7 @@ Deno.test("CLI: policy lists and sets a client's policy; a bad field or value is
   const at = { home: `${root}/home`, dataDir: `${root}/data`, env: {} };
   try {
     await Deno.mkdir(at.home);
-    const run = async (...args: string[]) => {
-      const c = capture();
-      const code = await runCli(["policy", ...args], c.out, at);
-      return { code, text: c.lines.join("\n") };
-    };
+    const run = (...args: string[]) => cli(at, "policy", ...args);
     const all = await run();
     assert.equal(all.code, 0);
     assert.match(all.text, /^codex +on · sends and receives · kinds mcp,instructions,/m);
