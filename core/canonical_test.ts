@@ -104,7 +104,7 @@ Deno.test("itemProblem names the field and the reason", () => {
   assert.deepEqual(itemProblem({ ...base, value: { transport: "sse", url: "u" } }), undefined);
 });
 
-Deno.test("a plugin's Worker loads no zod (the contract reaches it by types only), and the TOML editor's plain module", async () => {
+Deno.test("a plugin's Worker loads no zod (the contract reaches it by types only) and, of npm, only the TOML editor's plain module", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", new URL("./worker_main.ts", import.meta.url).pathname],
     stdout: "piped",
@@ -123,10 +123,13 @@ Deno.test("a plugin's Worker loads no zod (the contract reaches it by types only
   };
   walk(new URL("./worker_main.ts", import.meta.url).href);
   const loaded = [...seen];
-  assert.ok(loaded.some((s) => s.includes("yaml")), "the walk follows npm packages");
+  assert.ok(loaded.some((s) => s.includes("toml-edit-js")), "the walk follows npm packages");
   assert.deepEqual(loaded.filter((s) => /zod|schema\.ts$/.test(s)), []);
-  // The TOML editor's own module, not its default entry (which starts Deno's Node layer).
-  assert.deepEqual(loaded.filter((s) => s.includes("toml-edit-js")), [
+  // The TOML editor's own module, not its default entry (which starts Deno's Node layer); JSONC
+  // and YAML from the bundled ES builds, not the npm packages (CommonJS, the Node layer again).
+  assert.deepEqual(loaded.filter((s) => s.startsWith("npm:")), [
     "npm:/@rainbowatcher/toml-edit-js@0.6.5/index",
   ]);
+  assert.ok(loaded.some((s) => s.endsWith("/core/vendor/yaml.js")));
+  assert.ok(loaded.some((s) => s.endsWith("/core/vendor/jsonc_parser.js")));
 });

@@ -6,6 +6,9 @@
  *
  * @module
  */
+// The ES builds of jsonc-parser and yaml, bundled (core/vendor/build.ts): the npm packages load
+// as CommonJS, which starts Deno's Node layer in every plugin Worker.
+// @ts-types="jsonc-parser"
 import {
   applyEdits,
   createScanner,
@@ -17,7 +20,7 @@ import {
   type ParseError,
   parseTree,
   printParseErrorCode,
-} from "jsonc-parser";
+} from "./vendor/jsonc_parser.js";
 // The package's plain wasm-bindgen module, not its default entry: that entry's platform sniffing
 // touches `process` and imports `node:fs` at load, which starts Deno's Node layer in every
 // plugin Worker (about 2 MB each) only to read a file the host already compiled.
@@ -27,7 +30,8 @@ import {
   initSync,
   parse as tomlParseRaw,
 } from "@rainbowatcher/toml-edit-js/index";
-import YAML from "yaml";
+// @ts-types="yaml"
+import YAML from "./vendor/yaml.js";
 import { spliceYaml } from "./yaml_edit.ts";
 import { escapeRegExp, isPlain, lineCol, put } from "./guards.ts";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseTree } from "jsonc-parser";
+// @ts-types="jsonc-parser"
+import { parseTree } from "./vendor/jsonc_parser.js";
 import {
   checkToml,
   ConfigParseError,

@@ -9,7 +9,8 @@
  */
 import { ConfigParseError, editYaml, parseYaml } from "./editors.ts";
 import { sameValue } from "./canonical.ts";
-import YAML from "yaml";
+// @ts-types="yaml"
+import YAML from "./vendor/yaml.js";
 
 import { isPlain, type Json, put } from "./guards.ts";
 export { isPlain, put };

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import YAML, { isAlias, isMap, isScalar, isSeq, type Node, type Pair } from "yaml";
+// @ts-types="yaml"
+import YAML, { isAlias, isMap, isScalar, isSeq, type Node, type Pair } from "./vendor/yaml.js";
 import { ConfigParseError, parseYaml } from "./editors.ts";
 import { stableStringify } from "./canonical.ts";
 

@@ -3,7 +3,8 @@ import assert, {
   strictEqual as assertStrictEquals,
 } from "node:assert/strict";
 import fc from "fast-check";
-import YAML from "yaml";
+// @ts-types="yaml"
+import YAML from "./vendor/yaml.js";
 import { ConfigParseError } from "./editors.ts";
 import { spliceYaml } from "./yaml_edit.ts";
 

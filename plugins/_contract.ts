@@ -58,6 +58,16 @@ export {
   parseToml,
   parseYaml,
 } from "../core/editors.ts";
+// jsonc-parser's syntax tree and its own parse, for plugins that need where a value sits or a
+// parse with options of their own. From the bundled ES build (core/vendor/build.ts): the npm
+// package loads as CommonJS, which would start Deno's Node layer in the plugin's Worker.
+// @ts-types="jsonc-parser"
+export {
+  findNodeAtLocation,
+  parse as parseJsoncWith,
+  type ParseError as JsoncParseError,
+  parseTree,
+} from "../core/vendor/jsonc_parser.js";
 
 // Helpers several plugins share: Markdown frontmatter, skill folders kept byte for byte, and
 // folders of one file per command or subagent.

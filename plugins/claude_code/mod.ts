@@ -26,6 +26,7 @@ import {
   type Context,
   definePlugin,
   editJson,
+  findNodeAtLocation,
   folderSetResult,
   type FolderSetRules,
   isPlain,
@@ -40,6 +41,7 @@ import {
   type McpServer,
   type MdDoc,
   type Note,
+  parseTree,
   planFolderSet,
   planInstructions,
   type PlannedWrite,
@@ -50,7 +52,6 @@ import {
   sameValue,
   validItem,
 } from "../_contract.ts";
-import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { AGENT_RULES, COMMAND_RULES } from "./commands.ts";
 
 const ID = "claude_code";

@@ -39,6 +39,7 @@ import {
   type Context,
   definePlugin,
   editJson,
+  findNodeAtLocation,
   type FolderItem,
   isPlain,
   isStringRecord,
@@ -51,6 +52,7 @@ import {
   loadJsonFile,
   type McpServer,
   type Note,
+  parseTree,
   planInstructions,
   type PlannedWrite,
   planSkills,
@@ -64,7 +66,6 @@ import {
   type SkillScope,
   validItem,
 } from "../_contract.ts";
-import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import {
   githubAgentItems as agentItems,
   type GithubAgentScope as AgentScope,

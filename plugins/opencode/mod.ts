@@ -38,6 +38,7 @@ import {
   editJson,
   EntryWriter,
   ENV_REF,
+  findNodeAtLocation,
   isPlain,
   isStrings,
   type Item,
@@ -48,6 +49,7 @@ import {
   loadJsonFile,
   type McpServer,
   type Note,
+  parseTree,
   planInstructions,
   type PlannedWrite,
   put,
@@ -57,7 +59,6 @@ import {
   sameValue,
   validItem,
 } from "../_contract.ts";
-import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { folderRead, loadFolders, planFolders } from "./folders.ts";
 
 const ID = "opencode";

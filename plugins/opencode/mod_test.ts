@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { contextFor, loadPlugin, materialize, runConformance } from "../_conformance.ts";
 import { generatedServers } from "../_generated_servers.ts";
 import { type Item, itemKey, type McpServer } from "../_contract.ts";
-import { parse as parseJsonc } from "jsonc-parser";
+// @ts-types="jsonc-parser"
+import { parse as parseJsonc } from "../../core/vendor/jsonc_parser.js";
 import {
   assertNoop,
   corpusFiles,

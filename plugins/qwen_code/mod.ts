@@ -24,12 +24,14 @@ import {
   editJson,
   ENV_REF,
   filled,
+  findNodeAtLocation,
   isPlain,
   isStringRecord,
   isStrings,
   type Item,
   itemKey,
   type Json,
+  type JsoncParseError,
   lineCol,
   loadServerFile,
   mapValues,
@@ -38,7 +40,9 @@ import {
   type Note,
   ordered,
   parseJsonc,
+  parseJsoncWith,
   parses,
+  parseTree,
   planInstructions,
   type PlannedWrite,
   planSkills,
@@ -54,7 +58,6 @@ import {
   type SkillScope,
   validName,
 } from "../_contract.ts";
-import { findNodeAtLocation, parse as parseLoose, type ParseError, parseTree } from "jsonc-parser";
 import { mdItems, type MdScope, planMdScope, readMdScope } from "./commands.ts";
 
 const ID = "qwen_code";
@@ -249,8 +252,8 @@ function parseSettings(body: string, file: string): Json {
   // refuses (user) or resets (project) such a file, so aisync must not treat it as valid. Plain
   // JSON (most files, which JSON.parse takes) has none: only the others need a second pass.
   if (!isJson(body)) {
-    const strict: ParseError[] = [];
-    parseLoose(body, strict, { allowTrailingComma: false, disallowComments: false });
+    const strict: JsoncParseError[] = [];
+    parseJsoncWith(body, strict, { allowTrailingComma: false, disallowComments: false });
     if (strict.length) {
       const [line, column] = lineCol(body, strict[0].offset);
       throw new ConfigParseError(

@@ -39,6 +39,7 @@ import {
   editJson,
   EntryWriter,
   ENV_REF,
+  findNodeAtLocation,
   type FolderItem,
   folderItems,
   type FolderScope,
@@ -53,6 +54,7 @@ import {
   type McpServer,
   type MdDoc,
   type Note,
+  parseTree,
   planFolder,
   planInstructions,
   type PlannedWrite,
@@ -68,7 +70,6 @@ import {
   type SkillScope,
   validItem,
 } from "../_contract.ts";
-import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import {
   githubAgentItems as agentItems,
   type GithubAgentScope as AgentScope,
