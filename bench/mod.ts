@@ -1,12 +1,38 @@
 /**
  * `deno task bench`: prints the performance figures (goals in brackets). Each group runs in a
- * fresh subprocess so its peak memory is its own.
+ * fresh subprocess so its peak memory is its own, with the runtime flags and environment of the
+ * `deno.json` task it stands for: the engine's groups as `deno task watch` runs, the web and the
+ * logs as `deno task start` runs.
  *
  * @module
  */
 import { benchFirstSync, benchPropagation, peakRssMb } from "./engine.ts";
 
-const V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-size=1,--expose-gc";
+/** Which task each group measures. */
+const TASK: Record<string, string> = {
+  propagation: "watch",
+  "first-sync": "watch",
+  web: "start",
+  logs: "start",
+};
+
+/**
+ * The environment and `deno run` flags of a `deno.json` task (`K=V … deno run <flags> main.ts
+ * <command>`), so the figures are those of the command a user runs.
+ */
+export function taskRun(task: string): { env: Record<string, string>; flags: string[] } {
+  const config = JSON.parse(
+    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  const words = config.tasks[task].split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0])) {
+    const [k, v] = words.shift()!.split("=");
+    env[k] = v;
+  }
+  if (words[0] !== "deno" || words[1] !== "run") throw new Error(`task ${task}: not deno run`);
+  return { env, flags: words.slice(2, words.indexOf("main.ts")) };
+}
 
 const GROUPS: Record<string, () => Promise<Record<string, number>>> = {
   propagation: benchPropagation,
@@ -31,14 +57,15 @@ if (import.meta.main) {
     console.log(JSON.stringify(figures));
   } else {
     for (const name of Object.keys(GROUPS)) {
+      const { env, flags } = taskRun(TASK[name]);
       const out = await new Deno.Command(Deno.execPath(), {
-        // The V8 flags `deno task start` runs with (smaller heaps: about 100 MB less RSS).
-        args: ["run", "-A", V8_FLAGS, new URL(import.meta.url).pathname, name],
+        args: ["run", ...flags, new URL(import.meta.url).pathname, name],
+        env,
         stdout: "piped",
         stderr: "inherit",
       }).output();
       const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
-      console.log(`\n${name}`);
+      console.log(`\n${name} (as deno task ${TASK[name]} runs)`);
       if (!out.success) {
         console.log("  failed");
         continue;
