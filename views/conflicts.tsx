@@ -7,7 +7,7 @@
  */
 import type { Conflict } from "../core/state.ts";
 import { LineDiff, valueText } from "./diff.tsx";
-import { Csrf, Time } from "./layout.tsx";
+import { PostForm, Time } from "./layout.tsx";
 import { itemHref } from "./items.tsx";
 
 /** Props of {@linkcode Conflicts}. */
@@ -26,28 +26,6 @@ function title(key: string) {
   const name = key.slice(key.lastIndexOf(":") + 1);
   const scope = key.slice(key.indexOf(":") + 1, key.lastIndexOf(":"));
   return `${name} (${key.slice(0, key.indexOf(":"))}, ${scope === "user" ? "user" : scope})`;
-}
-
-/**
- * A form posted to a conflict route; the page's conflicts are swapped for the answer, or the
- * page reloads without script.
- */
-function Post(
-  p: { to: string; csrf: string; class?: string; children?: unknown },
-) {
-  return (
-    <form
-      method="post"
-      action={p.to}
-      hx-post={p.to}
-      hx-target="#conflicts"
-      hx-swap="outerHTML"
-      class={p.class}
-    >
-      <Csrf token={p.csrf} />
-      {p.children}
-    </form>
-  );
 }
 
 /** One open conflict. */
@@ -103,7 +81,7 @@ export function ConflictCard(
           <div class="side" key={client} data-side={client}>
             <h4>
               <span>{names[client] ?? client}</span>
-              <Post to={`/conflicts/${c.id}/resolve`} csrf={csrf}>
+              <PostForm target="#conflicts" to={`/conflicts/${c.id}/resolve`} csrf={csrf}>
                 <input type="hidden" name="take" value={client} />
                 <button type="submit" class={emptied && v === null ? "" : "primary"}>
                   {emptied ? (v === null ? "Delete everywhere" : `Keep ${name(client)}'s`) : (
@@ -113,7 +91,7 @@ export function ConflictCard(
                     {emptied && v === null ? ` ${title(c.key)}` : `'s value for ${title(c.key)}`}
                   </span>
                 </button>
-              </Post>
+              </PostForm>
             </h4>
             {v === null
               ? <p>(deleted it)</p>
@@ -123,14 +101,19 @@ export function ConflictCard(
       </div>
       <details open={error?.id === c.id}>
         <summary>Edit the value instead</summary>
-        <Post to={`/conflicts/${c.id}/resolve`} csrf={csrf} class="form-grid">
+        <PostForm
+          target="#conflicts"
+          to={`/conflicts/${c.id}/resolve`}
+          csrf={csrf}
+          class="form-grid"
+        >
           <label>
             Value as JSON (a <code>****</code> keeps the secret that was there)
             <textarea name="value" spellcheck={false}>{editing}</textarea>
           </label>
           {error?.id === c.id ? <p class="error" role="alert">{error.text}</p> : null}
           <button type="submit">Save this value</button>
-        </Post>
+        </PostForm>
       </details>
     </article>
   );
@@ -145,11 +128,11 @@ function DroppedPanels(p: ConflictsProps) {
       {[...by].filter(([, n]) => n > 1).map(([client, n]) => {
         const name = p.names[client] ?? client;
         const form = (action: string, label: string, primary: boolean) => (
-          <Post to="/conflicts/dropped" csrf={p.csrf}>
+          <PostForm target="#conflicts" to="/conflicts/dropped" csrf={p.csrf}>
             <input type="hidden" name="client" value={client} />
             <input type="hidden" name="action" value={action} />
             <button type="submit" class={primary ? "primary" : ""}>{label}</button>
-          </Post>
+          </PostForm>
         );
         return (
           <section class="panel" key={client} data-dropped={client}>

@@ -6,7 +6,7 @@
  */
 import type { Activity, ClientCard as Card, Running } from "../core/overview.ts";
 import type { Kind } from "../core/schema.ts";
-import { Csrf, Time } from "./layout.tsx";
+import { PostForm, Time } from "./layout.tsx";
 
 /** The kinds a card counts, in the order it lists them. */
 const KIND_LABELS: [Kind, string][] = [
@@ -217,10 +217,9 @@ export function Dashboard(props: DashboardProps) {
     <>
       <div class="spread">
         <h1>Clients</h1>
-        <form method="post" action="/sync" hx-post="/sync" hx-swap="none">
-          <Csrf token={props.csrf} />
+        <PostForm to="/sync" csrf={props.csrf} swap="none">
           <button type="submit" class="primary">Sync now</button>
-        </form>
+        </PostForm>
       </div>
       <section class="cards" aria-label="Clients" id="cards">
         {/* The clients installed here first; the others are only there to be found. */}

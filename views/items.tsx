@@ -6,7 +6,7 @@
  */
 import type { ItemDetail, ItemSummary } from "../core/items.ts";
 import { LineDiff, Value, valueText } from "./diff.tsx";
-import { Csrf, Time } from "./layout.tsx";
+import { Csrf, PostForm, Time } from "./layout.tsx";
 
 /** A link to an item's page. */
 export function itemHref(key: string): string {
@@ -118,18 +118,15 @@ export function ItemView({ item, names, csrf, message }: ItemViewProps) {
               />
               {i > 0
                 ? (
-                  <form
-                    method="post"
-                    action={`${itemHref(item.key)}/restore`}
-                    hx-post={`${itemHref(item.key)}/restore`}
-                    hx-target="#item"
-                    hx-swap="outerHTML"
+                  <PostForm
+                    to={`${itemHref(item.key)}/restore`}
+                    csrf={csrf}
+                    target="#item"
                     class="row"
                   >
-                    <Csrf token={csrf} />
                     <input type="hidden" name="history" value={String(h.id)} />
                     <button type="submit">Restore this value everywhere</button>
-                  </form>
+                  </PostForm>
                 )
                 : null}
             </details>

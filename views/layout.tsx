@@ -142,3 +142,25 @@ export function Time({ at }: { at: number | null | undefined }) {
 export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
+
+/**
+ * A form that posts to `to` with and without script: htmx swaps the answer in for `target` (the
+ * form itself when none is named); without script the browser posts and the page reloads. It
+ * carries the CSRF field. Other attributes (`id`, `class`, `hx-confirm`, …) pass through.
+ */
+export function PostForm(
+  { to, csrf, target, swap = "outerHTML", children, ...attrs }: {
+    to: string;
+    csrf: string;
+    target?: string;
+    swap?: string;
+    children?: unknown;
+  } & Record<string, unknown>,
+) {
+  return (
+    <form method="post" action={to} hx-post={to} hx-target={target} hx-swap={swap} {...attrs}>
+      <Csrf token={csrf} />
+      {children}
+    </form>
+  );
+}

@@ -8,7 +8,7 @@
 import type { Level, LogFilter, LogRow, Retention } from "../core/log.ts";
 import { LEVELS } from "../core/log.ts";
 import { FORMATS } from "../core/export.ts";
-import { Csrf, Time } from "./layout.tsx";
+import { Csrf, PostForm, Time } from "./layout.tsx";
 import { FileDiff } from "./diff.tsx";
 
 /** The filter as the form shows it (text values, as typed). */
@@ -163,17 +163,7 @@ export interface S3FormProps {
 /** Upload an export to S3 (the current filter for logs). */
 export function S3Form({ csrf, filter, configured, message }: S3FormProps) {
   return (
-    <form
-      id="log-s3"
-      class="form-grid"
-      method="post"
-      action="/logs/s3"
-      hx-post="/logs/s3"
-      hx-target="#log-s3"
-      hx-swap="outerHTML"
-      hx-disabled-elt="find button"
-    >
-      <Csrf token={csrf} />
+    <PostForm to="/logs/s3" csrf={csrf} id="log-s3" class="form-grid" hx-disabled-elt="find button">
       {Object.entries(filter).map(([k, v]) =>
         v ? <input key={k} type="hidden" name={`f_${k}`} value={v} /> : null
       )}
@@ -210,7 +200,7 @@ export function S3Form({ csrf, filter, configured, message }: S3FormProps) {
       {message
         ? <p class={message.ok ? "notice" : "notice err"} role="status">{message.text}</p>
         : null}
-    </form>
+    </PostForm>
   );
 }
 
@@ -219,16 +209,7 @@ export function RetentionForm(
   { csrf, retention, message }: { csrf: string; retention: Retention; message?: string },
 ) {
   return (
-    <form
-      id="log-retention"
-      class="row"
-      method="post"
-      action="/logs/retention"
-      hx-post="/logs/retention"
-      hx-target="#log-retention"
-      hx-swap="outerHTML"
-    >
-      <Csrf token={csrf} />
+    <PostForm to="/logs/retention" csrf={csrf} id="log-retention" class="row">
       <label>
         Keep days
         <input type="number" name="maxAgeDays" min="0" step="1" value={retention.maxAgeDays} />
@@ -244,7 +225,7 @@ export function RetentionForm(
       <button type="submit">Save</button>
       <span class="muted">0 means no limit. Older records are pruned in the background.</span>
       {message ? <p class="notice" role="status">{message}</p> : null}
-    </form>
+    </PostForm>
   );
 }
 

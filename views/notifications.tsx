@@ -6,7 +6,7 @@
  * @module
  */
 import type { Channel, NoticeKind, NotifySettings } from "../core/notify.ts";
-import { Csrf } from "./layout.tsx";
+import { PostForm } from "./layout.tsx";
 
 const KINDS: [NoticeKind, string][] = [
   ["conflict", "Conflict"],
@@ -50,14 +50,7 @@ export function NotificationSettings(p: NotificationProps) {
       <h1>Notifications</h1>
       {p.message ? <p class="notice" role="status">{p.message}</p> : null}
       {p.error ? <p class="notice err" role="alert">{p.error}</p> : null}
-      <form
-        method="post"
-        action="/notifications"
-        hx-post="/notifications"
-        hx-target="#notifications"
-        hx-swap="outerHTML"
-      >
-        <Csrf token={p.csrf} />
+      <PostForm to="/notifications" csrf={p.csrf} target="#notifications">
         <section class="panel" aria-labelledby="channels-h">
           <h2 id="channels-h">Channels</h2>
           <p>In-app toasts appear on every aisync page that is open.</p>
@@ -161,18 +154,10 @@ export function NotificationSettings(p: NotificationProps) {
         <div class="row">
           <button type="submit" class="primary">Save notification settings</button>
         </div>
-      </form>
-      <form
-        method="post"
-        action="/notifications/test"
-        hx-post="/notifications/test"
-        hx-target="#notifications"
-        hx-swap="outerHTML"
-        class="row"
-      >
-        <Csrf token={p.csrf} />
+      </PostForm>
+      <PostForm to="/notifications/test" csrf={p.csrf} target="#notifications" class="row">
         <button type="submit">Send a test notification</button>
-      </form>
+      </PostForm>
     </div>
   );
 }

@@ -6,7 +6,7 @@
  */
 import type { BackupRetention, Policy } from "../core/state.ts";
 import { FileDiff } from "./diff.tsx";
-import { Csrf, Time } from "./layout.tsx";
+import { PostForm, Time } from "./layout.tsx";
 
 /** One client's policy form. */
 export function PolicyForm(
@@ -20,16 +20,13 @@ export function PolicyForm(
 ) {
   const p = policy;
   return (
-    <form
-      method="post"
-      action={`/policies/${id}`}
-      hx-post={`/policies/${id}`}
-      hx-swap="outerHTML"
+    <PostForm
+      to={`/policies/${id}`}
+      csrf={csrf}
       class="panel policy"
       id={`policy-${id}`}
       aria-labelledby={`policy-${id}-h`}
     >
-      <Csrf token={csrf} />
       <div class="spread">
         <h3 id={`policy-${id}-h`}>{name}</h3>
         {saved ? <span class="state state-ok" role="status">saved</span> : null}
@@ -93,7 +90,7 @@ export function PolicyForm(
         </div>
       </fieldset>
       <button type="submit" class="primary">Save {name}</button>
-    </form>
+    </PostForm>
   );
 }
 
@@ -137,19 +134,12 @@ export function Plans(
         <div key={client} id={`plan-${client}`}>
           <div class="spread">
             <h3>{names[client] ?? client}</h3>
-            <form
-              method="post"
-              action={`/plans/${client}/apply`}
-              hx-post={`/plans/${client}/apply`}
-              hx-target="#plans"
-              hx-swap="outerHTML"
-            >
-              <Csrf token={csrf} />
+            <PostForm to={`/plans/${client}/apply`} csrf={csrf} target="#plans">
               <button type="submit" class="primary">
                 Apply {plans[client].length} write{plans[client].length === 1 ? "" : "s"}
                 <span class="sr-only">for {names[client] ?? client}</span>
               </button>
-            </form>
+            </PostForm>
           </div>
           {plans[client].map((w) => (
             <div key={w.path}>
@@ -195,36 +185,21 @@ export function Projects(
             <span class="muted">
               ({p.source === "registered" ? "added by you" : `from ${p.source}`})
             </span>
-            <form
-              method="post"
-              action="/projects/remove"
-              hx-post="/projects/remove"
-              hx-target="#projects"
-              hx-swap="outerHTML"
-            >
-              <Csrf token={csrf} />
+            <PostForm to="/projects/remove" csrf={csrf} target="#projects">
               <input type="hidden" name="path" value={p.path} />
               <button type="submit" class="danger">
                 Remove<span class="sr-only">{p.path}</span>
               </button>
-            </form>
+            </PostForm>
           </li>
         ))}
       </ul>
-      <form
-        method="post"
-        action="/projects"
-        hx-post="/projects"
-        hx-target="#projects"
-        hx-swap="outerHTML"
-        class="row"
-      >
-        <Csrf token={csrf} />
+      <PostForm to="/projects" csrf={csrf} target="#projects" class="row">
         <label>
           Folder <input name="path" required placeholder="/home/me/code/app" class="mono" />
         </label>
         <button type="submit">Add project</button>
-      </form>
+      </PostForm>
     </section>
   );
 }
@@ -237,19 +212,11 @@ function SettingForm(
   p: { to: string; id: string; csrf: string; message?: string; children?: unknown },
 ) {
   return (
-    <form
-      method="post"
-      action={p.to}
-      hx-post={p.to}
-      hx-swap="outerHTML"
-      class="panel row"
-      id={p.id}
-    >
-      <Csrf token={p.csrf} />
+    <PostForm to={p.to} csrf={p.csrf} class="panel row" id={p.id}>
       {p.children}
       <button type="submit">Save</button>
       {p.message ? <span role="status">{p.message}</span> : null}
-    </form>
+    </PostForm>
   );
 }
 
