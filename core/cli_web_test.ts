@@ -14,26 +14,22 @@ function capture() {
 }
 
 Deno.test("userCommand() adds a user from stdin and refuses a password on the command line", async () => {
-  const s = await sandbox();
-  try {
-    const c = capture();
-    assert.equal(await userCommand(s.app, c.out, { sub: "add", name: "ada" }), 1);
-    assert.match(c.errors[0], /--password-stdin/);
-    assert.equal(
-      await userCommand(s.app, c.out, {
-        sub: "add",
-        name: "ada",
-        passwordStdin: true,
-        readPassword: () => Promise.resolve("analytical engine"),
-      }),
-      0,
-    );
-    assert.ok(await new Auth(s.app.state.store).verify("ada", "analytical engine"));
-    assert.equal(await userCommand(s.app, c.out, { sub: "list" }), 0);
-    assert.equal(c.lines.at(-1), "ada");
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox();
+  const c = capture();
+  assert.equal(await userCommand(s.app, c.out, { sub: "add", name: "ada" }), 1);
+  assert.match(c.errors[0], /--password-stdin/);
+  assert.equal(
+    await userCommand(s.app, c.out, {
+      sub: "add",
+      name: "ada",
+      passwordStdin: true,
+      readPassword: () => Promise.resolve("analytical engine"),
+    }),
+    0,
+  );
+  assert.ok(await new Auth(s.app.state.store).verify("ada", "analytical engine"));
+  assert.equal(await userCommand(s.app, c.out, { sub: "list" }), 0);
+  assert.equal(c.lines.at(-1), "ada");
 });
 
 Deno.test("main.ts user add reads the password from stdin", async () => {

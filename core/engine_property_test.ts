@@ -209,56 +209,52 @@ Deno.test("Engine property: random edits in random clients converge everywhere a
       // Each step is a batch of edits (one per client at most, on distinct items) then a sync.
       fc.array(fc.array(edit, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }),
       async (steps) => {
-        const s = await sandbox(
+        await using s = await sandbox(
           Object.fromEntries(Object.entries(MARKERS).map(([p, m]) => [p, m.text])),
           { only: [...CLIENTS] },
         );
-        try {
-          await s.app.engine.sync();
-          for (const batch of steps) {
-            const touched = new Set<string>(), clients = new Set<string>();
-            for (const e of batch) {
-              const items = e.op === "instructions"
-                ? ["instructions"]
-                : e.op === "rename"
-                ? [e.name, e.to]
-                : [e.name];
-              if (clients.has(e.client) || items.some((i) => touched.has(i))) continue;
-              clients.add(e.client);
-              items.forEach((i) => touched.add(i));
-              await applyEdit(s, e);
-            }
-            const r = await s.app.engine.sync();
-            assert.deepEqual(r.errors, []);
-            assert.deepEqual(r.conflicts, [], JSON.stringify(r.conflicts));
-            for (const c of CLIENTS) assert.deepEqual(r.clients[c].errors, [], c);
+        await s.app.engine.sync();
+        for (const batch of steps) {
+          const touched = new Set<string>(), clients = new Set<string>();
+          for (const e of batch) {
+            const items = e.op === "instructions"
+              ? ["instructions"]
+              : e.op === "rename"
+              ? [e.name, e.to]
+              : [e.name];
+            if (clients.has(e.client) || items.some((i) => touched.has(i))) continue;
+            clients.add(e.client);
+            items.forEach((i) => touched.add(i));
+            await applyEdit(s, e);
           }
-          const views = await Promise.all(CLIENTS.map((c) => canonical(s, c)));
-          for (let i = 1; i < views.length; i++) {
-            assert.equal(views[i], views[0], `${CLIENTS[i]} differs from ${CLIENTS[0]}`);
-          }
-          const base: Record<string, unknown> = {};
-          for (const [k, b] of await s.app.state.base()) {
-            if (b.item.scope === "user") base[k] = b.item.value;
-          }
-          assert.equal(views[0], stableStringify(base), "clients differ from the base");
-          for (const [p, m] of Object.entries(MARKERS)) {
-            const text = (await s.read(p)) ?? "";
-            // A JSON member gains a comma when one is added after it; nothing else may change.
-            const lines = text.split("\n").map((l) => l.replace(/,$/, ""));
-            for (const k of m.keep) {
-              assert.ok(
-                lines.includes(k.replace(/,$/, "")),
-                `${p} lost the line ${JSON.stringify(k)}:\n${text}`,
-              );
-            }
-          }
-          // And a further sync changes nothing.
-          const again = await s.app.engine.sync();
-          assert.deepEqual(again.writes, []);
-        } finally {
-          await s.close();
+          const r = await s.app.engine.sync();
+          assert.deepEqual(r.errors, []);
+          assert.deepEqual(r.conflicts, [], JSON.stringify(r.conflicts));
+          for (const c of CLIENTS) assert.deepEqual(r.clients[c].errors, [], c);
         }
+        const views = await Promise.all(CLIENTS.map((c) => canonical(s, c)));
+        for (let i = 1; i < views.length; i++) {
+          assert.equal(views[i], views[0], `${CLIENTS[i]} differs from ${CLIENTS[0]}`);
+        }
+        const base: Record<string, unknown> = {};
+        for (const [k, b] of await s.app.state.base()) {
+          if (b.item.scope === "user") base[k] = b.item.value;
+        }
+        assert.equal(views[0], stableStringify(base), "clients differ from the base");
+        for (const [p, m] of Object.entries(MARKERS)) {
+          const text = (await s.read(p)) ?? "";
+          // A JSON member gains a comma when one is added after it; nothing else may change.
+          const lines = text.split("\n").map((l) => l.replace(/,$/, ""));
+          for (const k of m.keep) {
+            assert.ok(
+              lines.includes(k.replace(/,$/, "")),
+              `${p} lost the line ${JSON.stringify(k)}:\n${text}`,
+            );
+          }
+        }
+        // And a further sync changes nothing.
+        const again = await s.app.engine.sync();
+        assert.deepEqual(again.writes, []);
       },
     ),
     { numRuns: 25, endOnFailure: true },

@@ -220,29 +220,25 @@ Deno.test("import refuses an unknown or malformed setting, naming it, and change
 });
 
 Deno.test("a planted secret appears in no log export, in any format", async () => {
-  const s = await sandbox({
+  await using s = await sandbox({
     "~/.claude.json": JSON.stringify({
       mcpServers: {
         gh: { type: "http", url: "http://127.0.0.1:9/x", headers: { Authorization: SECRET } },
       },
     }),
   });
-  try {
-    await s.app.engine.sync({ trigger: "test" });
-    // A record written before the log knew the secret (a client's parse error quoting it).
-    s.app.log.log({ level: "error", source: "plugin:codex", message: `bad line: ${SECRET}` });
-    s.app.bus.publish({ type: "error", source: "plugin:qwen_code", message: `x ${SECRET} y` });
-    await s.app.log.flush();
-    assert.ok((await s.app.log.count()) > 5);
-    for (const format of FORMATS) {
-      const bytes = await bytesOf(exportLogs(s.app, {}, format));
-      const text = new TextDecoder().decode(bytes);
-      assert.ok(!text.includes(SECRET), format);
-      const back = await readBack(format, bytes);
-      assert.ok(!JSON.stringify(back, (_, v) => typeof v === "bigint" ? 0 : v).includes(SECRET));
-    }
-  } finally {
-    await s.close();
+  await s.app.engine.sync({ trigger: "test" });
+  // A record written before the log knew the secret (a client's parse error quoting it).
+  s.app.log.log({ level: "error", source: "plugin:codex", message: `bad line: ${SECRET}` });
+  s.app.bus.publish({ type: "error", source: "plugin:qwen_code", message: `x ${SECRET} y` });
+  await s.app.log.flush();
+  assert.ok((await s.app.log.count()) > 5);
+  for (const format of FORMATS) {
+    const bytes = await bytesOf(exportLogs(s.app, {}, format));
+    const text = new TextDecoder().decode(bytes);
+    assert.ok(!text.includes(SECRET), format);
+    const back = await readBack(format, bytes);
+    assert.ok(!JSON.stringify(back, (_, v) => typeof v === "bigint" ? 0 : v).includes(SECRET));
   }
 });
 

@@ -85,48 +85,44 @@ Deno.test("Interop matrix: each client's servers, command and skill reach every 
   await probe.close();
   const got: Matrix = {};
   for (const source of plugins.filter((p) => p.kinds.includes("mcp"))) {
-    const s = await sandbox();
-    try {
-      const items = [
-        ...SERVERS,
-        ...(source.kinds.includes("command") ? [COMMAND] : []),
-        ...(source.kinds.includes("skill") ? [SKILL] : []),
-      ];
-      // Written by the source client's own plugin, in its own format.
-      const plan = await s.app.host.plan(source.id, items);
-      for (const w of plan.writes) {
-        if (w.content === null) continue;
-        await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-        await Deno.writeFile(
-          w.path,
-          w.encoding === "base64"
-            ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-            : new TextEncoder().encode(w.content),
-        );
-      }
-      const r = await s.app.engine.sync();
-      assert.deepEqual(r.errors, [], `from ${source.id}`);
-      assert.deepEqual(r.conflicts, [], `from ${source.id}`);
-      got[source.id] = {};
-      for (const target of plugins) {
-        const c = r.clients[target.id];
-        assert.deepEqual(c.errors, [], `${source.id} → ${target.id}`);
-        got[source.id][target.id] = c.notes.map((n) => `${n.item}${n.field ? ` ${n.field}` : ""}`)
-          .sort();
-        if (!target.kinds.includes("mcp") || target.id === source.id) continue;
-        const seen = new Set((await s.app.host.read(target.id)).items.map(itemKey));
-        const noted = new Set(c.notes.map((n) => n.item));
-        for (const server of SERVERS) {
-          const k = itemKey(server);
-          // What the source itself could not say never reached the base.
-          const inBase = (await s.app.state.base()).has(k);
-          if (inBase) {
-            assert.ok(seen.has(k) || noted.has(k), `${source.id} → ${target.id}: ${k} missing`);
-          }
+    await using s = await sandbox();
+    const items = [
+      ...SERVERS,
+      ...(source.kinds.includes("command") ? [COMMAND] : []),
+      ...(source.kinds.includes("skill") ? [SKILL] : []),
+    ];
+    // Written by the source client's own plugin, in its own format.
+    const plan = await s.app.host.plan(source.id, items);
+    for (const w of plan.writes) {
+      if (w.content === null) continue;
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      await Deno.writeFile(
+        w.path,
+        w.encoding === "base64"
+          ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
+          : new TextEncoder().encode(w.content),
+      );
+    }
+    const r = await s.app.engine.sync();
+    assert.deepEqual(r.errors, [], `from ${source.id}`);
+    assert.deepEqual(r.conflicts, [], `from ${source.id}`);
+    got[source.id] = {};
+    for (const target of plugins) {
+      const c = r.clients[target.id];
+      assert.deepEqual(c.errors, [], `${source.id} → ${target.id}`);
+      got[source.id][target.id] = c.notes.map((n) => `${n.item}${n.field ? ` ${n.field}` : ""}`)
+        .sort();
+      if (!target.kinds.includes("mcp") || target.id === source.id) continue;
+      const seen = new Set((await s.app.host.read(target.id)).items.map(itemKey));
+      const noted = new Set(c.notes.map((n) => n.item));
+      for (const server of SERVERS) {
+        const k = itemKey(server);
+        // What the source itself could not say never reached the base.
+        const inBase = (await s.app.state.base()).has(k);
+        if (inBase) {
+          assert.ok(seen.has(k) || noted.has(k), `${source.id} → ${target.id}: ${k} missing`);
         }
       }
-    } finally {
-      await s.close();
     }
   }
   if (Deno.env.get("UPDATE_GOLDEN")) {

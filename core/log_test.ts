@@ -218,48 +218,44 @@ Deno.test("Log: secrets never reach a record", async () => {
 
 Deno.test("Log: a real sync is recorded, and a planted secret appears in no record", async () => {
   const secret = "planted-SECRET-93f1c0de";
-  const s = await sandbox({
+  await using s = await sandbox({
     "~/.claude.json": JSON.stringify({
       mcpServers: { gh: { type: "stdio", command: "gh-mcp", env: { GH_TOKEN: secret } } },
     }),
     "~/.codex/config.toml": "# mine\n",
   });
-  try {
-    const report = await s.app.engine.sync({ trigger: "test" });
-    assert.ok(report.writes.length > 0);
-    // A plugin error quoting the secret (as a parser might) is scrubbed too.
-    s.app.bus.publish({ type: "error", source: "plugin:codex", message: `bad value ${secret}` });
-    await s.app.log.flush();
-    const { rows } = await s.app.log.query({}, { limit: 1000 });
-    const actions = new Set(rows.map((r) => r.action));
-    for (const a of ["sync.started", "item.add", "file.written", "client.state", "sync.finished"]) {
-      assert.ok(actions.has(a), a);
-    }
-    const written = rows.find((r) => r.action === "file.written")!;
-    assert.equal(typeof written.fields.backupId, "number");
-    assert.ok(!JSON.stringify(rows).includes(secret));
-    const raw = await s.app.state.store.client.execute("SELECT * FROM logs");
-    assert.ok(!JSON.stringify(raw.rows).includes(secret));
-    // A secret that arrives later, with a changed item, is learnt too.
-    const later = "later-SECRET-5b7e21aa";
-    await s.write(
-      "~/.claude.json",
-      JSON.stringify({
-        mcpServers: {
-          gh: { type: "stdio", command: "gh-mcp", env: { GH_TOKEN: secret } },
-          web: { type: "http", url: "http://127.0.0.1:1/mcp", headers: { "X-Key": later } },
-        },
-      }),
-    );
-    assert.ok((await s.app.engine.sync({ trigger: "test" })).changes.length > 0);
-    s.app.bus.publish({ type: "error", source: "plugin:qwen_code", message: `bad ${later}` });
-    await s.app.log.flush();
-    const again = await s.app.state.store.client.execute("SELECT * FROM logs");
-    assert.ok(JSON.stringify(again.rows).includes("bad ****"));
-    assert.ok(!JSON.stringify(again.rows).includes(later));
-  } finally {
-    await s.close();
+  const report = await s.app.engine.sync({ trigger: "test" });
+  assert.ok(report.writes.length > 0);
+  // A plugin error quoting the secret (as a parser might) is scrubbed too.
+  s.app.bus.publish({ type: "error", source: "plugin:codex", message: `bad value ${secret}` });
+  await s.app.log.flush();
+  const { rows } = await s.app.log.query({}, { limit: 1000 });
+  const actions = new Set(rows.map((r) => r.action));
+  for (const a of ["sync.started", "item.add", "file.written", "client.state", "sync.finished"]) {
+    assert.ok(actions.has(a), a);
   }
+  const written = rows.find((r) => r.action === "file.written")!;
+  assert.equal(typeof written.fields.backupId, "number");
+  assert.ok(!JSON.stringify(rows).includes(secret));
+  const raw = await s.app.state.store.client.execute("SELECT * FROM logs");
+  assert.ok(!JSON.stringify(raw.rows).includes(secret));
+  // A secret that arrives later, with a changed item, is learnt too.
+  const later = "later-SECRET-5b7e21aa";
+  await s.write(
+    "~/.claude.json",
+    JSON.stringify({
+      mcpServers: {
+        gh: { type: "stdio", command: "gh-mcp", env: { GH_TOKEN: secret } },
+        web: { type: "http", url: "http://127.0.0.1:1/mcp", headers: { "X-Key": later } },
+      },
+    }),
+  );
+  assert.ok((await s.app.engine.sync({ trigger: "test" })).changes.length > 0);
+  s.app.bus.publish({ type: "error", source: "plugin:qwen_code", message: `bad ${later}` });
+  await s.app.log.flush();
+  const again = await s.app.state.store.client.execute("SELECT * FROM logs");
+  assert.ok(JSON.stringify(again.rows).includes("bad ****"));
+  assert.ok(!JSON.stringify(again.rows).includes(later));
 });
 
 Deno.test("scrubText and ftsQuery", () => {

@@ -6,8 +6,8 @@
 import { type App, openApp } from "./app.ts";
 import { Policy } from "./state.ts";
 
-/** A temp home + data dir with an opened app. */
-export interface Sandbox {
+/** A temp home + data dir with an opened app; `await using` closes it at the end of the block. */
+export interface Sandbox extends AsyncDisposable {
   root: string;
   home: string;
   project: string;
@@ -59,7 +59,7 @@ export async function sandbox(
       }
     }
   }
-  return {
+  const box: Sandbox = {
     root,
     home,
     project,
@@ -76,5 +76,9 @@ export async function sandbox(
       await app.close();
       await Deno.remove(root, { recursive: true });
     },
+    // Through `close` as it is then: a wrapper that replaces it (the web sandbox) is disposed of
+    // by its own.
+    [Symbol.asyncDispose]: () => box.close(),
   };
+  return box;
 }
