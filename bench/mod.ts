@@ -49,17 +49,21 @@ const GOALS: Record<string, string> = {
 };
 
 if (import.meta.main) {
-  const only = Deno.args[0];
-  if (only) {
+  const [only, child] = Deno.args;
+  if (only && !(only in GROUPS)) {
+    console.error(`no benchmark group ${only}; there are ${Object.keys(GROUPS).join(", ")}`);
+    Deno.exit(1);
+  }
+  if (child === "--child") {
     // Child mode: run one group, print JSON.
     const figures = await GROUPS[only]();
     figures["peak RSS (MB)"] = peakRssMb();
     console.log(JSON.stringify(figures));
   } else {
-    for (const name of Object.keys(GROUPS)) {
+    for (const name of only ? [only] : Object.keys(GROUPS)) {
       const { env, flags } = taskRun(TASK[name]);
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", ...flags, new URL(import.meta.url).pathname, name],
+        args: ["run", ...flags, new URL(import.meta.url).pathname, name, "--child"],
         env,
         stdout: "piped",
         stderr: "inherit",

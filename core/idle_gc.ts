@@ -20,7 +20,12 @@ export interface IdleCollector {
   idle(): void;
 }
 
-const collect = (globalThis as { gc?: () => void }).gc;
+/** V8's `gc` (with `--expose-gc`); "last-resort" also compacts the heap and unmaps free pages. */
+export type Collect = (
+  options: { type: "major"; execution: "sync"; flavor: "regular" | "last-resort" },
+) => void;
+
+const v8Collect = (globalThis as { gc?: Collect }).gc;
 
 function heapBytes(): number {
   const m = Deno.memoryUsage();
@@ -32,8 +37,19 @@ function heapBytes(): number {
  * An {@linkcode IdleCollector} that collects after `quietMs` of quiet once the heap has grown
  * by `growth` bytes since the last collection (the first quiet spell always collects: loading
  * leaves the most garbage).
+ *
+ * After much work (twice `growth` or more, and after loading) the collection also compacts the
+ * heap and gives its free pages back to the system. A regular one frees the objects but keeps
+ * their pages, so the process stayed at the size of its biggest sync: after a first sync of 500
+ * servers, 155 MB with regular collections and 133 MB with this. It takes about twice as long
+ * (13 ms against 7 at the median, under `watch`), so the small syncs of everyday edits get the
+ * regular one: a change saved right after another would wait for it.
  */
-export function idleCollector(growth: number, quietMs = 25): IdleCollector {
+export function idleCollector(
+  growth: number,
+  quietMs = 25,
+  collect: Collect | undefined = v8Collect,
+): IdleCollector {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let after: number | undefined;
   const busy = () => {
@@ -47,7 +63,8 @@ export function idleCollector(growth: number, quietMs = 25): IdleCollector {
       if (!collect || (after !== undefined && heapBytes() - after < growth)) return;
       const t = timer = setTimeout(() => {
         timer = undefined;
-        collect();
+        const much = after === undefined || heapBytes() - after >= 2 * growth;
+        collect({ type: "major", execution: "sync", flavor: much ? "last-resort" : "regular" });
         after = heapBytes();
       }, quietMs);
       // Never what keeps the process running.

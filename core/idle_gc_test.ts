@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type Collect, idleCollector } from "./idle_gc.ts";
 
 const child = new URL("./testdata/idle_gc_child.ts", import.meta.url).pathname;
 
@@ -16,6 +17,34 @@ Deno.test("idle collector: frees the garbage once quiet, not while busy", async 
   assert(mb.littered >= 15, `the child left ${mb.littered} MB`);
   assert(mb.afterBusy >= mb.littered - 2, "collected although work came back");
   assert(mb.afterIdle < mb.littered - 10, `still ${mb.afterIdle} MB after the quiet`);
+  // After that much work the pages go back to the system too (a regular collection kept about
+  // half of them: 22 of 39 MB).
+  assert(
+    mb.committedAfterIdle <= mb.afterIdle + 4,
+    `the heap still holds ${mb.committedAfterIdle} MB for ${mb.afterIdle} MB of objects`,
+  );
+});
+
+Deno.test("idle collector: compacts after loading and much work, collects only after a little", async () => {
+  const flavors: string[] = [];
+  const collect: Collect = (o) => flavors.push(o.flavor);
+  const mb = 1048576, c = idleCollector(4 * mb, 1, collect);
+  const quiet = async () => {
+    c.idle();
+    await new Promise((r) => setTimeout(r, 20));
+  };
+  const kept: Uint8Array[] = [];
+  // Nothing is collected by the fake, so what is allocated stays counted: an exact growth.
+  const grow = (n: number) => kept.push(new Uint8Array(n).fill(1));
+  await quiet(); // the first quiet, after loading
+  grow(1 * mb);
+  await quiet(); // under `growth`: nothing
+  grow(5 * mb);
+  await quiet(); // 6 MB: between `growth` and twice it
+  grow(9 * mb);
+  await quiet(); // 9 MB: twice `growth` and more
+  assert.deepEqual(flavors, ["last-resort", "regular", "last-resort"]);
+  assert.equal(kept.length, 3);
 });
 
 Deno.test("idle collector: without --expose-gc it does nothing", async () => {

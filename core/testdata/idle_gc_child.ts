@@ -7,6 +7,8 @@ const heap = () => {
   const m = Deno.memoryUsage();
   return Math.round((m.heapUsed + m.external) / 1048576);
 };
+// What the heap holds from the system, garbage or not.
+const committed = () => Math.round(Deno.memoryUsage().heapTotal / 1048576);
 let held: unknown[] | undefined;
 const litter = async () => {
   // About 20 MB, kept long enough to reach the old generation, then dropped: garbage only a
@@ -20,6 +22,7 @@ const out: Record<string, number> = {};
 
 await litter();
 out.littered = heap();
+out.committedLittered = committed();
 c.idle();
 await sleep(5);
 c.busy(); // work came back before the quiet ended: nothing may be collected
@@ -28,5 +31,6 @@ out.afterBusy = heap();
 c.idle();
 await sleep(60);
 out.afterIdle = heap();
+out.committedAfterIdle = committed();
 c.idle(); // no growth since: no collection is even planned
 console.log(JSON.stringify(out));
