@@ -25,13 +25,14 @@ Deno.test("idle collector: frees the garbage once quiet, not while busy", async 
   );
 });
 
-Deno.test("idle collector: compacts after loading and much work, collects only after a little", async () => {
+Deno.test("idle collector: gives pages back after loading, much work and a long quiet", async () => {
   const flavors: string[] = [];
   const collect: Collect = (o) => flavors.push(o.flavor);
-  const mb = 1048576, c = idleCollector(4 * mb, 1, collect);
+  const mb = 1048576, c = idleCollector(4 * mb, { quietMs: 1, settleMs: 200, collect });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const quiet = async () => {
     c.idle();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   };
   const kept: Uint8Array[] = [];
   // Nothing is collected by the fake, so what is allocated stays counted: an exact growth.
@@ -40,11 +41,31 @@ Deno.test("idle collector: compacts after loading and much work, collects only a
   grow(1 * mb);
   await quiet(); // under `growth`: nothing
   grow(5 * mb);
-  await quiet(); // 6 MB: between `growth` and twice it
+  await quiet(); // between `growth` and twice it: a regular one (its pages go back later)
   grow(9 * mb);
-  await quiet(); // 9 MB: twice `growth` and more
+  await quiet(); // twice `growth` and more (work came back before the pages went back)
   assert.deepEqual(flavors, ["last-resort", "regular", "last-resort"]);
-  assert.equal(kept.length, 3);
+  grow(13 * mb);
+  c.idle(); // three times `growth`: at once, not after the quiet
+  assert.deepEqual(flavors.slice(3), ["last-resort"]);
+
+  // A regular collection, then a long quiet: the pages go back.
+  grow(5 * mb);
+  await quiet();
+  await sleep(400);
+  assert.deepEqual(flavors.slice(4), ["regular", "last-resort"]);
+  // Work came and went without growing the heap enough to collect: the pages still go back.
+  grow(5 * mb);
+  await quiet();
+  c.busy();
+  c.idle();
+  await sleep(400);
+  assert.deepEqual(flavors.slice(6), ["regular", "last-resort"]);
+  // Nothing new: nothing more.
+  c.idle();
+  await sleep(400);
+  assert.equal(flavors.length, 8);
+  assert.equal(kept.length, 6);
 });
 
 Deno.test("idle collector: without --expose-gc it does nothing", async () => {

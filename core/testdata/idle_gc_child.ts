@@ -17,7 +17,7 @@ const litter = async () => {
   await sleep(10);
   held = undefined;
 };
-const c = idleCollector(4 * 1048576, 20);
+const c = idleCollector(4 * 1048576, { quietMs: 20 });
 const out: Record<string, number> = {};
 
 await litter();
