@@ -58,8 +58,9 @@ function heapBytes(): number {
  * the most garbage).
  *
  * - After loading, or twice `growth` and more: a last-resort collection (pages given back).
- * - Three times `growth` and more: at once, without waiting for the quiet. A big sync is over,
- *   and the next one may come before the quiet does and grow on top of its garbage.
+ * - Three times `growth` and more (counted from when it was made, before the first collection):
+ *   at once, without waiting for the quiet. A big sync is over, and the next one may come before
+ *   the quiet does and grow on top of its garbage (aisync's own heap after its first sync).
  * - Less: a regular collection, and a last-resort one after `settleMs` more of quiet.
  */
 export function idleCollector(growth: number, options: IdleOptions = {}): IdleCollector {
@@ -67,6 +68,8 @@ export function idleCollector(growth: number, options: IdleOptions = {}): IdleCo
   let timer: ReturnType<typeof setTimeout> | undefined;
   let settle: ReturnType<typeof setTimeout> | undefined;
   let after: number | undefined;
+  // Before the first collection, growth counts from here (for the rule of "at once" below).
+  const made = heapBytes();
   // A regular collection kept pages that no last-resort one gave back since.
   let unsettled = false;
   const busy = () => {
@@ -99,7 +102,7 @@ export function idleCollector(growth: number, options: IdleOptions = {}): IdleCo
         if (unsettled) settle = later(() => gc("last-resort"), settleMs);
         return;
       }
-      if (after !== undefined && heapBytes() - after >= 3 * growth) return run();
+      if (heapBytes() - (after ?? made) >= 3 * growth) return run();
       timer = later(run, quietMs);
     },
   };

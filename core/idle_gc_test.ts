@@ -66,6 +66,14 @@ Deno.test("idle collector: gives pages back after loading, much work and a long 
   await sleep(400);
   assert.equal(flavors.length, 8);
   assert.equal(kept.length, 6);
+
+  // Before its first collection, growth counts from when the collector was made.
+  const first: string[] = [];
+  const c2 = idleCollector(4 * mb, { quietMs: 1, collect: (o) => first.push(o.flavor) });
+  grow(13 * mb);
+  c2.idle();
+  assert.deepEqual(first, ["last-resort"]);
+  c2.busy();
 });
 
 Deno.test("idle collector: without --expose-gc it does nothing", async () => {
