@@ -194,7 +194,11 @@ Deno.test({
         throw new Error(`${e.message}\n${server.output.join("")}`);
       });
       await page.click("nav >> text=Conflicts");
-      await page.waitForSelector("article[id^=conflict-]");
+      await page.waitForSelector("article[id^=conflict-]").catch(async (e) => {
+        throw new Error(
+          `${e.message}\npage: ${await page.textContent("main")}\n${server.output.join("")}`,
+        );
+      });
       const text = await page.textContent("#conflicts");
       assert.match(text!, /github-mcp@2/);
       assert.match(text!, /github-mcp@3/);
