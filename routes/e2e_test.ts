@@ -193,10 +193,13 @@ Deno.test({
       ).catch((e) => {
         throw new Error(`${e.message}\n${server.output.join("")}`);
       });
-      await page.click("nav >> text=Conflicts");
+      // The link itself: its badge's hidden "open conflicts" text matches "Conflicts" too.
+      await page.click('nav a[href="/conflicts"]');
       await page.waitForSelector("article[id^=conflict-]").catch(async (e) => {
         throw new Error(
-          `${e.message}\npage: ${await page.textContent("main")}\n${server.output.join("")}`,
+          `${e.message}\n${page.url()}: ${await page.textContent("main")}\n${
+            server.output.join("")
+          }`,
         );
       });
       const text = await page.textContent("#conflicts");
