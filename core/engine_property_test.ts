@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { type Item, itemKey, stableStringify } from "./schema.ts";
-import { type Sandbox, sandbox } from "./testing.ts";
+import { type Sandbox, sandbox, writePlanned } from "./testing.ts";
 
 const CLIENTS = ["claude_code", "codex", "qwen_code", "rovo_dev"] as const;
 type Client = typeof CLIENTS[number];
@@ -172,19 +172,7 @@ async function applyEdit(s: Sandbox, e: Edit) {
     items = items.filter((i) => !(i.kind === "instructions" && i.scope === "user"));
     items.push({ kind: "instructions", scope: "user", name: "main", value: { text: e.text } });
   }
-  const plan = await s.app.host.plan(e.client, items);
-  for (const w of plan.writes) {
-    if (w.content === null) await Deno.remove(w.path).catch(() => {});
-    else {
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeFile(
-        w.path,
-        w.encoding === "base64"
-          ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-          : new TextEncoder().encode(w.content),
-      );
-    }
-  }
+  await writePlanned((await s.app.host.plan(e.client, items)).writes);
 }
 
 function kinds(s: Sandbox, id: string): string[] {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type Item, itemKey } from "./schema.ts";
-import { sandbox } from "./testing.ts";
+import { sandbox, writePlanned } from "./testing.ts";
 
 const GOLDEN = new URL("./testdata/interop_notes.json", import.meta.url);
 
@@ -93,16 +93,7 @@ Deno.test("Interop matrix: each client's servers, command and skill reach every 
     ];
     // Written by the source client's own plugin, in its own format.
     const plan = await s.app.host.plan(source.id, items);
-    for (const w of plan.writes) {
-      if (w.content === null) continue;
-      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      await Deno.writeFile(
-        w.path,
-        w.encoding === "base64"
-          ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-          : new TextEncoder().encode(w.content),
-      );
-    }
+    await writePlanned(plan.writes.filter((w) => w.content !== null));
     const r = await s.app.engine.sync();
     assert.deepEqual(r.errors, [], `from ${source.id}`);
     assert.deepEqual(r.conflicts, [], `from ${source.id}`);

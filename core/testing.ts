@@ -4,6 +4,8 @@
  * @module
  */
 import { type App, openApp } from "./app.ts";
+import { contentBytes } from "./files.ts";
+import type { PlannedWrite } from "./plugin_schema.ts";
 import { Policy } from "./state.ts";
 
 /** A temp home + data dir with an opened app; `await using` closes it at the end of the block. */
@@ -81,4 +83,18 @@ export async function sandbox(
     [Symbol.asyncDispose]: () => box.close(),
   };
   return box;
+}
+
+/**
+ * Writes a plugin's planned files straight to disk, as the client itself would save them (not
+ * through aisync's guarded writes): its folders made, `content: null` removing the file.
+ */
+export async function writePlanned(writes: PlannedWrite[]): Promise<void> {
+  for (const w of writes) {
+    if (w.content === null) await Deno.remove(w.path).catch(() => {});
+    else {
+      await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
+      await Deno.writeFile(w.path, contentBytes(w.content, w.encoding));
+    }
+  }
 }

@@ -17,6 +17,7 @@ import { type Context, type Item, itemKey, type Plugin, sameValue } from "./_con
 import { Manifest, PlanResult, ReadResult } from "../core/plugin_schema.ts";
 import { allowedPaths, diskFiles, isInside, resolvePaths } from "../core/paths.ts";
 import { initToml } from "../core/editors.ts";
+import { contentBytes } from "../core/files.ts";
 
 const here = new URL(".", import.meta.url);
 
@@ -95,10 +96,7 @@ async function applyWrites(writes: PlanResult["writes"]) {
     if (w.content === null) await Deno.remove(w.path).catch(() => {});
     else {
       await Deno.mkdir(w.path.slice(0, w.path.lastIndexOf("/")), { recursive: true });
-      const bytes = w.encoding === "base64"
-        ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-        : new TextEncoder().encode(w.content);
-      await Deno.writeFile(w.path, bytes);
+      await Deno.writeFile(w.path, contentBytes(w.content, w.encoding));
       if (w.mode !== undefined) await Deno.chmod(w.path, w.mode & 0o777);
     }
   }
