@@ -70,6 +70,16 @@ function callFiles(): { files: Files; bytes(path: string): Promise<Uint8Array | 
   return { files, bytes };
 }
 
+/**
+ * The bytes a planned write's content stands for. `contentBytes` in `files.ts` does the same,
+ * but that module loads `node:crypto`, which would start Deno's Node layer in this Worker.
+ */
+function plannedBytes(w: PlannedWrite): Uint8Array {
+  return w.encoding === "base64"
+    ? Uint8Array.from(atob(w.content!), (c) => c.charCodeAt(0))
+    : new TextEncoder().encode(w.content!);
+}
+
 /** True when every planned write leaves its file byte for byte as it is. */
 async function unchanged(
   bytes: (path: string) => Promise<Uint8Array | undefined>,
@@ -81,9 +91,7 @@ async function unchanged(
       if ((w.content === null) !== (now === undefined)) return false;
       continue;
     }
-    const want = w.encoding === "base64"
-      ? Uint8Array.from(atob(w.content), (c) => c.charCodeAt(0))
-      : new TextEncoder().encode(w.content);
+    const want = plannedBytes(w);
     if (want.length !== now.length || want.some((b, i) => b !== now[i])) return false;
   }
   return true;
@@ -92,10 +100,6 @@ async function unchanged(
 /** The files as they will be once `writes` are written (nothing touches the disk). */
 function overlay(files: Files, writes: PlannedWrite[]): Files {
   const over = new Map(writes.map((w) => [w.path, w]));
-  const bytes = (w: PlannedWrite) =>
-    w.encoding === "base64"
-      ? Uint8Array.from(atob(w.content!), (c) => c.charCodeAt(0))
-      : new TextEncoder().encode(w.content!);
   const within = (dir: string) =>
     [...over.values()].some((w) => w.path.startsWith(dir + "/") && w.content !== null);
   return {
@@ -106,14 +110,14 @@ function overlay(files: Files, writes: PlannedWrite[]): Files {
         w.content === null
           ? undefined
           : w.encoding
-          ? new TextDecoder().decode(bytes(w))
+          ? new TextDecoder().decode(plannedBytes(w))
           : w.content,
       );
     },
     readBase64(path) {
       const w = over.get(path);
       if (!w) return files.readBase64(path);
-      return Promise.resolve(w.content === null ? undefined : toBase64(bytes(w)));
+      return Promise.resolve(w.content === null ? undefined : toBase64(plannedBytes(w)));
     },
     async stat(path) {
       const w = over.get(path);
