@@ -88,21 +88,23 @@ export function idleCollector(growth: number, options: IdleOptions = {}): IdleCo
     Deno.unrefTimer(t);
     return t;
   };
+  // Pages a regular collection kept go back after a long quiet.
+  const settleLater = () => {
+    if (unsettled) settle = later(() => gc("last-resort"), settleMs);
+  };
   const run = () => {
     timer = undefined;
     gc(after === undefined || heapBytes() - after >= 2 * growth ? "last-resort" : "regular");
-    if (unsettled) settle = later(() => gc("last-resort"), settleMs);
+    settleLater();
   };
   return {
     busy,
     idle() {
       busy();
       if (!collect) return;
-      if (after !== undefined && heapBytes() - after < growth) {
-        if (unsettled) settle = later(() => gc("last-resort"), settleMs);
-        return;
-      }
-      if (heapBytes() - (after ?? made) >= 3 * growth) return run();
+      const grown = heapBytes() - (after ?? made);
+      if (after !== undefined && grown < growth) return settleLater();
+      if (grown >= 3 * growth) return run();
       timer = later(run, quietMs);
     },
   };
